@@ -1,0 +1,112 @@
+// Package boxoffice holds the domain of the seat-booking server: shows, halls,
+// seats, guests and the changes a booking makes. It imports neither HTTP nor
+// SQL; the storage engines (sqlite, postgres) and the web layer depend on it,
+// never the other way round.
+package boxoffice
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+// ShowID names one show (one screening of a film in a hall at a time).
+type ShowID string
+
+// SeatID names a seat inside a hall: row letters then the seat number, "A1", "K12".
+type SeatID string
+
+// HallID names a hall.
+type HallID string
+
+// Guest identifies a visitor without an account: the hex SHA-256 of the
+// visitor's random cookie token. Only this hash is ever stored, and because it
+// needs no server secret every instance and every restart recognises the guest.
+type Guest string
+
+// GuestFromToken derives the stored identity of the guest holding token.
+func GuestFromToken(token string) Guest {
+	sum := sha256.Sum256([]byte(token))
+	return Guest(hex.EncodeToString(sum[:]))
+}
+
+// Hall is a cinema auditorium with a fixed seating layout.
+type Hall struct {
+	ID     HallID
+	Name   string
+	Layout Layout
+}
+
+// Show is one screening: a film in a hall at a time.
+type Show struct {
+	ID       ShowID
+	Title    string
+	StartsAt time.Time
+	Hall     Hall
+}
+
+// OpenAt reports whether seats of the show can still be booked or released at t:
+// sales close when the show starts.
+func (s Show) OpenAt(t time.Time) bool { return t.Before(s.StartsAt) }
+
+// ShowSummary is a show as listed in the programme, with its occupancy.
+type ShowSummary struct {
+	Show
+	Booked int // seats held by some guest
+}
+
+// SeatsLeft is the number of free seats.
+func (s ShowSummary) SeatsLeft() int { return len(s.Hall.Layout.Seats) - s.Booked }
+
+// SeatMap is the state of every held seat of a show at one version. Seats that
+// are absent from Holders are free.
+type SeatMap struct {
+	Show    Show
+	Version int64
+	Holders map[SeatID]Guest
+}
+
+// Status is a seat's state as one viewer sees it.
+type Status string
+
+const (
+	StatusFree   Status = "free"
+	StatusBooked Status = "booked" // held by someone other than the viewer
+	StatusMine   Status = "mine"   // held by the viewer
+)
+
+// StatusFor tells how a seat held by holder ("" when free) looks to viewer.
+func StatusFor(holder, viewer Guest) Status {
+	switch {
+	case holder == "":
+		return StatusFree
+	case holder == viewer:
+		return StatusMine
+	default:
+		return StatusBooked
+	}
+}
+
+// Change is one committed operation on a show: every seat it changed, all at
+// one version. A change that changed nothing (booking one's own seat again,
+// releasing a free seat) carries the show's current version and no seats.
+type Change struct {
+	Show    ShowID
+	Version int64
+	At      time.Time
+	Seats   []SeatChange
+}
+
+// SeatChange is one seat's new state within a Change.
+type SeatChange struct {
+	Seat SeatID
+	// Holder is the guest holding the seat after the change, "" when it was freed.
+	Holder Guest
+	// By is the guest who made the change: the new holder when booking, the
+	// former holder when releasing. The change log keeps it for history.
+	By Guest
+}
+
+// MaxSeatsPerRequest bounds how many seats one operation may name, so that no
+// single request holds the writer for long or books a whole hall at once.
+const MaxSeatsPerRequest = 20

@@ -1,0 +1,122 @@
+package boxoffice
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Error codes. The web layer maps each to one HTTP status in one place.
+const (
+	ENOTFOUND    = "not_found"   // no such show or seat
+	ETAKEN       = "taken"       // a seat is held by another guest
+	ENOTYOURS    = "not_yours"   // releasing a seat another guest holds
+	ECLOSED      = "closed"      // the show has started: sales are closed
+	EINVALID     = "invalid"     // the request is well formed but cannot be done as asked
+	EUNAVAILABLE = "unavailable" // the database cannot be reached right now
+)
+
+// Error is a domain error: a machine-readable code, a sentence for people, and
+// the seats involved, if any.
+type Error struct {
+	Code   string
+	Detail string
+	Seats  []SeatID
+}
+
+func (e *Error) Error() string {
+	if e.Detail != "" {
+		return e.Detail
+	}
+	return e.Code
+}
+
+// Is matches errors by code, so errors.Is(err, ErrTaken) holds for any taken
+// error whatever its seats and detail.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
+}
+
+// Sentinels for errors.Is.
+var (
+	ErrNotFound    = &Error{Code: ENOTFOUND}
+	ErrTaken       = &Error{Code: ETAKEN}
+	ErrNotYours    = &Error{Code: ENOTYOURS}
+	ErrClosed      = &Error{Code: ECLOSED}
+	ErrInvalid     = &Error{Code: EINVALID}
+	ErrUnavailable = &Error{Code: EUNAVAILABLE}
+)
+
+// Errorf returns an *Error with the given code and a formatted detail.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Detail: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, or "" when
+// there is none (an internal error).
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// ErrorSeats returns the seats named by the first *Error in err's chain.
+func ErrorSeats(err error) []SeatID {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Seats
+	}
+	return nil
+}
+
+// TakenError reports seats held by other guests.
+func TakenError(seats []SeatID) *Error {
+	return &Error{Code: ETAKEN, Seats: seats, Detail: seatSentence("Seat", "is taken", "are taken", seats)}
+}
+
+// NotYoursError reports seats that another guest holds and the caller tried to release.
+func NotYoursError(seats []SeatID) *Error {
+	return &Error{Code: ENOTYOURS, Seats: seats,
+		Detail: seatSentence("Seat", "is held by another guest", "are held by other guests", seats)}
+}
+
+// UnknownSeatsError reports seat ids that the show's hall does not have.
+func UnknownSeatsError(show ShowID, seats []SeatID) *Error {
+	return &Error{Code: ENOTFOUND, Seats: seats,
+		Detail: seatSentence("Seat", "does not exist", "do not exist", seats) + " in show " + string(show)}
+}
+
+// seatSentence says "Seat C7 is taken" or "Seats C7, C8 are taken".
+func seatSentence(noun, one, many string, seats []SeatID) string {
+	if len(seats) == 1 {
+		return noun + " " + string(seats[0]) + " " + one
+	}
+	ids := make([]string, len(seats))
+	for i, s := range seats {
+		ids[i] = string(s)
+	}
+	return noun + "s " + strings.Join(ids, ", ") + " " + many
+}
+
+// CheckSeats validates the seat list of one operation: at least one seat, at
+// most MaxSeatsPerRequest. It returns the list with repeated ids dropped, in
+// their first order.
+func CheckSeats(seats []SeatID) ([]SeatID, error) {
+	if len(seats) == 0 {
+		return nil, Errorf(EINVALID, "Name at least one seat")
+	}
+	if len(seats) > MaxSeatsPerRequest {
+		return nil, Errorf(EINVALID, "At most %d seats can be booked at once, not %d", MaxSeatsPerRequest, len(seats))
+	}
+	out := make([]SeatID, 0, len(seats))
+	for _, s := range seats {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}

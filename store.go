@@ -1,0 +1,60 @@
+package boxoffice
+
+import "context"
+
+// Store keeps halls, shows, who holds which seat, and each show's change log.
+// Every engine (sqlite, postgres) implements it and passes the same suite,
+// boxoffice/storetest.
+//
+// The store, not the caller, guarantees that a seat has at most one holder:
+// each operation is atomic in the database, guarded by a uniqueness
+// constraint on (show, seat), so the guarantee holds across processes.
+//
+// Errors are *Error values where the caller can act on them (match them with
+// errors.Is against the Err* sentinels); anything else is an internal error.
+type Store interface {
+	// Shows lists every show ordered by start time, with its occupancy.
+	Shows(ctx context.Context) ([]ShowSummary, error)
+
+	// Show returns one show with its hall. ErrNotFound if there is none.
+	Show(ctx context.Context, id ShowID) (Show, error)
+
+	// SeatMap returns the holders of a show's seats, read in one snapshot
+	// together with the version they correspond to. ErrNotFound if no show.
+	SeatMap(ctx context.Context, id ShowID) (SeatMap, error)
+
+	// Book makes every listed seat the guest's, all or nothing, and returns
+	// the change with the version it committed at. Seats the guest already
+	// holds are left as they are; if that is all of them nothing changes and
+	// the show's current version is returned.
+	// Errors: ErrNotFound (no such show, or seats the hall lacks, named in
+	// Error.Seats), ErrTaken (seats other guests hold, all named),
+	// ErrClosed (the show has started), ErrInvalid (no seats or too many).
+	Book(ctx context.Context, show ShowID, seats []SeatID, guest Guest) (Change, error)
+
+	// Release frees every listed seat the guest holds, all or nothing. Seats
+	// already free are left as they are.
+	// Errors: ErrNotFound, ErrNotYours (seats other guests hold, all named),
+	// ErrClosed, ErrInvalid, as for Book.
+	Release(ctx context.Context, show ShowID, seats []SeatID, guest Guest) (Change, error)
+
+	// ChangesSince returns the show's changes with versions above after, in
+	// version order, at most limit of them. ErrNotFound if no show.
+	ChangesSince(ctx context.Context, show ShowID, after int64, limit int) ([]Change, error)
+
+	// Seed stores the programme if the store holds no hall yet, in one
+	// transaction, and reports whether it did.
+	Seed(ctx context.Context, p Programme) (bool, error)
+
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+
+	// Close releases the store's connections.
+	Close() error
+}
+
+// Programme is a set of halls and the shows playing in them.
+type Programme struct {
+	Halls []Hall
+	Shows []Show // each Show.Hall.ID names one of Halls
+}
