@@ -1,0 +1,292 @@
+// Package live fans committed seat changes out to everyone watching a show.
+//
+// Stores do not push changes; they poke the hub after a commit (in process for
+// SQLite, by NOTIFY for PostgreSQL). The hub then re-reads the show's change
+// log from the last version it published and publishes what it finds, in
+// version order. Pokes may come late, twice or out of order: re-reading the log
+// makes the published sequence exact regardless.
+package live
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"boxoffice"
+)
+
+// Source is where the hub reads committed changes: the store.
+type Source interface {
+	ChangesSince(ctx context.Context, show boxoffice.ShowID, after int64, limit int) ([]boxoffice.Change, error)
+}
+
+// Errors that end a subscription.
+var (
+	ErrSlow   = errors.New("live: watcher fell behind")
+	ErrClosed = errors.New("live: hub closed")
+)
+
+// Event is one published change, shared read-only by every subscriber.
+type Event struct {
+	boxoffice.Change
+	once   sync.Once
+	shared []byte
+}
+
+// Shared returns encode's result, computed once per event however many
+// subscribers ask: the encoding that every viewer holding none of the changed
+// seats receives.
+func (e *Event) Shared(encode func(boxoffice.Change) []byte) []byte {
+	e.once.Do(func() { e.shared = encode(e.Change) })
+	return e.shared
+}
+
+// Options tunes a Hub; zero values pick the defaults.
+type Options struct {
+	// Buffer is how many events a subscriber may have waiting before it is
+	// dropped as too slow. Default 64.
+	Buffer int
+	// Batch is how many changes one read of the log fetches. Default 256.
+	Batch int
+	// RetryAfter is how long to wait before reading the log again after the
+	// read failed. Default 1s.
+	RetryAfter time.Duration
+	Logger     *slog.Logger
+}
+
+// Hub keeps one feed per watched show.
+type Hub struct {
+	src  Source
+	opts Options
+
+	mu     sync.Mutex
+	feeds  map[boxoffice.ShowID]*feed
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// NewHub returns a hub reading changes from src.
+func NewHub(src Source, opts Options) *Hub {
+	if opts.Buffer <= 0 {
+		opts.Buffer = 64
+	}
+	if opts.Batch <= 0 {
+		opts.Batch = 256
+	}
+	if opts.RetryAfter <= 0 {
+		opts.RetryAfter = time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Hub{src: src, opts: opts, feeds: map[boxoffice.ShowID]*feed{}}
+}
+
+// Poke tells the hub that show has new changes. It never blocks; pokes for
+// shows nobody watches cost a map lookup.
+func (h *Hub) Poke(show boxoffice.ShowID) {
+	h.mu.Lock()
+	f := h.feeds[show]
+	h.mu.Unlock()
+	if f != nil {
+		f.poke()
+	}
+}
+
+// PokeAll wakes every feed, for when changes may have been missed (a
+// notification listener that reconnected).
+func (h *Hub) PokeAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, f := range h.feeds {
+		f.poke()
+	}
+}
+
+// Subscribe starts receiving the show's changes. after is the version the
+// caller has already seen; a show nobody watched yet starts its feed there.
+// Events may still arrive that the caller has seen, or with a gap before
+// them when the feed was already further on: callers skip versions they have
+// and fill gaps from the store (see Catchup). The subscription must be
+// closed.
+func (h *Hub) Subscribe(show boxoffice.ShowID, after int64) (*Subscription, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, ErrClosed
+	}
+	f := h.feeds[show]
+	if f == nil {
+		f = &feed{hub: h, show: show, version: after, wake: make(chan struct{}, 1),
+			stop: make(chan struct{}), subs: map[*Subscription]struct{}{}}
+		h.feeds[show] = f
+		h.wg.Add(1)
+		go f.run()
+		// Changes committed before the feed existed were never poked.
+		f.poke()
+	}
+	s := &Subscription{feed: f, c: make(chan *Event, h.opts.Buffer)}
+	f.mu.Lock()
+	f.subs[s] = struct{}{}
+	f.mu.Unlock()
+	return s, nil
+}
+
+// Close ends every subscription with ErrClosed and stops the feeds. Open event
+// streams see their channel close and end, so shutdown is not held up by them.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return
+	}
+	h.closed = true
+	for show, f := range h.feeds {
+		f.close(ErrClosed)
+		delete(h.feeds, show)
+	}
+	h.mu.Unlock()
+	h.wg.Wait()
+}
+
+// Watchers counts open subscriptions, for metrics.
+func (h *Hub) Watchers() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, f := range h.feeds {
+		f.mu.Lock()
+		n += len(f.subs)
+		f.mu.Unlock()
+	}
+	return n
+}
+
+// unsubscribe removes s, and the feed with it when s was its last subscriber.
+func (h *Hub) unsubscribe(s *Subscription) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	f := s.feed
+	f.mu.Lock()
+	delete(f.subs, s)
+	empty := len(f.subs) == 0
+	f.mu.Unlock()
+	if empty && h.feeds[f.show] == f {
+		delete(h.feeds, f.show)
+		close(f.stop)
+	}
+}
+
+// Subscription receives one show's events.
+type Subscription struct {
+	feed *feed
+	c    chan *Event
+	once sync.Once
+	err  error // why the channel closed; set before close(c)
+}
+
+// C delivers events in version order. It is closed when the subscriber fell
+// behind (Err returns ErrSlow) or the hub closed (ErrClosed): never is an event
+// skipped silently.
+func (s *Subscription) C() <-chan *Event { return s.c }
+
+// Err tells why C was closed; nil while it is open.
+func (s *Subscription) Err() error {
+	s.feed.mu.Lock()
+	defer s.feed.mu.Unlock()
+	return s.err
+}
+
+// Close stops the subscription. It is safe to call more than once.
+func (s *Subscription) Close() {
+	s.once.Do(func() { s.feed.hub.unsubscribe(s) })
+}
+
+// feed publishes one show's changes to its subscribers.
+type feed struct {
+	hub     *Hub
+	show    boxoffice.ShowID
+	wake    chan struct{} // capacity 1: pokes coalesce
+	stop    chan struct{}
+	version int64 // last version published; touched only by run
+
+	mu   sync.Mutex
+	subs map[*Subscription]struct{}
+}
+
+func (f *feed) poke() {
+	select {
+	case f.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (f *feed) run() {
+	defer f.hub.wg.Done()
+	var retry <-chan time.Time
+	for {
+		select {
+		case <-f.stop:
+			return
+		case <-f.wake:
+		case <-retry:
+		}
+		retry = nil
+		if err := f.publishNew(); err != nil {
+			f.hub.opts.Logger.Warn("reading the change log failed; retrying",
+				slog.String("show", string(f.show)), slog.Any("err", err))
+			retry = time.After(f.hub.opts.RetryAfter)
+		}
+	}
+}
+
+// publishNew reads every change after the last published version and hands
+// each to every subscriber.
+func (f *feed) publishNew() error {
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		changes, err := f.hub.src.ChangesSince(ctx, f.show, f.version, f.hub.opts.Batch)
+		cancel()
+		if err != nil {
+			return err
+		}
+		for _, c := range changes {
+			f.publish(&Event{Change: c})
+			f.version = c.Version
+		}
+		if len(changes) < f.hub.opts.Batch {
+			return nil
+		}
+	}
+}
+
+func (f *feed) publish(e *Event) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for s := range f.subs {
+		select {
+		case s.c <- e:
+		default:
+			// Waiting would stall every other watcher; skipping would make
+			// this one lie. Closing makes its client reconnect and catch up.
+			s.err = ErrSlow
+			close(s.c)
+			delete(f.subs, s)
+		}
+	}
+}
+
+// close ends every subscription with err and stops the feed. The caller holds
+// hub.mu.
+func (f *feed) close(err error) {
+	f.mu.Lock()
+	for s := range f.subs {
+		s.err = err
+		close(s.c)
+		delete(f.subs, s)
+	}
+	f.mu.Unlock()
+	close(f.stop)
+}

@@ -1,0 +1,193 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"boxoffice"
+)
+
+// fakeLog is an in-memory change log standing in for a store.
+type fakeLog struct {
+	mu      sync.Mutex
+	changes []boxoffice.Change // version i+1 at index i
+}
+
+func (l *fakeLog) append(seat boxoffice.SeatID) int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	v := int64(len(l.changes) + 1)
+	l.changes = append(l.changes, boxoffice.Change{Show: "s", Version: v,
+		Seats: []boxoffice.SeatChange{{Seat: seat, Holder: "g"}}})
+	return v
+}
+
+func (l *fakeLog) ChangesSince(_ context.Context, _ boxoffice.ShowID, after int64, limit int) ([]boxoffice.Change, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.changes[min(int(after), len(l.changes)):]
+	return append([]boxoffice.Change(nil), out[:min(limit, len(out))]...), nil
+}
+
+// receive reads n events from sub or fails after a generous bound.
+func receive(t *testing.T, c <-chan *Event, n int) []int64 {
+	t.Helper()
+	var got []int64
+	timeout := time.After(5 * time.Second)
+	for len(got) < n {
+		select {
+		case e, ok := <-c:
+			if !ok {
+				t.Fatalf("channel closed after %v", got)
+			}
+			got = append(got, e.Version)
+		case <-timeout:
+			t.Fatalf("got %v, waiting for %d events", got, n)
+		}
+	}
+	return got
+}
+
+func TestHubPublishesInVersionOrderDespitePokes(t *testing.T) {
+	log := &fakeLog{}
+	hub := NewHub(log, Options{Batch: 3})
+	defer hub.Close()
+	sub, err := hub.Subscribe("s", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	// Ten commits and a single late poke: the hub must read all of them.
+	for range 10 {
+		log.append("A1")
+	}
+	hub.Poke("s")
+	got := receive(t, sub.C(), 10)
+	for i, v := range got {
+		if v != int64(i+1) {
+			t.Fatalf("versions %v, want 1..10 in order", got)
+		}
+	}
+}
+
+func TestSlowSubscriberIsDroppedNotSkipped(t *testing.T) {
+	log := &fakeLog{}
+	hub := NewHub(log, Options{Buffer: 2})
+	defer hub.Close()
+	slow, _ := hub.Subscribe("s", 0)
+	defer slow.Close()
+	fast, _ := hub.Subscribe("s", 0)
+	defer fast.Close()
+	for range 5 {
+		log.append("A1")
+		hub.Poke("s")
+		receive(t, fast.C(), 1) // fast keeps up; slow reads nothing
+	}
+	// The slow one got what fitted its buffer, in order, then its channel closed.
+	var got []int64
+	for e := range slow.C() {
+		got = append(got, e.Version)
+	}
+	if len(got) != 2 || got[0] != 1 || got[1] != 2 {
+		t.Errorf("slow subscriber got %v before closing, want [1 2]", got)
+	}
+	if !errors.Is(slow.Err(), ErrSlow) {
+		t.Errorf("Err = %v, want ErrSlow", slow.Err())
+	}
+	if hub.Watchers() != 1 {
+		t.Errorf("%d watchers, want the fast one only", hub.Watchers())
+	}
+}
+
+func TestCloseEndsSubscriptions(t *testing.T) {
+	hub := NewHub(&fakeLog{}, Options{})
+	sub, _ := hub.Subscribe("s", 0)
+	hub.Close()
+	if _, ok := <-sub.C(); ok {
+		t.Fatal("event after Close")
+	}
+	if !errors.Is(sub.Err(), ErrClosed) {
+		t.Errorf("Err = %v, want ErrClosed", sub.Err())
+	}
+	sub.Close()
+	if _, err := hub.Subscribe("s", 0); !errors.Is(err, ErrClosed) {
+		t.Errorf("Subscribe after Close: %v", err)
+	}
+}
+
+func TestWatchJoinsWithoutGapsOrRepeats(t *testing.T) {
+	log := &fakeLog{}
+	hub := NewHub(log, Options{Batch: 2})
+	defer hub.Close()
+	// A first watcher keeps the feed running ahead.
+	first, _ := hub.Subscribe("s", 0)
+	defer first.Close()
+	for range 5 {
+		log.append("A1")
+	}
+	hub.Poke("s")
+	receive(t, first.C(), 5)
+
+	// A client that has seen up to version 2 joins: it must get 3, 4, 5 from
+	// the log, then 6 and 7 from the feed, each once.
+	w, missed, err := hub.Watch(context.Background(), "s", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var got []int64
+	for _, e := range missed {
+		got = append(got, e.Version)
+	}
+	log.append("A2")
+	log.append("A3")
+	hub.Poke("s")
+	for len(got) < 5 {
+		select {
+		case e := <-w.C():
+			out, err := w.Accept(context.Background(), e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range out {
+				got = append(got, e.Version)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("got %v, want 3..7", got)
+		}
+	}
+	for i, v := range got {
+		if v != int64(i+3) {
+			t.Fatalf("got %v, want 3..7 once each", got)
+		}
+	}
+}
+
+func TestWatcherFillsGap(t *testing.T) {
+	log := &fakeLog{}
+	hub := NewHub(log, Options{})
+	defer hub.Close()
+	w, _, err := hub.Watch(context.Background(), "s", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	log.append("A1")
+	log.append("A2")
+	v := log.append("A3")
+	// An event for version 3 arriving first (as after a feed that joined late)
+	// brings 1 and 2 along.
+	out, err := w.Accept(context.Background(), &Event{Change: boxoffice.Change{Version: v}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 3 || out[0].Version != 1 || out[1].Version != 2 || out[2].Version != 3 {
+		t.Errorf("Accept delivered %d events, want versions 1, 2, 3", len(out))
+	}
+	if out, _ := w.Accept(context.Background(), &Event{Change: boxoffice.Change{Version: 2}}); len(out) != 0 {
+		t.Error("an already delivered version was delivered again")
+	}
+}
