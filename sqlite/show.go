@@ -1,0 +1,208 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"boxoffice"
+)
+
+// queryer is what the find helpers need from a transaction, so that they
+// compose inside read and write transactions alike.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Shows lists every show by start time, with the number of seats held.
+func (s *Store) Shows(ctx context.Context) ([]boxoffice.ShowSummary, error) {
+	tx, err := s.beginRead(ctx)
+	if err != nil {
+		return nil, dbError("list shows", err)
+	}
+	defer tx.Rollback()
+
+	rows, err := tx.QueryContext(ctx, `
+		SELECT s.id, s.title, s.starts_at, s.hall_id,
+		       (SELECT count(*) FROM bookings b WHERE b.show_id = s.id)
+		FROM shows s
+		ORDER BY s.starts_at, s.id`)
+	if err != nil {
+		return nil, dbError("list shows", err)
+	}
+	defer rows.Close()
+	var list []boxoffice.ShowSummary
+	for rows.Next() {
+		var sum boxoffice.ShowSummary
+		var startsAt int64
+		if err := rows.Scan(&sum.ID, &sum.Title, &startsAt, &sum.Hall.ID, &sum.Booked); err != nil {
+			return nil, dbError("list shows", err)
+		}
+		sum.StartsAt = fromMillis(startsAt)
+		list = append(list, sum)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError("list shows", err)
+	}
+	rows.Close()
+	for i := range list {
+		if list[i].Hall, err = s.findHall(ctx, tx, list[i].Hall.ID); err != nil {
+			return nil, err
+		}
+	}
+	return list, nil
+}
+
+// Show returns one show with its hall.
+func (s *Store) Show(ctx context.Context, id boxoffice.ShowID) (boxoffice.Show, error) {
+	tx, err := s.beginRead(ctx)
+	if err != nil {
+		return boxoffice.Show{}, dbError("find show", err)
+	}
+	defer tx.Rollback()
+	show, _, err := s.findShow(ctx, tx, id)
+	return show, err
+}
+
+// SeatMap reads the show's version and its holders in one snapshot, so the
+// holders are exactly those of that version.
+func (s *Store) SeatMap(ctx context.Context, id boxoffice.ShowID) (boxoffice.SeatMap, error) {
+	tx, err := s.beginRead(ctx)
+	if err != nil {
+		return boxoffice.SeatMap{}, dbError("read seat map", err)
+	}
+	defer tx.Rollback()
+
+	show, version, err := s.findShow(ctx, tx, id)
+	if err != nil {
+		return boxoffice.SeatMap{}, err
+	}
+	m := boxoffice.SeatMap{Show: show, Version: version, Holders: map[boxoffice.SeatID]boxoffice.Guest{}}
+	rows, err := tx.QueryContext(ctx, `SELECT seat_id, holder FROM bookings WHERE show_id = ?`, id)
+	if err != nil {
+		return boxoffice.SeatMap{}, dbError("read seat map", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seat boxoffice.SeatID
+		var holder boxoffice.Guest
+		if err := rows.Scan(&seat, &holder); err != nil {
+			return boxoffice.SeatMap{}, dbError("read seat map", err)
+		}
+		m.Holders[seat] = holder
+	}
+	if err := rows.Err(); err != nil {
+		return boxoffice.SeatMap{}, dbError("read seat map", err)
+	}
+	return m, nil
+}
+
+// ChangesSince returns the changes after version after, oldest first.
+func (s *Store) ChangesSince(ctx context.Context, id boxoffice.ShowID, after int64, limit int) ([]boxoffice.Change, error) {
+	if limit < 1 {
+		return nil, boxoffice.Errorf(boxoffice.EINVALID, "Ask for at least one change, not %d", limit)
+	}
+	tx, err := s.beginRead(ctx)
+	if err != nil {
+		return nil, dbError("read changes", err)
+	}
+	defer tx.Rollback()
+
+	var version int64
+	err = tx.QueryRowContext(ctx, `SELECT version FROM shows WHERE id = ?`, id).Scan(&version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, showNotFound(id)
+	} else if err != nil {
+		return nil, dbError("read changes", err)
+	}
+	after = max(after, 0)
+	if after >= version {
+		return nil, nil
+	}
+	// Versions are consecutive and each has at least one row, so a range of
+	// versions bounds the number of changes where LIMIT would count rows.
+	upto := version
+	if int64(limit) < version-after {
+		upto = after + int64(limit)
+	}
+	rows, err := tx.QueryContext(ctx, `
+		SELECT version, seat_id, holder, by_guest, at FROM changes
+		WHERE show_id = ? AND version > ? AND version <= ?
+		ORDER BY version, seq`, id, after, upto)
+	if err != nil {
+		return nil, dbError("read changes", err)
+	}
+	defer rows.Close()
+	var list []boxoffice.Change
+	for rows.Next() {
+		var (
+			v      int64
+			sc     boxoffice.SeatChange
+			holder sql.NullString
+			at     int64
+		)
+		if err := rows.Scan(&v, &sc.Seat, &holder, &sc.By, &at); err != nil {
+			return nil, dbError("read changes", err)
+		}
+		sc.Holder = boxoffice.Guest(holder.String)
+		if n := len(list); n == 0 || list[n-1].Version != v {
+			list = append(list, boxoffice.Change{Show: id, Version: v, At: fromMillis(at)})
+		}
+		last := &list[len(list)-1]
+		last.Seats = append(last.Seats, sc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError("read changes", err)
+	}
+	return list, nil
+}
+
+// findShow returns the show with its hall, and its current version.
+func (s *Store) findShow(ctx context.Context, q queryer, id boxoffice.ShowID) (boxoffice.Show, int64, error) {
+	show := boxoffice.Show{ID: id}
+	var startsAt, version int64
+	err := q.QueryRowContext(ctx, `SELECT title, starts_at, hall_id, version FROM shows WHERE id = ?`, id).
+		Scan(&show.Title, &startsAt, &show.Hall.ID, &version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return boxoffice.Show{}, 0, showNotFound(id)
+	} else if err != nil {
+		return boxoffice.Show{}, 0, dbError("find show", err)
+	}
+	show.StartsAt = fromMillis(startsAt)
+	if show.Hall, err = s.findHall(ctx, q, show.Hall.ID); err != nil {
+		return boxoffice.Show{}, 0, err
+	}
+	return show, version, nil
+}
+
+// findHall returns a hall with its parsed layout. Halls never change once
+// stored, so each is read and parsed once per Store.
+func (s *Store) findHall(ctx context.Context, q queryer, id boxoffice.HallID) (boxoffice.Hall, error) {
+	s.mu.RLock()
+	h, ok := s.halls[id]
+	s.mu.RUnlock()
+	if ok {
+		return h, nil
+	}
+	h = boxoffice.Hall{ID: id}
+	var src string
+	err := q.QueryRowContext(ctx, `SELECT name, layout FROM halls WHERE id = ?`, id).Scan(&h.Name, &src)
+	if err != nil {
+		// A show's hall is guarded by a foreign key: a missing one is a
+		// broken database, not a caller's mistake.
+		return boxoffice.Hall{}, dbError(fmt.Sprintf("find hall %q", id), err)
+	}
+	if h.Layout, err = boxoffice.ParseLayout(src); err != nil {
+		return boxoffice.Hall{}, fmt.Errorf("sqlite: hall %q: stored layout: %w", id, err)
+	}
+	s.mu.Lock()
+	s.halls[id] = h
+	s.mu.Unlock()
+	return h, nil
+}
+
+func showNotFound(id boxoffice.ShowID) error {
+	return boxoffice.Errorf(boxoffice.ENOTFOUND, "Show %q does not exist", id)
+}
