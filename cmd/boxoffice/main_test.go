@@ -1,0 +1,280 @@
+package main_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// binary builds the real boxoffice command once for all tests.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "boxoffice-e2e")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "boxoffice")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+type proc struct {
+	cmd  *exec.Cmd
+	base string // http://127.0.0.1:port
+	exit chan error
+	logs *strings.Builder
+	mu   *sync.Mutex
+}
+
+var listenLine = regexp.MustCompile(`msg=listening addr=(\S+)`)
+
+// start runs boxoffice serve on a free port with db and waits for the log
+// line that says where it listens.
+func start(t *testing.T, db string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(binary(t), append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, args...)...)
+	cmd.Env = append(os.Environ(), "BOXOFFICE_ADDR=", "BOXOFFICE_DB=")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, exit: make(chan error, 1), logs: &strings.Builder{}, mu: &sync.Mutex{}}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			p.mu.Lock()
+			p.logs.WriteString(sc.Text() + "\n")
+			p.mu.Unlock()
+			if m := listenLine.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+		p.exit <- cmd.Wait()
+	}()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	select {
+	case a := <-addr:
+		p.base = "http://" + a
+	case err := <-p.exit:
+		t.Fatalf("boxoffice exited before listening: %v\n%s", err, p.log())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("boxoffice did not listen within 30s\n%s", p.log())
+	}
+	return p
+}
+
+func (p *proc) log() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.logs.String()
+}
+
+func newClient() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, Timeout: 10 * time.Second}
+}
+
+func firstShow(t *testing.T, base string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/api/shows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v struct{ Shows []struct{ ID string } }
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || len(v.Shows) < 3 {
+		t.Fatalf("shows: %+v, %v", v, err)
+	}
+	return v.Shows[0].ID
+}
+
+func seatStatus(t *testing.T, c *http.Client, base, show, seat string) string {
+	t.Helper()
+	resp, err := c.Get(base + "/api/shows/" + show + "/seats/" + seat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v struct{ Seat struct{ Status string } }
+	_ = json.NewDecoder(resp.Body).Decode(&v)
+	return v.Seat.Status
+}
+
+// TestKillNineKeepsAcknowledgedBookings books seats from many guests at once,
+// kills the server with SIGKILL while they are still booking, restarts it on
+// the same file and finds every booking that was answered 200.
+func TestKillNineKeepsAcknowledgedBookings(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "boxoffice.db")
+	p := start(t, db)
+	show := firstShow(t, p.base)
+
+	type ack struct {
+		client *http.Client
+		seat   string
+	}
+	var (
+		mu     sync.Mutex
+		acked  []ack
+		wg     sync.WaitGroup
+		killed = make(chan struct{})
+	)
+	rows := "ABCDEFGH"
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := newClient()
+			for n := 1; n <= 40; n++ {
+				seat := fmt.Sprintf("%c%d", rows[g], n%16+1)
+				req, _ := http.NewRequest("PUT", p.base+"/api/shows/"+show+"/seats/"+seat, nil)
+				resp, err := c.Do(req)
+				if err != nil {
+					return // the server is gone
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					mu.Lock()
+					acked = append(acked, ack{c, seat})
+					n := len(acked)
+					mu.Unlock()
+					if n == 60 {
+						close(killed)
+					}
+				}
+			}
+		}()
+	}
+	select {
+	case <-killed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("60 bookings were not acknowledged within 30s")
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	<-p.exit
+
+	p2 := start(t, db)
+	mu.Lock()
+	defer mu.Unlock()
+	for _, a := range acked {
+		if st := seatStatus(t, a.client, p2.base, show, a.seat); st != "mine" {
+			t.Errorf("acknowledged booking of %s is %q after kill -9 and restart, want mine", a.seat, st)
+		}
+	}
+	t.Logf("%d acknowledged bookings survived kill -9", len(acked))
+}
+
+// TestGracefulShutdownEndsEventStreams sends SIGTERM while a guest watches a
+// show: the stream ends and the process exits cleanly within seconds.
+func TestGracefulShutdownEndsEventStreams(t *testing.T) {
+	p := start(t, filepath.Join(t.TempDir(), "boxoffice.db"))
+	show := firstShow(t, p.base)
+	resp, err := http.Get(p.base + "/api/shows/" + show + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	if line, err := br.ReadString('\n'); err != nil || line == "" {
+		t.Fatalf("stream: %q %v", line, err)
+	}
+	ended := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(io.Discard, br)
+		ended <- err
+	}()
+	sent := time.Now()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the event stream was still open 5s after SIGTERM")
+	}
+	select {
+	case err := <-p.exit:
+		if err != nil {
+			t.Fatalf("exit: %v\n%s", err, p.log())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("still running 5s after SIGTERM")
+	}
+	t.Logf("stopped %v after SIGTERM", time.Since(sent))
+	if !strings.Contains(p.log(), "stopped") {
+		t.Errorf("log lacks the stop:\n%s", p.log())
+	}
+}
+
+func TestDemoProgrammeAndLogs(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "boxoffice.db")
+	p := start(t, db)
+	resp, err := http.Get(p.base + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("healthz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if l := p.log(); !strings.Contains(l, db) || !strings.Contains(l, "demo programme") {
+		t.Errorf("the log does not say which database it opened and seeded:\n%s", l)
+	}
+}
+
+func TestPostgresURLRefusedClearly(t *testing.T) {
+	cmd := exec.Command(binary(t), "--db", "postgres://boxoffice:s3cret-pw@db.example/boxoffice", "--addr", "127.0.0.1:0")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatal("a postgres:// URL was accepted")
+	}
+	if strings.Contains(string(out), "s3cret-pw") || strings.Contains(string(out), "panic") {
+		t.Errorf("output leaks the password or panics:\n%s", out)
+	}
+	if !strings.Contains(string(out), "PostgreSQL") {
+		t.Errorf("output does not say PostgreSQL is the problem:\n%s", out)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	out, err := exec.Command(binary(t), "--help").CombinedOutput()
+	if err != nil {
+		t.Fatalf("--help: %v\n%s", err, out)
+	}
+	for _, want := range []string{"serve", "-addr", "-db", "BOXOFFICE_ADDR", "BOXOFFICE_DB"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("--help does not mention %s:\n%s", want, out)
+		}
+	}
+}

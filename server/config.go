@@ -1,0 +1,116 @@
+package server
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything an operator can set, from flags or BOXOFFICE_*
+// environment variables; flags win.
+type Config struct {
+	Addr                string
+	DB                  string
+	Location            *time.Location
+	Demo                bool
+	TrustForwardedProto bool
+	LogFormat           string // "text" or "json"
+	LogLevel            slog.Level
+	ShutdownTimeout     time.Duration
+}
+
+const usage = `boxoffice: a seat-booking server for cinemas.
+
+Usage:
+  boxoffice [serve] [flags]   serve the seat maps and the JSON API (the default)
+  boxoffice help              show this help
+
+Flags of serve (each also read from the environment variable in brackets;
+a flag given on the command line wins):
+`
+
+// ParseConfig reads the serve command's flags, with defaults from getenv.
+func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	fs := flag.NewFlagSet("boxoffice serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	var c Config
+	var tz, level string
+	var badEnv []error
+	envBool := func(name string, def bool) bool {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			badEnv = append(badEnv, fmt.Errorf("%s=%q: want true or false", name, v))
+		}
+		return b
+	}
+	fs.StringVar(&c.Addr, "addr", env("BOXOFFICE_ADDR", ":8080"), "address to listen on, host:port [BOXOFFICE_ADDR]")
+	fs.StringVar(&c.DB, "db", env("BOXOFFICE_DB", "boxoffice.db"), "SQLite database file, created if missing [BOXOFFICE_DB]")
+	fs.StringVar(&tz, "timezone", env("BOXOFFICE_TIMEZONE", "Local"), "the cinema's time zone for show times, e.g. Europe/Berlin [BOXOFFICE_TIMEZONE]")
+	fs.BoolVar(&c.Demo, "demo", envBool("BOXOFFICE_DEMO", true), "fill an empty database with the demo programme [BOXOFFICE_DEMO]")
+	fs.BoolVar(&c.TrustForwardedProto, "trust-forwarded-proto", envBool("BOXOFFICE_TRUST_FORWARDED_PROTO", false),
+		"treat X-Forwarded-Proto: https as TLS (mark the guest cookie Secure); only behind a proxy that sets it [BOXOFFICE_TRUST_FORWARDED_PROTO]")
+	fs.StringVar(&c.LogFormat, "log-format", env("BOXOFFICE_LOG_FORMAT", "text"), "log format: text or json [BOXOFFICE_LOG_FORMAT]")
+	fs.StringVar(&level, "log-level", env("BOXOFFICE_LOG_LEVEL", "info"), "log level: debug, info, warn or error [BOXOFFICE_LOG_LEVEL]")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long requests in flight may take to finish on SIGINT/SIGTERM")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if len(badEnv) > 0 {
+		return c, errors.Join(badEnv...)
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if c.Location, err = time.LoadLocation(tz); err != nil {
+		return c, fmt.Errorf("time zone %q: %w", tz, err)
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		return c, fmt.Errorf("log level %q: want debug, info, warn or error", level)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return c, fmt.Errorf("log format %q: want text or json", c.LogFormat)
+	}
+	if c.DB == "" {
+		return c, errors.New("the database (--db) must not be empty")
+	}
+	return c, nil
+}
+
+// isPostgres tells whether db names a PostgreSQL database rather than a file.
+func isPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// redactDB is db fit for a log line: a URL loses its password.
+func redactDB(db string) string {
+	if !isPostgres(db) {
+		return db
+	}
+	u, err := url.Parse(db)
+	if err != nil {
+		return "(a malformed PostgreSQL URL)"
+	}
+	return u.Redacted()
+}

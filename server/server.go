@@ -1,0 +1,180 @@
+// Package server assembles a whole boxoffice server from its configuration:
+// store, live hub, web handler and http.Server, with a graceful shutdown. The
+// boxoffice command is a thin shim over Run; tests and the load tool start
+// servers in process with Start.
+package server
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"boxoffice"
+	"boxoffice/demo"
+	"boxoffice/live"
+	"boxoffice/sqlite"
+	"boxoffice/web"
+)
+
+// Run is the boxoffice command: it parses args (without the program name)
+// and serves until ctx is cancelled, then shuts down gracefully.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "serve":
+			args = args[1:]
+		case "help", "-h", "-help", "--help":
+			_, _ = ParseConfig([]string{"-help"}, getenv, stdout)
+			return nil
+		default:
+			if args[0] == "" || args[0][0] != '-' {
+				return fmt.Errorf("unknown command %q; run boxoffice help", args[0])
+			}
+		}
+	}
+	cfg, err := ParseConfig(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	srv, err := Start(ctx, cfg, NewLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return srv.Shutdown()
+}
+
+// NewLogger returns the logger cfg asks for, writing to w.
+func NewLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// Server is a running boxoffice server.
+type Server struct {
+	cfg   Config
+	log   *slog.Logger
+	store boxoffice.Store
+	hub   *live.Hub
+	http  *http.Server
+	ln    net.Listener
+	done  chan error // Serve's result
+}
+
+// Start opens the database (seeding the demo programme into an empty one when
+// cfg.Demo), starts listening on cfg.Addr and serves in the background.
+func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
+	if isPostgres(cfg.DB) {
+		return nil, fmt.Errorf("PostgreSQL (%s) is not supported by this version yet; give --db a SQLite file path", redactDB(cfg.DB))
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
+	// The store pokes the hub after each commit; the hub reads from the
+	// store. The closure breaks the cycle: nothing commits before the hub
+	// exists, because nothing serves before then.
+	var hub *live.Hub
+	store, err := sqlite.Open(ctx, cfg.DB, sqlite.Options{
+		Logger:   log,
+		OnCommit: func(show boxoffice.ShowID, _ int64) { hub.Poke(show) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("opening database %s: %w", redactDB(cfg.DB), err)
+	}
+	hub = live.NewHub(store, live.Options{Logger: log})
+	s := &Server{cfg: cfg, log: log, store: store, hub: hub, done: make(chan error, 1)}
+	if err := s.start(ctx); err != nil {
+		hub.Close()
+		_ = store.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) start(ctx context.Context) error {
+	s.log.Info("database opened", "db", redactDB(s.cfg.DB), "engine", "sqlite")
+	if s.cfg.Demo {
+		p, err := demo.Programme(time.Now(), s.cfg.Location)
+		if err != nil {
+			return err
+		}
+		seeded, err := s.store.Seed(ctx, p)
+		if err != nil {
+			return fmt.Errorf("seeding the demo programme: %w", err)
+		}
+		if seeded {
+			s.log.Info("empty database: demo programme added", "halls", len(p.Halls), "shows", len(p.Shows))
+		}
+	}
+	handler, err := web.NewHandler(web.Config{
+		Store: s.store, Hub: s.hub, Logger: s.log, Location: s.cfg.Location,
+		TrustForwardedProto: s.cfg.TrustForwardedProto,
+	})
+	if err != nil {
+		return err
+	}
+	s.http = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second, // event streams lift it for themselves
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	// Event streams end when the hub closes; without this, Shutdown would
+	// wait for them until its timeout.
+	s.http.RegisterOnShutdown(s.hub.Close)
+	if s.ln, err = net.Listen("tcp", s.cfg.Addr); err != nil {
+		return err
+	}
+	s.log.Info("listening", "addr", s.ln.Addr().String(), "url", "http://"+s.URLHost())
+	go func() { s.done <- s.http.Serve(s.ln) }()
+	return nil
+}
+
+// Addr is the address the server listens on, with the real port when the
+// configuration asked for port 0.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// URLHost is a host:port to reach the server at: a wildcard listen address
+// becomes localhost.
+func (s *Server) URLHost() string {
+	a := s.ln.Addr().(*net.TCPAddr)
+	if a.IP.IsUnspecified() {
+		return fmt.Sprintf("localhost:%d", a.Port)
+	}
+	return a.String()
+}
+
+// Shutdown stops accepting connections, ends event streams, lets requests in
+// flight finish (up to the configured timeout) and closes the database.
+func (s *Server) Shutdown() error {
+	timeout := s.cfg.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	s.log.Info("shutting down")
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	err := s.http.Shutdown(ctx)
+	if serveErr := <-s.done; !errors.Is(serveErr, http.ErrServerClosed) {
+		err = errors.Join(err, serveErr)
+	}
+	s.hub.Close()
+	err = errors.Join(err, s.store.Close())
+	s.log.Info("stopped")
+	return err
+}

@@ -1,0 +1,162 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"time"
+
+	"boxoffice"
+)
+
+// maxBodyBytes bounds a request body: room for MaxSeatsPerRequest seat ids
+// with ample slack, nowhere near a size that costs the server anything.
+const maxBodyBytes = 4 << 10
+
+// writeJSON answers with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// decodeJSON reads a JSON body into v: application/json only, at most
+// maxBodyBytes, no unknown fields, nothing after the value.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return boxoffice.Errorf(codeMediaType, "Send the body as application/json, not %q", r.Header.Get("Content-Type"))
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	dec.DisallowUnknownFields()
+	err = dec.Decode(v)
+	if err == nil {
+		switch _, after := dec.Token(); after {
+		case io.EOF:
+		case nil:
+			err = errors.New("unexpected data after the JSON value")
+		default:
+			err = after
+		}
+	}
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return boxoffice.Errorf(codeTooLarge, "The body is over the limit of %d bytes", tooBig.Limit)
+	case err != nil:
+		return boxoffice.Errorf(codeMalformed, "The body is not valid JSON of the expected shape: %v", err)
+	}
+	return nil
+}
+
+// The JSON shapes of the API.
+
+type showSummaryJSON struct {
+	ID        boxoffice.ShowID `json:"id"`
+	Title     string           `json:"title"`
+	StartsAt  string           `json:"starts_at"`
+	Hall      string           `json:"hall"`
+	HallID    boxoffice.HallID `json:"hall_id"`
+	Open      bool             `json:"open"`
+	Capacity  int              `json:"capacity"`
+	SeatsLeft int              `json:"seats_left"`
+}
+
+type showJSON struct {
+	showSummaryJSON
+	Version int64      `json:"version"`
+	Layout  layoutJSON `json:"layout"`
+	Seats   []seatJSON `json:"seats"`
+}
+
+// layoutJSON is what a client needs to draw the hall: a grid of Columns by
+// Rows cells with the screen at the top (y = 0 is nearest the screen); each
+// seat has its cell; columns in Aisles are empty from front to back.
+type layoutJSON struct {
+	Screen    string         `json:"screen"`
+	Columns   int            `json:"columns"`
+	Rows      int            `json:"rows"`
+	Aisles    []int          `json:"aisles"`
+	RowLabels []rowLabelJSON `json:"row_labels"`
+}
+
+type rowLabelJSON struct {
+	Label string `json:"label"`
+	Y     int    `json:"y"`
+}
+
+type seatJSON struct {
+	ID     boxoffice.SeatID   `json:"id"`
+	Row    string             `json:"row"`
+	Number int                `json:"number"`
+	Kind   boxoffice.SeatKind `json:"kind"`
+	Status boxoffice.Status   `json:"status"`
+	X      int                `json:"x"`
+	Y      int                `json:"y"`
+}
+
+// seatChangeJSON is a seat in an event: its id and new status.
+type seatChangeJSON struct {
+	ID     boxoffice.SeatID `json:"id"`
+	Status boxoffice.Status `json:"status"`
+}
+
+type seatsEventJSON struct {
+	Version int64            `json:"version"`
+	Seats   []seatChangeJSON `json:"seats"`
+}
+
+// writeResult is the answer to a booking or release.
+type writeResult struct {
+	Version int64      `json:"version"`
+	Seat    *seatJSON  `json:"seat,omitempty"`
+	Seats   []seatJSON `json:"seats,omitempty"`
+}
+
+func formatTime(t time.Time, loc *time.Location) string { return t.In(loc).Format(time.RFC3339) }
+
+func (s *server) summaryJSON(sum boxoffice.ShowSummary) showSummaryJSON {
+	return showSummaryJSON{
+		ID: sum.ID, Title: sum.Title, StartsAt: formatTime(sum.StartsAt, s.Location),
+		Hall: sum.Hall.Name, HallID: sum.Hall.ID, Open: sum.OpenAt(s.Now()),
+		Capacity: len(sum.Hall.Layout.Seats), SeatsLeft: sum.SeatsLeft(),
+	}
+}
+
+func seatView(seat boxoffice.Seat, status boxoffice.Status) seatJSON {
+	return seatJSON{ID: seat.ID, Row: seat.Row, Number: seat.Number, Kind: seat.Kind, Status: status, X: seat.X, Y: seat.Y}
+}
+
+// showView is the whole seat map as viewer sees it.
+func (s *server) showView(m boxoffice.SeatMap, viewer boxoffice.Guest) showJSON {
+	l := &m.Show.Hall.Layout
+	v := showJSON{
+		showSummaryJSON: s.summaryJSON(boxoffice.ShowSummary{Show: m.Show, Booked: len(m.Holders)}),
+		Version:         m.Version,
+		Layout:          layoutJSON{Screen: "top", Columns: l.Columns, Rows: l.Height, Aisles: l.Aisles},
+		Seats:           make([]seatJSON, len(l.Seats)),
+	}
+	if v.Layout.Aisles == nil {
+		v.Layout.Aisles = []int{}
+	}
+	for _, r := range l.Rows {
+		v.Layout.RowLabels = append(v.Layout.RowLabels, rowLabelJSON{Label: r.Label, Y: r.Y})
+	}
+	for i, seat := range l.Seats {
+		v.Seats[i] = seatView(seat, boxoffice.StatusFor(m.Holders[seat.ID], viewer))
+	}
+	return v
+}
+
+// seatsEvent is a change as viewer sees it.
+func seatsEvent(c boxoffice.Change, viewer boxoffice.Guest) []byte {
+	ev := seatsEventJSON{Version: c.Version, Seats: make([]seatChangeJSON, len(c.Seats))}
+	for i, sc := range c.Seats {
+		ev.Seats[i] = seatChangeJSON{ID: sc.Seat, Status: boxoffice.StatusFor(sc.Holder, viewer)}
+	}
+	b, _ := json.Marshal(ev) // plain strings and numbers: cannot fail
+	return b
+}

@@ -1,0 +1,70 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+
+	"boxoffice"
+)
+
+const (
+	guestCookie = "boxoffice_guest"
+	// tokenBytes of randomness: 256 bits, far beyond guessing.
+	tokenBytes = 32
+	// guestCookieMaxAge is 400 days, the longest that browsers keep a cookie.
+	guestCookieMaxAge = 400 * 24 * 60 * 60
+)
+
+// guests makes sure every request has a guest. A request without a valid
+// cookie gets a fresh token, set on its response, and acts as that new guest.
+// Nothing is written to the database: the guest exists only as the hash of
+// the token, stored with the seats it books.
+func (s *server) guests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := ""
+		if c, err := r.Cookie(guestCookie); err == nil && validToken(c.Value) {
+			token = c.Value
+		} else {
+			token = newToken()
+			http.SetCookie(w, &http.Cookie{
+				Name:     guestCookie,
+				Value:    token,
+				Path:     "/",
+				MaxAge:   guestCookieMaxAge,
+				HttpOnly: true,
+				SameSite: http.SameSiteLaxMode,
+				Secure:   s.overTLS(r),
+			})
+		}
+		ctx := context.WithValue(r.Context(), guestKey, boxoffice.GuestFromToken(token))
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func (s *server) overTLS(r *http.Request) bool {
+	return r.TLS != nil || (s.TrustForwardedProto && r.Header.Get("X-Forwarded-Proto") == "https")
+}
+
+// guestOf returns the guest making the request.
+func guestOf(r *http.Request) boxoffice.Guest {
+	g, _ := r.Context().Value(guestKey).(boxoffice.Guest)
+	return g
+}
+
+func newToken() string {
+	b := make([]byte, tokenBytes)
+	_, _ = rand.Read(b) // never fails: crypto/rand panics rather than return short
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// validToken accepts only tokens of the shape we issue, so that a guest's
+// identity always carries the full randomness.
+func validToken(t string) bool {
+	if len(t) != base64.RawURLEncoding.EncodedLen(tokenBytes) {
+		return false
+	}
+	_, err := base64.RawURLEncoding.DecodeString(t)
+	return err == nil
+}

@@ -1,0 +1,171 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"boxoffice"
+)
+
+// Error codes that only the HTTP layer produces; the domain's are in boxoffice.
+const (
+	codeMalformed   = "malformed"          // unparseable input: bad JSON, a malformed id
+	codeTooLarge    = "too_large"          // request body over the limit
+	codeMediaType   = "unsupported_media"  // wrong Content-Type
+	codeMethod      = "method_not_allowed" // the mux's own 405
+	codeCrossOrigin = "cross_origin"       // an unsafe request from another site
+)
+
+// problemType describes one kind of problem: its HTTP status and the
+// RFC 9457 type and title that name it.
+type problemType struct {
+	status int
+	slug   string // type URI is /problems/<slug>, a page that explains it
+	title  string
+	about  string // the explanation on that page
+}
+
+// problems maps every error code to its HTTP status. It is the one place
+// where domain errors meet HTTP.
+var problems = map[string]problemType{
+	boxoffice.ENOTFOUND:    {http.StatusNotFound, "not-found", "Not found", "There is no such show or seat. Show and seat ids are case-sensitive."},
+	boxoffice.ETAKEN:       {http.StatusConflict, "seat-taken", "Seat taken", "Another guest holds the seat. The seats member names each one that stood in the way; nothing was booked."},
+	boxoffice.ENOTYOURS:    {http.StatusForbidden, "not-your-seat", "Seat held by another guest", "Only the guest holding a seat can release it. Nothing was released."},
+	boxoffice.ECLOSED:      {http.StatusConflict, "sales-closed", "Sales closed", "The show has started, so its seats can no longer be booked or released."},
+	boxoffice.EINVALID:     {http.StatusUnprocessableEntity, "invalid-request", "Invalid request", "The request was understood but cannot be done as asked: for example no seats, or too many at once."},
+	boxoffice.EUNAVAILABLE: {http.StatusServiceUnavailable, "unavailable", "Service unavailable", "The box office cannot reach its database just now. Try again in a moment."},
+	codeMalformed:          {http.StatusBadRequest, "malformed-request", "Malformed request", "The request could not be read: malformed JSON, or an id with control characters or of absurd length."},
+	codeTooLarge:           {http.StatusRequestEntityTooLarge, "too-large", "Request too large", "The request body is over the limit."},
+	codeMediaType:          {http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type", "Send the body as application/json."},
+	codeMethod:             {http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "The resource does not support this method; the Allow header lists those it does."},
+	codeCrossOrigin:        {http.StatusForbidden, "cross-origin", "Cross-origin request refused", "Requests that change seats must come from the box office's own pages or from clients that are not browsers."},
+}
+
+var internalProblem = problemType{http.StatusInternalServerError, "internal", "Internal error", "Something went wrong on our side. The request id helps the operator find it in the logs."}
+
+// problem is an RFC 9457 problem details body.
+type problem struct {
+	Type      string   `json:"type"`
+	Title     string   `json:"title"`
+	Status    int      `json:"status"`
+	Detail    string   `json:"detail"`
+	Instance  string   `json:"instance,omitempty"`
+	Seats     []string `json:"seats,omitempty"`
+	RequestID string   `json:"request_id,omitempty"`
+}
+
+// problemFor builds the problem for err. Errors without a code are internal:
+// their text is logged, never shown.
+func problemFor(r *http.Request, err error) problem {
+	var e *boxoffice.Error
+	pt, ok := internalProblem, false
+	if errors.As(err, &e) {
+		pt, ok = problems[e.Code]
+	}
+	if !ok {
+		pt = internalProblem
+	}
+	p := problem{Type: "/problems/" + pt.slug, Title: pt.title, Status: pt.status,
+		Detail: pt.about, Instance: r.URL.Path, RequestID: requestID(r.Context())}
+	if ok && e.Detail != "" {
+		p.Detail = e.Detail
+	}
+	if ok {
+		for _, s := range e.Seats {
+			p.Seats = append(p.Seats, string(s))
+		}
+	}
+	return p
+}
+
+// writeProblem answers with err: problem+json for the API, an HTML page
+// otherwise. Handlers call it and return.
+func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, err error) {
+	p := problemFor(r, err)
+	if p.Status >= 500 {
+		s.log.ErrorContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
+	}
+	if wantsHTML(r) {
+		s.renderError(w, r, p)
+		return
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// wantsHTML tells whether an error should be shown as a page: outside the
+// API and the probes, unless the client asks for JSON and not HTML.
+func wantsHTML(r *http.Request) bool {
+	p := r.URL.Path
+	if strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/readyz" {
+		return false
+	}
+	accept := r.Header.Get("Accept")
+	return strings.Contains(accept, "text/html") || !strings.Contains(accept, "json")
+}
+
+// handleProblemType serves the page that a problem's type URI points to.
+func (s *server) handleProblemType() http.Handler {
+	bySlug := map[string]problemType{internalProblem.slug: internalProblem}
+	for _, pt := range problems {
+		bySlug[pt.slug] = pt
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pt, ok := bySlug[r.PathValue("type")]
+		if !ok {
+			s.writeProblem(w, r, boxoffice.Errorf(boxoffice.ENOTFOUND, "There is no problem type %q", r.PathValue("type")))
+			return
+		}
+		s.render(w, r, http.StatusOK, "error.html", errorPage{
+			page:   page{Head: pt.title},
+			Detail: pt.about + " (HTTP status " + http.StatusText(pt.status) + ")",
+		})
+	})
+}
+
+// muxErrors turns the mux's own plain-text 404 and 405 answers into problems
+// (keeping the Allow header of a 405), so that every error looks the same
+// wherever it comes from.
+func (s *server) muxErrors(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(&muxErrorWriter{ResponseWriter: w, r: r, s: s}, r)
+	})
+}
+
+type muxErrorWriter struct {
+	http.ResponseWriter
+	r       *http.Request
+	s       *server
+	handled bool
+}
+
+func (m *muxErrorWriter) WriteHeader(code int) {
+	var err error
+	switch code {
+	case http.StatusNotFound:
+		err = boxoffice.Errorf(boxoffice.ENOTFOUND, "There is nothing at %s", m.r.URL.Path)
+	case http.StatusMethodNotAllowed:
+		err = boxoffice.Errorf(codeMethod, "%s is not allowed here; use %s", m.r.Method, m.Header().Get("Allow"))
+	default:
+		m.ResponseWriter.WriteHeader(code)
+		return
+	}
+	m.handled = true
+	m.s.writeProblem(m.ResponseWriter, m.r, err)
+}
+
+func (m *muxErrorWriter) Write(b []byte) (int, error) {
+	if m.handled {
+		return len(b), nil // the mux's plain-text body, replaced by the problem
+	}
+	return m.ResponseWriter.Write(b)
+}

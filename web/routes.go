@@ -1,0 +1,56 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/klauspost/compress/gzhttp"
+)
+
+// routes puts the whole HTTP surface on one screen: every URL, and the
+// middleware around them, outermost first.
+func (s *server) routes() (http.Handler, error) {
+	mux := http.NewServeMux()
+
+	// Pages.
+	mux.Handle("GET /{$}", s.handleIndex())
+	mux.Handle("GET /shows/{show}", s.handleShowPage())
+	mux.Handle("POST /shows/{show}", s.handleSeatForm())
+	mux.Handle("GET /static/{file}", s.handleAsset())
+	mux.Handle("GET /problems/{type}", s.handleProblemType())
+
+	// The JSON API.
+	mux.Handle("GET /api/shows", s.handleListShows())
+	mux.Handle("GET /api/shows/{show}", s.handleGetShow())
+	mux.Handle("GET /api/shows/{show}/seats/{seat}", s.handleGetSeat())
+	mux.Handle("PUT /api/shows/{show}/seats/{seat}", s.handleBookSeat())
+	mux.Handle("DELETE /api/shows/{show}/seats/{seat}", s.handleReleaseSeat())
+	mux.Handle("POST /api/shows/{show}/bookings", s.handleBookSeats())
+	mux.Handle("GET /api/shows/{show}/events", s.handleEvents())
+
+	// Probes.
+	mux.Handle("GET /healthz", s.handleHealth())
+	mux.Handle("GET /readyz", s.handleReady())
+
+	gzip, err := gzhttp.NewWrapper(
+		gzhttp.EnableZstd(false),
+		// An event stream stays open for hours; a compressor per watcher
+		// would cost far more memory than the few bytes it saves.
+		gzhttp.ExceptContentTypes([]string{"text/event-stream"}),
+	)
+	if err != nil {
+		return nil, err
+	}
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeProblem(w, r, &crossOriginError)
+	}))
+
+	var h http.Handler = s.muxErrors(mux)
+	h = cop.Handler(h)
+	h = gzip(h)
+	h = s.guests(h)
+	h = securityHeaders(h)
+	h = s.recoverPanics(h)
+	h = s.logRequests(h)
+	return h, nil
+}

@@ -1,0 +1,177 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"boxoffice"
+)
+
+// handleBookSeat books one seat: PUT is idempotent, so booking one's own
+// seat again answers 200 as the first time did.
+func (s *server) handleBookSeat() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		show, seat, err := s.showSeat(r)
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		c, err := s.Store.Book(r.Context(), show.ID, []boxoffice.SeatID{seat.ID}, guestOf(r))
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		sj := seatView(seat, boxoffice.StatusMine)
+		writeJSON(w, http.StatusOK, writeResult{Version: c.Version, Seat: &sj})
+	})
+}
+
+func (s *server) handleReleaseSeat() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		show, seat, err := s.showSeat(r)
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		c, err := s.Store.Release(r.Context(), show.ID, []boxoffice.SeatID{seat.ID}, guestOf(r))
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		sj := seatView(seat, boxoffice.StatusFree)
+		writeJSON(w, http.StatusOK, writeResult{Version: c.Version, Seat: &sj})
+	})
+}
+
+// handleBookSeats books several seats at once, all or nothing.
+func (s *server) handleBookSeats() http.Handler {
+	type request struct {
+		Seats []boxoffice.SeatID `json:"seats"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "show")
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		var req request
+		if err := decodeJSON(w, r, &req); err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		show, err := s.Store.Show(r.Context(), boxoffice.ShowID(id))
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		c, err := s.Store.Book(r.Context(), show.ID, req.Seats, guestOf(r))
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		seats, _ := boxoffice.CheckSeats(req.Seats) // Book accepted them
+		res := writeResult{Version: c.Version, Seats: make([]seatJSON, len(seats))}
+		for i, id := range seats {
+			seat, _ := show.Hall.Layout.Seat(id)
+			res.Seats[i] = seatView(seat, boxoffice.StatusMine)
+		}
+		writeJSON(w, http.StatusOK, res)
+	})
+}
+
+// Outcomes of a form post, carried to the map page in its query string.
+const (
+	resultBooked      = "booked"
+	resultReleased    = "released"
+	resultTaken       = "taken"
+	resultNotYours    = "not-yours"
+	resultClosed      = "closed"
+	resultUnknown     = "unknown"
+	resultUnavailable = "unavailable"
+	resultError       = "error"
+)
+
+// handleSeatForm serves the seat map's form for browsers without JavaScript:
+// a button named "seat" books, one named "release" releases. It answers 303
+// back to the map, whose live region then tells the outcome (Post/Redirect/Get).
+func (s *server) handleSeatForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "show")
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		show, err := s.Store.Show(r.Context(), boxoffice.ShowID(id))
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		if err := r.ParseForm(); err != nil {
+			s.writeProblem(w, r, boxoffice.Errorf(codeMalformed, "The form could not be read"))
+			return
+		}
+		op, seat := s.Store.Book, r.PostForm.Get("seat")
+		okResult := resultBooked
+		if rel := r.PostForm.Get("release"); rel != "" {
+			op, seat, okResult = s.Store.Release, rel, resultReleased
+		}
+		result := okResult
+		if !show.Hall.Layout.Has(boxoffice.SeatID(seat)) {
+			result, seat = resultUnknown, ""
+		} else if _, err := op(r.Context(), show.ID, []boxoffice.SeatID{boxoffice.SeatID(seat)}, guestOf(r)); err != nil {
+			result = formResult(err)
+			if result == resultError {
+				s.log.ErrorContext(r.Context(), "seat form failed", "show", show.ID, "seat", seat, "err", err)
+			}
+		}
+		q := url.Values{"result": {result}}
+		if seat != "" {
+			q.Set("seat", seat)
+		}
+		http.Redirect(w, r, "/shows/"+url.PathEscape(string(show.ID))+"?"+q.Encode(), http.StatusSeeOther)
+	})
+}
+
+func formResult(err error) string {
+	switch {
+	case errors.Is(err, boxoffice.ErrTaken):
+		return resultTaken
+	case errors.Is(err, boxoffice.ErrNotYours):
+		return resultNotYours
+	case errors.Is(err, boxoffice.ErrClosed):
+		return resultClosed
+	case errors.Is(err, boxoffice.ErrNotFound):
+		return resultUnknown
+	case errors.Is(err, boxoffice.ErrUnavailable):
+		return resultUnavailable
+	}
+	return resultError
+}
+
+// formMessage is the sentence the map shows for a form outcome, and its
+// kind: "ok" or "error". Outcomes about a seat need the seat's id.
+func formMessage(result string, seat boxoffice.SeatID) (msg, kind string) {
+	about := map[string]string{
+		resultBooked:   "Seat %s is yours.",
+		resultReleased: "Seat %s released.",
+		resultTaken:    "Seat %s is taken.",
+		resultNotYours: "Seat %s is held by another guest.",
+	}
+	general := map[string]string{
+		resultClosed:      "Sales for this show have closed.",
+		resultUnknown:     "That seat does not exist.",
+		resultUnavailable: "The box office is briefly unavailable. Please try again in a moment.",
+		resultError:       "Something went wrong. Please try again.",
+	}
+	kind = "error"
+	if result == resultBooked || result == resultReleased {
+		kind = "ok"
+	}
+	if f, ok := about[result]; ok && seat != "" {
+		return fmt.Sprintf(f, seat), kind
+	}
+	return general[result], kind
+}

@@ -1,0 +1,69 @@
+// Package web is boxoffice's HTTP face: the JSON API, the server-rendered seat
+// map, the live event stream and the middleware around them. Handlers are
+// thin: they decode, call the store, and encode; the rules live in the store
+// and the domain.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"boxoffice"
+	"boxoffice/live"
+)
+
+// Config is what the handler needs.
+type Config struct {
+	Store  boxoffice.Store
+	Hub    *live.Hub
+	Logger *slog.Logger
+	// Location is the cinema's time zone, used to show start times.
+	Location *time.Location
+	// Now is the clock deciding whether a show's sales are open; nil means
+	// time.Now. The store enforces the rule; pages use it to disable seats.
+	Now func() time.Time
+	// TrustForwardedProto makes X-Forwarded-Proto: https count as TLS for the
+	// guest cookie's Secure flag. Only behind a proxy that sets it.
+	TrustForwardedProto bool
+	// Heartbeat is how often an idle event stream gets a comment. Default 15s.
+	Heartbeat time.Duration
+	// StreamLifetime bounds one event stream; the browser reconnects and
+	// resumes. Default 30 minutes.
+	StreamLifetime time.Duration
+}
+
+type server struct {
+	Config
+	log    *slog.Logger
+	assets *assets
+	pages  *pages
+}
+
+// NewHandler returns the whole HTTP surface of boxoffice.
+func NewHandler(cfg Config) (http.Handler, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = 15 * time.Second
+	}
+	if cfg.StreamLifetime <= 0 {
+		cfg.StreamLifetime = 30 * time.Minute
+	}
+	s := &server{Config: cfg, log: cfg.Logger}
+	var err error
+	if s.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	if s.pages, err = parsePages(s.assets); err != nil {
+		return nil, err
+	}
+	return s.routes()
+}

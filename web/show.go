@@ -1,0 +1,124 @@
+package web
+
+import (
+	"net/http"
+	"unicode"
+	"unicode/utf8"
+
+	"boxoffice"
+)
+
+// maxIDLength is far beyond any real show or seat id; longer ids are
+// malformed rather than merely unknown.
+const maxIDLength = 128
+
+// pathID returns the path value name, refusing ids that no show or seat can
+// have: empty, too long, not UTF-8, or with control characters.
+func pathID(r *http.Request, name string) (string, error) {
+	id := r.PathValue(name)
+	if id == "" || len(id) > maxIDLength || !utf8.ValidString(id) {
+		return "", boxoffice.Errorf(codeMalformed, "The %s id is malformed", name)
+	}
+	for _, c := range id {
+		if unicode.IsControl(c) {
+			return "", boxoffice.Errorf(codeMalformed, "The %s id contains control characters", name)
+		}
+	}
+	return id, nil
+}
+
+// showSeat reads the show and seat ids from the path and checks that the
+// seat exists.
+func (s *server) showSeat(r *http.Request) (boxoffice.Show, boxoffice.Seat, error) {
+	id, err := pathID(r, "show")
+	if err != nil {
+		return boxoffice.Show{}, boxoffice.Seat{}, err
+	}
+	seatID, err := pathID(r, "seat")
+	if err != nil {
+		return boxoffice.Show{}, boxoffice.Seat{}, err
+	}
+	show, err := s.Store.Show(r.Context(), boxoffice.ShowID(id))
+	if err != nil {
+		return boxoffice.Show{}, boxoffice.Seat{}, err
+	}
+	seat, ok := show.Hall.Layout.Seat(boxoffice.SeatID(seatID))
+	if !ok {
+		return boxoffice.Show{}, boxoffice.Seat{}, boxoffice.UnknownSeatsError(show.ID, []boxoffice.SeatID{boxoffice.SeatID(seatID)})
+	}
+	return show, seat, nil
+}
+
+// seatMap reads the path's show id and the show's seats.
+func (s *server) seatMap(r *http.Request) (boxoffice.SeatMap, error) {
+	id, err := pathID(r, "show")
+	if err != nil {
+		return boxoffice.SeatMap{}, err
+	}
+	return s.Store.SeatMap(r.Context(), boxoffice.ShowID(id))
+}
+
+func (s *server) handleListShows() http.Handler {
+	type response struct {
+		Shows []showSummaryJSON `json:"shows"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		shows, err := s.Store.Shows(r.Context())
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		resp := response{Shows: make([]showSummaryJSON, len(shows))}
+		for i, sh := range shows {
+			resp.Shows[i] = s.summaryJSON(sh)
+		}
+		writeJSON(w, http.StatusOK, resp)
+	})
+}
+
+func (s *server) handleGetShow() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m, err := s.seatMap(r)
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, s.showView(m, guestOf(r)))
+	})
+}
+
+func (s *server) handleGetSeat() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		show, seat, err := s.showSeat(r)
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		m, err := s.Store.SeatMap(r.Context(), show.ID)
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		sj := seatView(seat, boxoffice.StatusFor(m.Holders[seat.ID], guestOf(r)))
+		writeJSON(w, http.StatusOK, writeResult{Version: m.Version, Seat: &sj})
+	})
+}
+
+func (s *server) handleHealth() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+}
+
+// handleReady answers 200 while the database answers, 503 when it does not,
+// so a load balancer sends guests elsewhere.
+func (s *server) handleReady() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.Store.Ping(r.Context()); err != nil {
+			s.log.WarnContext(r.Context(), "database not ready", "err", err)
+			s.writeProblem(w, r, boxoffice.Errorf(boxoffice.EUNAVAILABLE, "The database does not answer"))
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+}

@@ -1,0 +1,255 @@
+// boxoffice seat map: books and releases seats without a page load, keeps
+// the map live over Server-Sent Events, and makes the map one tab stop with
+// arrow-key navigation. Without this script the seat buttons submit the form.
+(() => {
+  'use strict';
+
+  const main = document.querySelector('main.show[data-show]');
+  const form = main && main.querySelector('form.hall');
+  if (!form) return;
+
+  const $ = (id) => document.getElementById(id);
+  const msg = $('msg'), left = $('left'), live = $('live'), mineList = $('mine'), none = $('none');
+  const api = '/api/shows/' + encodeURIComponent(main.dataset.show);
+  const NETWORK = 'Could not reach the box office. Check your connection and try again.';
+  const STATE = { free: 'free', booked: 'taken', mine: 'yours' };
+
+  const seats = new Map(); // seat id -> button
+  const rows = []; // per row: [{b, col}] in order
+  const pos = new Map(); // button -> [row index, index in row]
+  for (const row of form.querySelectorAll('.row')) {
+    const list = [];
+    let col = 0;
+    for (const cell of row.children) {
+      if (cell.tagName === 'BUTTON' && cell.dataset.seat) {
+        seats.set(cell.dataset.seat, cell);
+        pos.set(cell, [rows.length, list.length]);
+        list.push({ b: cell, col });
+      }
+      if (cell.tagName === 'BUTTON' || cell.tagName === 'I') col++;
+    }
+    if (list.length) rows.push(list);
+  }
+
+  // Versions: the page's (the last stream event or snapshot applied) and,
+  // per seat, the newest change known for it from an answer or an event.
+  let version = Number(main.dataset.version) || 0;
+  let base = version; // version of the last full picture (page or snapshot)
+  const seatVer = new Map();
+  const verOf = (id) => Math.max(base, seatVer.get(id) || 0);
+
+  // "A12" -> ["A", 12]: row = leading letters, number = trailing digits.
+  const parseId = (id) => {
+    const m = /^([^\d]*)(\d+)$/.exec(id);
+    return m ? [m[1], Number(m[2])] : [id, 0];
+  };
+  const label = (b, status) => {
+    const [row, n] = parseId(b.dataset.seat);
+    const kind = b.classList.contains('w') ? 'wheelchair space, ' : b.classList.contains('c') ? 'companion seat, ' : '';
+    return `Row ${row}, seat ${n}, ${kind}${STATE[status]}`;
+  };
+  const byRowNumber = (a, b) => {
+    const [ra, na] = parseId(a), [rb, nb] = parseId(b);
+    return ra.length - rb.length || (ra < rb ? -1 : ra > rb ? 1 : na - nb);
+  };
+
+  function setSeat(b, status) {
+    if (!STATE[status]) return;
+    b.dataset.status = status;
+    b.name = status === 'mine' ? 'release' : 'seat';
+    b.setAttribute('aria-label', label(b, status));
+  }
+
+  // refresh brings the counts and the list of the guest's seats up to date.
+  function refresh() {
+    let free = 0;
+    const mine = [];
+    for (const [id, b] of seats) {
+      if (b.dataset.status === 'free') free++;
+      else if (b.dataset.status === 'mine') mine.push(id);
+    }
+    if (left) left.textContent = String(free);
+    mine.sort(byRowNumber);
+    if (mineList && Array.from(mineList.children, (li) => li.textContent).join() !== mine.join()) {
+      mineList.replaceChildren(...mine.map((id) => {
+        const li = document.createElement('li');
+        li.textContent = id;
+        return li;
+      }));
+    }
+    if (none) none.hidden = mine.length > 0;
+  }
+
+  // say puts text in the live region; emptying it first makes screen readers
+  // announce a message even when it repeats the previous one.
+  let said = 0;
+  function say(text, kind) {
+    const n = ++said;
+    msg.className = 'msg ' + kind;
+    msg.textContent = '';
+    requestAnimationFrame(() => { if (n === said) msg.textContent = text; });
+  }
+
+  async function send(b) {
+    const id = b.dataset.seat;
+    const release = b.dataset.status === 'mine';
+    b.setAttribute('aria-busy', 'true');
+    try {
+      let res;
+      try {
+        res = await fetch(`${api}/seats/${encodeURIComponent(id)}`, {
+          method: release ? 'DELETE' : 'PUT',
+          headers: { Accept: 'application/json, application/problem+json' },
+        });
+      } catch {
+        say(NETWORK, 'error');
+        return;
+      }
+      const body = await res.json().catch(() => null);
+      if (res.ok && body) {
+        const v = Number(body.version) || 0;
+        const list = body.seat ? [body.seat] : body.seats || [];
+        for (const s of list) {
+          const sb = seats.get(s.id);
+          if (!sb || v < verOf(s.id)) continue;
+          seatVer.set(s.id, v);
+          setSeat(sb, s.status);
+        }
+        refresh();
+        say(release ? `Seat ${id} released.` : `Seat ${id} is yours.`, 'ok');
+        return;
+      }
+      const p = body || {};
+      let taken = Array.isArray(p.seats) ? p.seats : [];
+      if (res.status === 403 && !taken.length) taken = [id];
+      if (res.status === 409 || res.status === 403) {
+        for (const t of taken) {
+          const tb = seats.get(t);
+          if (tb) setSeat(tb, 'booked');
+        }
+        refresh();
+      }
+      say(p.detail || p.title || (res.status >= 500
+        ? 'The box office is briefly unavailable. Please try again in a moment.'
+        : 'Something went wrong. Please try again.'), 'error');
+    } finally {
+      b.removeAttribute('aria-busy');
+    }
+  }
+
+  form.addEventListener('submit', (e) => {
+    const b = e.submitter;
+    if (!b || !b.dataset || !seats.has(b.dataset.seat)) return; // let the form post
+    e.preventDefault();
+    if (b.getAttribute('aria-busy') !== 'true') send(b);
+  });
+
+  // Keyboard: the map is one tab stop; arrows, Home and End move within it.
+  let stop = null;
+  function makeStop(b) {
+    if (stop && stop !== b) stop.tabIndex = -1;
+    stop = b;
+    b.tabIndex = 0;
+  }
+  const all = [...seats.values()];
+  const statusIs = (s) => all.find((b) => b.dataset.status === s);
+  all.forEach((b) => { b.tabIndex = -1; });
+  if (all.length) makeStop(statusIs('mine') || statusIs('free') || all[0]);
+
+  function move(b) {
+    if (!b) return;
+    makeStop(b);
+    b.focus({ preventScroll: true });
+    b.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }
+  function nearest(list, col) {
+    let best = list[0];
+    for (const c of list) if (Math.abs(c.col - col) < Math.abs(best.col - col)) best = c;
+    return best.b;
+  }
+
+  form.addEventListener('keydown', (e) => {
+    const p = pos.get(e.target);
+    if (!p || e.altKey || e.metaKey || e.shiftKey) return;
+    if (e.ctrlKey && e.key !== 'Home' && e.key !== 'End') return;
+    const [r, i] = p, row = rows[r];
+    let to;
+    switch (e.key) {
+      case 'ArrowLeft': to = row[i - 1]?.b; break;
+      case 'ArrowRight': to = row[i + 1]?.b; break;
+      case 'ArrowUp': to = r > 0 && nearest(rows[r - 1], row[i].col); break;
+      case 'ArrowDown': to = r < rows.length - 1 && nearest(rows[r + 1], row[i].col); break;
+      case 'Home': to = (e.ctrlKey ? rows[0] : row)[0].b; break;
+      case 'End': { const l = e.ctrlKey ? rows[rows.length - 1] : row; to = l[l.length - 1].b; break; }
+      default: return;
+    }
+    e.preventDefault();
+    move(to);
+  });
+  form.addEventListener('focusin', (e) => { if (pos.has(e.target)) makeStop(e.target); });
+
+  // Forget the no-JS outcome in the URL so that a reload does not repeat it.
+  if (location.search && history.replaceState) {
+    history.replaceState(history.state, '', location.pathname + location.hash);
+  }
+
+  // Live updates.
+  const parse = (data) => { try { return JSON.parse(data); } catch { return null; } };
+
+  function onSnapshot(s) {
+    if (!s || !Array.isArray(s.seats)) return;
+    const v = Number(s.version) || 0;
+    for (const seat of s.seats) {
+      const b = seats.get(seat.id);
+      if (!b || (seatVer.get(seat.id) || 0) > v) continue;
+      seatVer.delete(seat.id);
+      setSeat(b, seat.status);
+    }
+    version = base = v;
+    refresh();
+  }
+
+  function onSeats(d) {
+    const v = d && Number(d.version);
+    if (!v || v <= version || !Array.isArray(d.seats)) return;
+    version = v;
+    for (const s of d.seats) {
+      const b = seats.get(s.id);
+      if (!b || v < verOf(s.id)) continue;
+      seatVer.set(s.id, v);
+      setSeat(b, s.status);
+    }
+    refresh();
+  }
+
+  function showLive(on) {
+    if (!live) return;
+    live.hidden = false;
+    live.classList.toggle('off', !on);
+    live.textContent = on ? 'Live' : 'Reconnecting…';
+  }
+
+  if (!('EventSource' in window)) return;
+  let es = null, timer = 0, backoff = 1000;
+  function connect() {
+    clearTimeout(timer);
+    if (es) es.close();
+    const src = es = new EventSource(api + '/events');
+    src.addEventListener('open', () => { backoff = 1000; showLive(true); });
+    src.addEventListener('error', () => {
+      if (src !== es) return;
+      showLive(false);
+      if (src.readyState === EventSource.CLOSED) {
+        timer = setTimeout(connect, backoff);
+        backoff = Math.min(backoff * 2, 15000);
+      }
+    });
+    src.addEventListener('snapshot', (e) => onSnapshot(parse(e.data)));
+    src.addEventListener('seats', (e) => onSeats(parse(e.data)));
+  }
+  connect();
+  // A page restored from the back/forward cache may have lost its stream.
+  addEventListener('pageshow', (e) => {
+    if (e.persisted && (!es || es.readyState === EventSource.CLOSED)) connect();
+  });
+})();
