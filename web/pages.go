@@ -9,7 +9,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-		"strconv"
+	"strconv"
 	"strings"
 	"time"
 

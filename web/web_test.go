@@ -703,4 +703,3 @@ func TestPageWeight(t *testing.T) {
 	}
 	t.Logf("500-seat map: %d bytes, %d gzipped", len(raw.body), len(zipped))
 }
-
