@@ -703,3 +703,37 @@ func TestPageWeight(t *testing.T) {
 	}
 	t.Logf("500-seat map: %d bytes, %d gzipped", len(raw.body), len(zipped))
 }
+
+// An event stream must outlive the server's write timeout: it lifts the
+// deadline for itself, while keep-alive comments flow.
+func TestEventStreamOutlivesWriteTimeout(t *testing.T) {
+	e := newEnv(t, testLayout)
+	hub := live.NewHub(e.store, live.Options{})
+	defer hub.Close()
+	h, err := web.NewHandler(web.Config{Store: e.store, Hub: hub, Heartbeat: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(h)
+	const writeTimeout = 200 * time.Millisecond
+	srv.Config.WriteTimeout = writeTimeout
+	srv.Start()
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/api/shows/" + openShow + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	start, beats := time.Now(), 0
+	for time.Since(start) < 3*writeTimeout {
+		if !sc.Scan() {
+			t.Fatalf("stream ended after %v and %d keep-alives: %v", time.Since(start), beats, sc.Err())
+		}
+		if strings.HasPrefix(sc.Text(), ":") {
+			beats++
+		}
+	}
+	t.Logf("%d keep-alives over %v with a write timeout of %v", beats, time.Since(start), writeTimeout)
+}
