@@ -26,7 +26,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // decodeJSON reads a JSON body into v: application/json only, at most
 // maxBodyBytes, no unknown fields, nothing after the value.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	// A body without a Content-Type is taken as JSON; one that says it is
+	// something else is refused rather than guessed at.
+	mt, err := "application/json", error(nil)
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err = mime.ParseMediaType(ct)
+	}
 	if err != nil || mt != "application/json" {
 		return boxoffice.Errorf(codeMediaType, "Send the body as application/json, not %q", r.Header.Get("Content-Type"))
 	}

@@ -322,6 +322,9 @@ func TestBookMany(t *testing.T) {
 	wantProblem(t, bob.bookMany(openShow, `{"seats":["A1"]} {}`), 400)
 	wantProblem(t, bob.bookMany(openShow, `{"seats":["`+strings.Repeat("A", 10000)+`"]}`), 413)
 	wantProblem(t, bob.do("POST", "/api/shows/"+openShow+"/bookings", "text/plain", `{"seats":["A1"]}`), 415)
+	if r := bob.do("POST", "/api/shows/"+openShow+"/bookings", "", `{"seats":["C3"]}`); r.status != 200 {
+		t.Errorf("a JSON body without Content-Type: %d %s, want it taken as JSON", r.status, r.body)
+	}
 	wantProblem(t, bob.bookMany("no-such-show", `{"seats":["A1"]}`), 404)
 	if st := bob.statuses(openShow); st["A1"] != "free" {
 		t.Error("a refused request booked A1")

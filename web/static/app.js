@@ -71,11 +71,7 @@
     if (left) left.textContent = String(free);
     mine.sort(byRowNumber);
     if (mineList && Array.from(mineList.children, (li) => li.textContent).join() !== mine.join()) {
-      mineList.replaceChildren(...mine.map((id) => {
-        const li = document.createElement('li');
-        li.textContent = id;
-        return li;
-      }));
+      mineList.replaceChildren(...mine.map((id) => Object.assign(document.createElement('li'), { textContent: id })));
     }
     if (none) none.hidden = mine.length > 0;
   }
@@ -87,7 +83,7 @@
     const n = ++said;
     msg.className = 'msg ' + kind;
     msg.textContent = '';
-    requestAnimationFrame(() => { if (n === said) msg.textContent = text; });
+    setTimeout(() => { if (n === said) msg.textContent = text; }, 50);
   }
 
   async function send(b) {
@@ -119,14 +115,11 @@
         say(release ? `Seat ${id} released.` : `Seat ${id} is yours.`, 'ok');
         return;
       }
+      // 409 with seats: taken by someone else; 403: held by someone else.
       const p = body || {};
-      let taken = Array.isArray(p.seats) ? p.seats : [];
-      if (res.status === 403 && !taken.length) taken = [id];
+      const taken = Array.isArray(p.seats) && p.seats.length ? p.seats : res.status === 403 ? [id] : [];
       if (res.status === 409 || res.status === 403) {
-        for (const t of taken) {
-          const tb = seats.get(t);
-          if (tb) setSeat(tb, 'booked');
-        }
+        taken.forEach((t) => seats.has(t) && setSeat(seats.get(t), 'booked'));
         refresh();
       }
       say(p.detail || p.title || (res.status >= 500
@@ -146,15 +139,14 @@
 
   // Keyboard: the map is one tab stop; arrows, Home and End move within it.
   let stop = null;
-  function makeStop(b) {
+  const makeStop = (b) => {
     if (stop && stop !== b) stop.tabIndex = -1;
-    stop = b;
-    b.tabIndex = 0;
-  }
+    (stop = b).tabIndex = 0;
+  };
   const all = [...seats.values()];
-  const statusIs = (s) => all.find((b) => b.dataset.status === s);
+  const first = (s) => all.find((b) => b.dataset.status === s);
   all.forEach((b) => { b.tabIndex = -1; });
-  if (all.length) makeStop(statusIs('mine') || statusIs('free') || all[0]);
+  if (all.length) makeStop(first('mine') || first('free') || all[0]);
 
   function move(b) {
     if (!b) return;
@@ -162,11 +154,7 @@
     b.focus({ preventScroll: true });
     b.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   }
-  function nearest(list, col) {
-    let best = list[0];
-    for (const c of list) if (Math.abs(c.col - col) < Math.abs(best.col - col)) best = c;
-    return best.b;
-  }
+  const nearest = (list, col) => list.reduce((a, c) => (Math.abs(c.col - col) < Math.abs(a.col - col) ? c : a)).b;
 
   form.addEventListener('keydown', (e) => {
     const p = pos.get(e.target);
@@ -189,8 +177,16 @@
   form.addEventListener('focusin', (e) => { if (pos.has(e.target)) makeStop(e.target); });
 
   // Forget the no-JS outcome in the URL so that a reload does not repeat it.
-  if (location.search && history.replaceState) {
-    history.replaceState(history.state, '', location.pathname + location.hash);
+  if (location.search) history.replaceState(history.state, '', location.pathname + location.hash);
+
+  // On a narrow screen start with the guest's first seat, else the middle, in view.
+  const map = form.querySelector('.map');
+  if (map && map.scrollWidth > map.clientWidth) {
+    map.scrollLeft = (map.scrollWidth - map.clientWidth) / 2;
+    if (stop && stop.dataset.status === 'mine') {
+      const r = stop.getBoundingClientRect(), m = map.getBoundingClientRect();
+      if (r.left < m.left || r.right > m.right) map.scrollLeft += r.left - m.left - (m.width - r.width) / 2;
+    }
   }
 
   // Live updates.
