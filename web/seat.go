@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,38 +10,25 @@ import (
 	"boxoffice"
 )
 
-// handleBookSeat books one seat: PUT is idempotent, so booking one's own
-// seat again answers 200 as the first time did.
-func (s *server) handleBookSeat() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		show, seat, err := s.showSeat(r)
-		if err != nil {
-			s.writeProblem(w, r, err)
-			return
-		}
-		c, err := s.Store.Book(r.Context(), show.ID, []boxoffice.SeatID{seat.ID}, guestOf(r))
-		if err != nil {
-			s.writeProblem(w, r, err)
-			return
-		}
-		sj := seatView(seat, boxoffice.StatusMine)
-		writeJSON(w, http.StatusOK, writeResult{Version: c.Version, Seat: &sj})
-	})
-}
+// seatOp is a store operation on seats: Store.Book or Store.Release.
+type seatOp func(context.Context, boxoffice.ShowID, []boxoffice.SeatID, boxoffice.Guest) (boxoffice.Change, error)
 
-func (s *server) handleReleaseSeat() http.Handler {
+// handleSeatWrite books (PUT) or releases (DELETE) the path's seat and
+// answers with the seat as it now is for the caller. Both are idempotent:
+// repeating one answers 200 as the first did.
+func (s *server) handleSeatWrite(op seatOp, after boxoffice.Status) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		show, seat, err := s.showSeat(r)
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
 		}
-		c, err := s.Store.Release(r.Context(), show.ID, []boxoffice.SeatID{seat.ID}, guestOf(r))
+		c, err := op(r.Context(), show.ID, []boxoffice.SeatID{seat.ID}, guestOf(r))
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
 		}
-		sj := seatView(seat, boxoffice.StatusFree)
+		sj := seatView(seat, after)
 		writeJSON(w, http.StatusOK, writeResult{Version: c.Version, Seat: &sj})
 	})
 }
