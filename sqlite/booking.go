@@ -122,45 +122,35 @@ func (s *Store) apply(ctx context.Context, id boxoffice.ShowID, seats []boxoffic
 // than checking first leaves no gap between the check and the write.
 func bookSeats(ctx context.Context, tx *sql.Tx, show boxoffice.ShowID, seats []boxoffice.SeatID,
 	guest boxoffice.Guest, version, at int64) (changed, refused []boxoffice.SeatID, err error) {
-	insert, err := tx.PrepareContext(ctx, `INSERT INTO bookings (show_id, seat_id, holder, version, booked_at)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT (show_id, seat_id) DO NOTHING`)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer insert.Close()
-	for _, seat := range seats {
-		res, err := insert.ExecContext(ctx, show, seat, guest, version, at)
-		if err != nil {
-			return nil, nil, err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return nil, nil, err
-		} else if n == 1 {
-			changed = append(changed, seat)
-			continue
-		}
-		holder, err := holderOf(ctx, tx, show, seat)
-		if err != nil {
-			return nil, nil, err
-		}
-		if holder != guest {
-			refused = append(refused, seat)
-		}
-	}
-	return changed, refused, nil
+	return changeEach(ctx, tx, show, seats,
+		`INSERT INTO bookings (show_id, seat_id, holder, version, booked_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (show_id, seat_id) DO NOTHING`,
+		func(seat boxoffice.SeatID) []any { return []any{show, seat, guest, version, at} },
+		func(holder boxoffice.Guest) bool { return holder != guest })
 }
 
 // releaseSeats deletes the guest's rows; a seat whose row survives is held by
 // someone else (refused) or was free already (nothing to do).
 func releaseSeats(ctx context.Context, tx *sql.Tx, show boxoffice.ShowID, seats []boxoffice.SeatID,
 	guest boxoffice.Guest) (changed, refused []boxoffice.SeatID, err error) {
-	del, err := tx.PrepareContext(ctx, `DELETE FROM bookings WHERE show_id = ? AND seat_id = ? AND holder = ?`)
+	return changeEach(ctx, tx, show, seats,
+		`DELETE FROM bookings WHERE show_id = ? AND seat_id = ? AND holder = ?`,
+		func(seat boxoffice.SeatID) []any { return []any{show, seat, guest} },
+		func(holder boxoffice.Guest) bool { return holder != "" })
+}
+
+// changeEach runs query once per seat with args(seat). A seat whose row it
+// changed is changed; for any other, the seat's holder decides: refused if
+// refuse(holder), else there was nothing to do.
+func changeEach(ctx context.Context, tx *sql.Tx, show boxoffice.ShowID, seats []boxoffice.SeatID, query string,
+	args func(boxoffice.SeatID) []any, refuse func(boxoffice.Guest) bool) (changed, refused []boxoffice.SeatID, err error) {
+	stmt, err := tx.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer del.Close()
+	defer stmt.Close()
 	for _, seat := range seats {
-		res, err := del.ExecContext(ctx, show, seat, guest)
+		res, err := stmt.ExecContext(ctx, args(seat)...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -174,7 +164,7 @@ func releaseSeats(ctx context.Context, tx *sql.Tx, show boxoffice.ShowID, seats 
 		if err != nil {
 			return nil, nil, err
 		}
-		if holder != "" {
+		if refuse(holder) {
 			refused = append(refused, seat)
 		}
 	}

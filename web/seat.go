@@ -39,18 +39,13 @@ func (s *server) handleBookSeats() http.Handler {
 		Seats []boxoffice.SeatID `json:"seats"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "show")
+		show, err := s.pathShow(r)
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
 		}
 		var req request
 		if err := decodeJSON(w, r, &req); err != nil {
-			s.writeProblem(w, r, err)
-			return
-		}
-		show, err := s.Store.Show(r.Context(), boxoffice.ShowID(id))
-		if err != nil {
 			s.writeProblem(w, r, err)
 			return
 		}
@@ -86,12 +81,7 @@ const (
 // back to the map, whose live region then tells the outcome (Post/Redirect/Get).
 func (s *server) handleSeatForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "show")
-		if err != nil {
-			s.writeProblem(w, r, err)
-			return
-		}
-		show, err := s.Store.Show(r.Context(), boxoffice.ShowID(id))
+		show, err := s.pathShow(r)
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return

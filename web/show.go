@@ -30,15 +30,11 @@ func pathID(r *http.Request, name string) (string, error) {
 // showSeat reads the show and seat ids from the path and checks that the
 // seat exists.
 func (s *server) showSeat(r *http.Request) (boxoffice.Show, boxoffice.Seat, error) {
-	id, err := pathID(r, "show")
+	show, err := s.pathShow(r)
 	if err != nil {
 		return boxoffice.Show{}, boxoffice.Seat{}, err
 	}
 	seatID, err := pathID(r, "seat")
-	if err != nil {
-		return boxoffice.Show{}, boxoffice.Seat{}, err
-	}
-	show, err := s.Store.Show(r.Context(), boxoffice.ShowID(id))
 	if err != nil {
 		return boxoffice.Show{}, boxoffice.Seat{}, err
 	}
@@ -47,6 +43,15 @@ func (s *server) showSeat(r *http.Request) (boxoffice.Show, boxoffice.Seat, erro
 		return boxoffice.Show{}, boxoffice.Seat{}, boxoffice.UnknownSeatsError(show.ID, []boxoffice.SeatID{boxoffice.SeatID(seatID)})
 	}
 	return show, seat, nil
+}
+
+// pathShow reads the show id from the path and finds the show.
+func (s *server) pathShow(r *http.Request) (boxoffice.Show, error) {
+	id, err := pathID(r, "show")
+	if err != nil {
+		return boxoffice.Show{}, err
+	}
+	return s.Store.Show(r.Context(), boxoffice.ShowID(id))
 }
 
 // seatMap reads the path's show id and the show's seats.
