@@ -740,3 +740,27 @@ func TestEventStreamOutlivesWriteTimeout(t *testing.T) {
 	}
 	t.Logf("%d keep-alives over %v with a write timeout of %v", beats, time.Since(start), writeTimeout)
 }
+
+// The page's own script, stylesheet and icon load under their versioned URLs
+// and may be cached for good; anything else under /static/ is not found.
+func TestAssets(t *testing.T) {
+	e := newEnv(t, testLayout)
+	g := e.guest()
+	page := string(g.do("GET", "/shows/"+openShow, "", "").body)
+	for name, ctype := range map[string]string{"app.js": "text/javascript", "app.css": "text/css", "icon.svg": "image/svg+xml"} {
+		i := strings.Index(page, "/static/"+name+"?v=")
+		if i < 0 {
+			t.Errorf("the page does not link %s with a version", name)
+			continue
+		}
+		url := page[i : i+strings.IndexByte(page[i:], '"')]
+		r := g.do("GET", url, "", "")
+		if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), ctype) ||
+			!strings.Contains(r.header.Get("Cache-Control"), "immutable") || len(r.body) == 0 {
+			t.Errorf("GET %s: %d %q %q", url, r.status, r.header.Get("Content-Type"), r.header.Get("Cache-Control"))
+		}
+	}
+	if r := g.do("GET", "/static/nope.js", "", ""); r.status != 404 {
+		t.Errorf("unknown asset: %d", r.status)
+	}
+}
