@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -762,5 +763,44 @@ func TestAssets(t *testing.T) {
 	}
 	if r := g.do("GET", "/static/nope.js", "", ""); r.status != 404 {
 		t.Errorf("unknown asset: %d", r.status)
+	}
+}
+
+// Through the whole HTTP path, many guests clicking one seat at once: one
+// gets it, every other is told it is taken.
+func TestManyGuestsOneSeatOverHTTP(t *testing.T) {
+	e := newEnv(t, testLayout)
+	const n = 100
+	guests := make([]*guest, n)
+	for i := range guests {
+		guests[i] = e.guest()
+	}
+	start := make(chan struct{})
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for _, g := range guests {
+		wg.Go(func() {
+			<-start
+			statuses <- g.book(openShow, "B2").status
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for s := range statuses {
+		count[s]++
+	}
+	if count[200] != 1 || count[409] != n-1 {
+		t.Fatalf("answers %v, want one 200 and %d 409", count, n-1)
+	}
+	mine := 0
+	for _, g := range guests {
+		if g.statuses(openShow)["B2"] == "mine" {
+			mine++
+		}
+	}
+	if mine != 1 {
+		t.Errorf("%d guests see B2 as theirs, want 1", mine)
 	}
 }
