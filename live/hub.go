@@ -95,16 +95,6 @@ func (h *Hub) Poke(show boxoffice.ShowID) {
 	}
 }
 
-// PokeAll wakes every feed, for when changes may have been missed (a
-// notification listener that reconnected).
-func (h *Hub) PokeAll() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, f := range h.feeds {
-		f.poke()
-	}
-}
-
 // Subscribe starts receiving the show's changes. after is the version the
 // caller has already seen; a show nobody watched yet starts its feed there.
 // Events may still arrive that the caller has seen, or with a gap before

@@ -448,6 +448,20 @@ func TestSecureCookieOverTLS(t *testing.T) {
 	if strings.Contains(r.header.Get("Set-Cookie"), "Secure") {
 		t.Error("X-Forwarded-Proto trusted by default")
 	}
+	// With it, behind a TLS-terminating proxy, the cookie is Secure.
+	hub := live.NewHub(e.store, live.Options{})
+	defer hub.Close()
+	h, err := web.NewHandler(web.Config{Store: e.store, Hub: hub, TrustForwardedProto: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/api/shows", nil)
+	req.Header.Set("X-Forwarded-Proto", "https")
+	h.ServeHTTP(rec, req)
+	if c := rec.Result().Cookies(); len(c) != 1 || !c[0].Secure {
+		t.Errorf("cookie behind a trusted proxy: %+v, want Secure", c)
+	}
 }
 
 func TestCrossOriginWritesRefused(t *testing.T) {
