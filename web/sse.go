@@ -56,7 +56,6 @@ func (s *server) handleEvents() http.Handler {
 		w.WriteHeader(http.StatusOK)
 
 		stream := &eventWriter{w: w, rc: rc}
-		stream.printf("retry: 2000\n\n")
 		if snapshot {
 			b, _ := json.Marshal(s.showView(m, viewer))
 			stream.event("snapshot", m.Version, b)
@@ -116,9 +115,10 @@ func encodeFor(e *live.Event, viewer boxoffice.Guest) []byte {
 // eventWriter writes SSE frames, each write bounded by writeTimeout. The
 // first error sticks and ends the stream.
 type eventWriter struct {
-	w   http.ResponseWriter
-	rc  *http.ResponseController
-	err error
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	err     error
+	started bool // an event has been written
 }
 
 func (s *eventWriter) printf(format string, args ...any) {
@@ -132,8 +132,15 @@ func (s *eventWriter) printf(format string, args ...any) {
 	_, s.err = fmt.Fprintf(s.w, format, args...)
 }
 
+// event writes one event. The first also sets the browser's reconnection
+// delay: inside an event rather than in a block of its own, so that the
+// snapshot really is the first thing a client reads.
 func (s *eventWriter) event(name string, id int64, data []byte) {
-	s.printf("event: %s\nid: %d\ndata: %s\n\n", name, id, data)
+	retry := ""
+	if !s.started {
+		retry, s.started = "retry: 2000\n", true
+	}
+	s.printf("%sevent: %s\nid: %d\ndata: %s\n\n", retry, name, id, data)
 }
 
 func (s *eventWriter) flush() error {

@@ -44,15 +44,21 @@ func (g *guest) events(show string, lastID string) *sse {
 		defer close(s.ch)
 		sc := bufio.NewScanner(resp.Body)
 		sc.Buffer(nil, 1<<20)
+		// Every block with a field counts, not only named events: a client
+		// must find the snapshot first, not some preamble.
 		var ev sseEvent
+		fields := false
 		for sc.Scan() {
 			line := sc.Text()
+			if line != "" && !strings.HasPrefix(line, ":") {
+				fields = true
+			}
 			switch {
 			case line == "":
-				if ev.name != "" {
+				if fields {
 					s.ch <- ev
 				}
-				ev = sseEvent{}
+				ev, fields = sseEvent{}, false
 			case strings.HasPrefix(line, "event: "):
 				ev.name = line[7:]
 			case strings.HasPrefix(line, "id: "):
