@@ -141,9 +141,12 @@ func seatLabel(seat boxoffice.Seat, status boxoffice.Status) string {
 	case boxoffice.KindCompanion:
 		b.WriteString("companion seat, ")
 	}
-	b.WriteString(map[boxoffice.Status]string{boxoffice.StatusFree: "free", boxoffice.StatusBooked: "taken", boxoffice.StatusMine: "yours"}[status])
+	b.WriteString(statusWords[status])
 	return b.String()
 }
+
+// statusWords says a seat's status in its accessible name.
+var statusWords = map[boxoffice.Status]string{boxoffice.StatusFree: "free", boxoffice.StatusBooked: "taken", boxoffice.StatusMine: "yours"}
 
 func (s *server) handleShowPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
