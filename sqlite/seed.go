@@ -10,7 +10,7 @@ import (
 // the inserts share one write transaction, so two processes seeding the same
 // new file store it once.
 func (s *Store) Seed(ctx context.Context, p boxoffice.Programme) (bool, error) {
-	if err := checkProgramme(p); err != nil {
+	if err := p.Validate(); err != nil {
 		return false, err
 	}
 	tx, err := s.beginWrite(ctx)
@@ -42,32 +42,4 @@ func (s *Store) Seed(ctx context.Context, p boxoffice.Programme) (bool, error) {
 		return false, dbError("seed", err)
 	}
 	return true, nil
-}
-
-// checkProgramme rejects a programme that could not be read back: halls are
-// stored as their layout source, so a Layout built by hand, without
-// ParseLayout, would be lost.
-func checkProgramme(p boxoffice.Programme) error {
-	if len(p.Halls) == 0 {
-		return boxoffice.Errorf(boxoffice.EINVALID, "The programme has no halls")
-	}
-	halls := map[boxoffice.HallID]bool{}
-	for _, h := range p.Halls {
-		if h.ID == "" {
-			return boxoffice.Errorf(boxoffice.EINVALID, "A hall has no id")
-		}
-		if _, err := boxoffice.ParseLayout(h.Layout.Source); err != nil {
-			return boxoffice.Errorf(boxoffice.EINVALID, "Hall %s: %v", h.ID, err)
-		}
-		halls[h.ID] = true
-	}
-	for _, sh := range p.Shows {
-		if sh.ID == "" {
-			return boxoffice.Errorf(boxoffice.EINVALID, "A show has no id")
-		}
-		if !halls[sh.Hall.ID] {
-			return boxoffice.Errorf(boxoffice.EINVALID, "Show %s plays in hall %q, which the programme lacks", sh.ID, sh.Hall.ID)
-		}
-	}
-	return nil
 }
