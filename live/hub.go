@@ -280,3 +280,13 @@ func (f *feed) close(err error) {
 	f.mu.Unlock()
 	close(f.stop)
 }
+
+// PokeAll pokes every watched show: after a lost connection to the source of
+// pokes (PostgreSQL's LISTEN), any of them may have missed some.
+func (h *Hub) PokeAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, f := range h.feeds {
+		f.poke()
+	}
+}

@@ -118,11 +118,10 @@ func Restore(t testing.TB, dbURL string) {
 	}
 }
 
-// Terminate ends the database's connections whose current or last query
-// contains querySubstring ("" for every connection), as pg_terminate_backend
-// does when an administrator or a failover cuts them. It returns how many it
-// ended.
-func Terminate(t testing.TB, dbURL, querySubstring string) int {
+// Terminate ends the database's connections whose application_name is
+// appName ("" for every connection), as pg_terminate_backend does when an
+// administrator or a failover cuts them. It returns how many it ended.
+func Terminate(t testing.TB, dbURL, appName string) int {
 	t.Helper()
 	admin := Connect(t, Server(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -130,8 +129,8 @@ func Terminate(t testing.TB, dbURL, querySubstring string) int {
 	var n int
 	err := admin.QueryRow(ctx, `
 		SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-		WHERE datname = $1 AND pid <> pg_backend_pid() AND strpos(query, $2) > 0`,
-		Name(t, dbURL), querySubstring).Scan(&n)
+		WHERE datname = $1 AND pid <> pg_backend_pid() AND ($2 = '' OR application_name = $2)`,
+		Name(t, dbURL), appName).Scan(&n)
 	if err != nil {
 		t.Fatalf("terminating connections: %v", err)
 	}
