@@ -167,9 +167,14 @@ func unreachable(err error) bool {
 		netErr  net.Error
 	)
 	switch {
+	case errors.As(err, &connErr):
+		// Whatever the server said, if it said anything: a database that
+		// refuses connections (shut down, not accepting them, too many)
+		// is unavailable, not broken.
+		return true
 	case errors.As(err, &pgErr):
 		return retryable(pgErr.Code)
-	case errors.As(err, &connErr), errors.As(err, &netErr),
+	case errors.As(err, &netErr),
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed),
 		pgconn.Timeout(err), pgconn.SafeToRetry(err):
 		return true

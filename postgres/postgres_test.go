@@ -9,6 +9,7 @@ import (
 )
 
 func TestStore(t *testing.T) {
+	pgtest.Server(t) // skip once here, not in every case
 	storetest.Run(t, func(t *testing.T, opts storetest.Options) boxoffice.Store {
 		return openTest(t, pgtest.Database(t), Options{Now: opts.Now})
 	})

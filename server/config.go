@@ -17,6 +17,7 @@ import (
 type Config struct {
 	Addr                string
 	DB                  string
+	DBPoolSize          int // PostgreSQL connections; 0: the URL's pool_max_conns, or postgres.DefaultPoolSize
 	Location            *time.Location
 	Demo                bool
 	TrustForwardedProto bool
@@ -29,9 +30,11 @@ const usage = `boxoffice: a seat-booking server for cinemas.
 
 Usage:
   boxoffice [serve] [flags]   serve the seat maps and the JSON API (the default)
+  boxoffice migrate [flags]   create or upgrade the database schema, then exit
+                              (serve does it too, at start)
   boxoffice help              show this help
 
-Flags of serve (each also read from the environment variable in brackets;
+Flags (each also read from the environment variable in brackets;
 a flag given on the command line wins):
 `
 
@@ -63,8 +66,22 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		}
 		return b
 	}
+	envInt := func(name string, def int) int {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			badEnv = append(badEnv, fmt.Errorf("%s=%q: want a whole number", name, v))
+		}
+		return n
+	}
 	fs.StringVar(&c.Addr, "addr", env("BOXOFFICE_ADDR", ":8080"), "address to listen on, host:port [BOXOFFICE_ADDR]")
-	fs.StringVar(&c.DB, "db", env("BOXOFFICE_DB", "boxoffice.db"), "SQLite database file, created if missing [BOXOFFICE_DB]")
+	fs.StringVar(&c.DB, "db", env("BOXOFFICE_DB", "boxoffice.db"),
+		"SQLite database file, created if missing, or a postgres:// URL [BOXOFFICE_DB]")
+	fs.IntVar(&c.DBPoolSize, "db-pool-size", envInt("BOXOFFICE_DB_POOL_SIZE", 0),
+		"PostgreSQL connections per instance; 0 means the URL's pool_max_conns, else 8 [BOXOFFICE_DB_POOL_SIZE]")
 	fs.StringVar(&tz, "timezone", env("BOXOFFICE_TIMEZONE", "Local"), "the cinema's time zone for show times, e.g. Europe/Berlin [BOXOFFICE_TIMEZONE]")
 	fs.BoolVar(&c.Demo, "demo", envBool("BOXOFFICE_DEMO", true), "fill an empty database with the demo programme [BOXOFFICE_DEMO]")
 	fs.BoolVar(&c.TrustForwardedProto, "trust-forwarded-proto", envBool("BOXOFFICE_TRUST_FORWARDED_PROTO", false),
@@ -94,6 +111,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	}
 	if c.DB == "" {
 		return c, errors.New("the database (--db) must not be empty")
+	}
+	if c.DBPoolSize < 0 || c.DBPoolSize > 1000 {
+		return c, fmt.Errorf("database pool size %d: want 0 (the default) to 1000", c.DBPoolSize)
 	}
 	return c, nil
 }

@@ -18,6 +18,7 @@ import (
 	"boxoffice"
 	"boxoffice/demo"
 	"boxoffice/live"
+	"boxoffice/postgres"
 	"boxoffice/sqlite"
 	"boxoffice/web"
 )
@@ -29,6 +30,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		switch args[0] {
 		case "serve":
 			args = args[1:]
+		case "migrate":
+			return migrate(ctx, args[1:], getenv, stderr)
 		case "help", "-h", "-help", "--help":
 			_, _ = ParseConfig([]string{"-help"}, getenv, stdout)
 			return nil
@@ -71,14 +74,13 @@ type Server struct {
 	http  *http.Server
 	ln    net.Listener
 	done  chan error // Serve's result
+
+	stopListening func() // ends the PostgreSQL listener; nil for SQLite
 }
 
 // Start opens the database (seeding the demo programme into an empty one when
 // cfg.Demo), starts listening on cfg.Addr and serves in the background.
 func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
-	if isPostgres(cfg.DB) {
-		return nil, fmt.Errorf("PostgreSQL (%s) is not supported by this version yet; give --db a SQLite file path", redactDB(cfg.DB))
-	}
 	if cfg.Location == nil {
 		cfg.Location = time.Local
 	}
@@ -86,25 +88,71 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	// store. The closure breaks the cycle: nothing commits before the hub
 	// exists, because nothing serves before then.
 	var hub *live.Hub
-	store, err := sqlite.Open(ctx, cfg.DB, sqlite.Options{
-		Logger:   log,
-		OnCommit: func(show boxoffice.ShowID, _ int64) { hub.Poke(show) },
-	})
+	store, err := openStore(ctx, cfg, log, func(show boxoffice.ShowID, _ int64) { hub.Poke(show) })
 	if err != nil {
-		return nil, fmt.Errorf("opening database %s: %w", redactDB(cfg.DB), err)
+		return nil, err
 	}
 	hub = live.NewHub(store, live.Options{Logger: log})
 	s := &Server{cfg: cfg, log: log, store: store, hub: hub, done: make(chan error, 1)}
+	if pg, ok := store.(*postgres.Store); ok {
+		// Other instances' commits arrive by NOTIFY; after a reconnect every
+		// watched show is re-read from the last version it published.
+		listenCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		listened := make(chan struct{})
+		go func() {
+			defer close(listened)
+			pg.Listen(listenCtx, func(show boxoffice.ShowID, _ int64) { hub.Poke(show) }, hub.PokeAll)
+		}()
+		s.stopListening = func() { stop(); <-listened }
+	}
 	if err := s.start(ctx); err != nil {
-		hub.Close()
-		_ = store.Close()
+		s.close()
 		return nil, err
 	}
 	return s, nil
 }
 
+// openStore opens the database cfg names, SQLite or PostgreSQL, applying
+// pending migrations.
+func openStore(ctx context.Context, cfg Config, log *slog.Logger, onCommit func(boxoffice.ShowID, int64)) (boxoffice.Store, error) {
+	var (
+		store boxoffice.Store
+		err   error
+	)
+	engine := "sqlite"
+	if isPostgres(cfg.DB) {
+		engine = "postgres"
+		store, err = postgres.Open(ctx, cfg.DB, postgres.Options{Logger: log, OnCommit: onCommit, PoolSize: cfg.DBPoolSize})
+	} else {
+		store, err = sqlite.Open(ctx, cfg.DB, sqlite.Options{Logger: log, OnCommit: onCommit})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening database %s: %w", redactDB(cfg.DB), err)
+	}
+	log.Info("database opened", "db", redactDB(cfg.DB), "engine", engine)
+	return store, nil
+}
+
+// migrate is the migrate command: it opens the database, which applies
+// pending migrations, and closes it.
+func migrate(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	cfg, err := ParseConfig(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log := NewLogger(cfg, stderr)
+	store, err := openStore(ctx, cfg, log, nil)
+	if err != nil {
+		return err
+	}
+	log.Info("database schema is up to date")
+	return store.Close()
+}
+
 func (s *Server) start(ctx context.Context) error {
-	s.log.Info("database opened", "db", redactDB(s.cfg.DB), "engine", "sqlite")
 	if s.cfg.Demo {
 		p, err := demo.Programme(time.Now(), s.cfg.Location)
 		if err != nil {
@@ -173,8 +221,16 @@ func (s *Server) Shutdown() error {
 	if serveErr := <-s.done; !errors.Is(serveErr, http.ErrServerClosed) {
 		err = errors.Join(err, serveErr)
 	}
-	s.hub.Close()
-	err = errors.Join(err, s.store.Close())
+	err = errors.Join(err, s.close())
 	s.log.Info("stopped")
 	return err
+}
+
+// close stops the listener and the hub and closes the database.
+func (s *Server) close() error {
+	if s.stopListening != nil {
+		s.stopListening()
+	}
+	s.hub.Close()
+	return s.store.Close()
 }

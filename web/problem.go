@@ -85,7 +85,12 @@ func problemFor(r *http.Request, err error) problem {
 // otherwise. Handlers call it and return.
 func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemFor(r, err)
-	if p.Status >= 500 {
+	switch {
+	case p.Status == http.StatusServiceUnavailable:
+		// Expected during a database outage, and worth retrying shortly.
+		w.Header().Set("Retry-After", "2")
+		s.log.WarnContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
+	case p.Status >= 500:
 		s.log.ErrorContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
 	}
 	if wantsHTML(r) {

@@ -253,17 +253,19 @@ func TestDemoProgrammeAndLogs(t *testing.T) {
 	}
 }
 
-func TestPostgresURLRefusedClearly(t *testing.T) {
-	cmd := exec.Command(binary(t), "--db", "postgres://boxoffice:s3cret-pw@db.example/boxoffice", "--addr", "127.0.0.1:0")
+// A PostgreSQL that cannot be reached stops the start with a message that
+// names the database without its password.
+func TestUnreachablePostgresFailsClearly(t *testing.T) {
+	cmd := exec.Command(binary(t), "--db", "postgres://boxoffice:s3cret-pw@127.0.0.1:1/boxoffice", "--addr", "127.0.0.1:0")
 	out, err := cmd.CombinedOutput()
 	if err == nil {
-		t.Fatal("a postgres:// URL was accepted")
+		t.Fatal("started on a database that does not exist")
 	}
 	if strings.Contains(string(out), "s3cret-pw") || strings.Contains(string(out), "panic") {
 		t.Errorf("output leaks the password or panics:\n%s", out)
 	}
-	if !strings.Contains(string(out), "PostgreSQL") {
-		t.Errorf("output does not say PostgreSQL is the problem:\n%s", out)
+	if !strings.Contains(string(out), "postgres://boxoffice:xxxxx@127.0.0.1:1/boxoffice") {
+		t.Errorf("output does not name the database:\n%s", out)
 	}
 }
 
@@ -272,7 +274,7 @@ func TestHelp(t *testing.T) {
 	if err != nil {
 		t.Fatalf("--help: %v\n%s", err, out)
 	}
-	for _, want := range []string{"serve", "-addr", "-db", "BOXOFFICE_ADDR", "BOXOFFICE_DB"} {
+	for _, want := range []string{"serve", "migrate", "-addr", "-db", "-db-pool-size", "BOXOFFICE_ADDR", "BOXOFFICE_DB", "postgres://"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("--help does not mention %s:\n%s", want, out)
 		}
