@@ -16,7 +16,10 @@ import (
 )
 
 // seedDemo seeds the demo programme through s and returns its first show.
-func seedDemo(t *testing.T, s *Store) boxoffice.Show {
+func seedDemo(t *testing.T, s *Store) boxoffice.Show { return seedDemoB(t, s) }
+
+// seedDemoB seeds the demo programme through s and returns its biggest show.
+func seedDemoB(t testing.TB, s *Store) boxoffice.Show {
 	t.Helper()
 	p, err := demo.Programme(time.Now(), time.UTC)
 	if err != nil {
@@ -25,7 +28,13 @@ func seedDemo(t *testing.T, s *Store) boxoffice.Show {
 	if ok, err := s.Seed(t.Context(), p); err != nil || !ok {
 		t.Fatalf("Seed = %v, %v", ok, err)
 	}
-	return p.Shows[0]
+	biggest := p.Shows[0]
+	for _, sh := range p.Shows {
+		if len(sh.Hall.Layout.Seats) > len(biggest.Hall.Layout.Seats) {
+			biggest = sh
+		}
+	}
+	return biggest
 }
 
 // Instances starting together on an empty database migrate it and seed it
