@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Error codes. The web layer maps each to one HTTP status in one place.
@@ -100,6 +101,39 @@ func seatSentence(noun, one, many string, seats []SeatID) string {
 		ids[i] = string(s)
 	}
 	return noun + "s " + strings.Join(ids, ", ") + " " + many
+}
+
+// CheckRequest validates a request to book or release seats for guest, before
+// any store looks at the show: CheckSeats, and a guest must be given (an
+// empty holder reads as a free seat).
+func CheckRequest(seats []SeatID, guest Guest) ([]SeatID, error) {
+	seats, err := CheckSeats(seats)
+	if err != nil {
+		return nil, err
+	}
+	if guest == "" {
+		return nil, Errorf(EINVALID, "No guest given")
+	}
+	return seats, nil
+}
+
+// Admit checks that seats of the show can be booked or released at now:
+// sales are open (ErrClosed) and the hall has every seat (ErrNotFound, naming
+// the seats it lacks).
+func (s Show) Admit(seats []SeatID, now time.Time) error {
+	if !s.OpenAt(now) {
+		return Errorf(ECLOSED, "Sales for %s closed when the show started", s.Title)
+	}
+	var unknown []SeatID
+	for _, seat := range seats {
+		if !s.Hall.Layout.Has(seat) {
+			unknown = append(unknown, seat)
+		}
+	}
+	if len(unknown) > 0 {
+		return UnknownSeatsError(s.ID, unknown)
+	}
+	return nil
 }
 
 // CheckSeats validates the seat list of one operation: at least one seat, at

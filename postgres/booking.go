@@ -53,13 +53,9 @@ func (s *Store) apply(ctx context.Context, id boxoffice.ShowID, seats []boxoffic
 	if book {
 		op = "book"
 	}
-	seats, err := boxoffice.CheckSeats(seats)
+	seats, err := boxoffice.CheckRequest(seats, guest)
 	if err != nil {
 		return boxoffice.Change{}, err
-	}
-	if guest == "" {
-		// An empty holder reads as a free seat (boxoffice.StatusFor).
-		return boxoffice.Change{}, boxoffice.Errorf(boxoffice.EINVALID, "No guest given")
 	}
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
@@ -68,17 +64,8 @@ func (s *Store) apply(ctx context.Context, id boxoffice.ShowID, seats []boxoffic
 		return boxoffice.Change{}, err
 	}
 	now := s.stamp()
-	if !show.OpenAt(now) {
-		return boxoffice.Change{}, boxoffice.Errorf(boxoffice.ECLOSED, "Sales for %s closed when the show started", show.Title)
-	}
-	var unknown []boxoffice.SeatID
-	for _, seat := range seats {
-		if !show.Hall.Layout.Has(seat) {
-			unknown = append(unknown, seat)
-		}
-	}
-	if len(unknown) > 0 {
-		return boxoffice.Change{}, boxoffice.UnknownSeatsError(id, unknown)
+	if err := show.Admit(seats, now); err != nil {
+		return boxoffice.Change{}, err
 	}
 
 	ids := make([]string, len(seats))
