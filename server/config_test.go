@@ -15,14 +15,15 @@ func TestConfigDefaultsEnvAndFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != ":8080" || c.DB != "boxoffice.db" || !c.Demo || c.TrustForwardedProto {
+	if c.Addr != ":8080" || c.DB != "boxoffice.db" || !c.Demo || c.TrustForwardedProto || c.DBPoolSize != 0 {
 		t.Errorf("defaults: %+v", c)
 	}
-	env := getenv(map[string]string{"BOXOFFICE_ADDR": ":9000", "BOXOFFICE_DB": "env.db", "BOXOFFICE_DEMO": "false"})
-	if c, _ = ParseConfig(nil, env, io.Discard); c.Addr != ":9000" || c.DB != "env.db" || c.Demo {
+	env := getenv(map[string]string{"BOXOFFICE_ADDR": ":9000", "BOXOFFICE_DB": "env.db", "BOXOFFICE_DEMO": "false",
+		"BOXOFFICE_DB_POOL_SIZE": "5"})
+	if c, _ = ParseConfig(nil, env, io.Discard); c.Addr != ":9000" || c.DB != "env.db" || c.Demo || c.DBPoolSize != 5 {
 		t.Errorf("environment ignored: %+v", c)
 	}
-	if c, _ = ParseConfig([]string{"--addr", ":7000", "--db", "flag.db"}, env, io.Discard); c.Addr != ":7000" || c.DB != "flag.db" {
+	if c, _ = ParseConfig([]string{"--addr", ":7000", "--db", "flag.db", "--db-pool-size", "3"}, env, io.Discard); c.Addr != ":7000" || c.DB != "flag.db" || c.DBPoolSize != 3 {
 		t.Errorf("flags do not win over the environment: %+v", c)
 	}
 }
@@ -38,6 +39,9 @@ func TestConfigRejectsNonsense(t *testing.T) {
 		{[]string{"--db", ""}, nil},
 		{[]string{"extra"}, nil},
 		{nil, map[string]string{"BOXOFFICE_DEMO": "maybe"}},
+		{nil, map[string]string{"BOXOFFICE_DB_POOL_SIZE": "many"}},
+		{[]string{"--db-pool-size", "-1"}, nil},
+		{[]string{"--db-pool-size", "5000"}, nil},
 	} {
 		if _, err := ParseConfig(tc.args, getenv(tc.env), io.Discard); err == nil {
 			t.Errorf("ParseConfig(%v, %v) accepted it", tc.args, tc.env)
