@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -20,235 +21,368 @@ func (s *Store) Release(ctx context.Context, show boxoffice.ShowID, seats []boxo
 	return s.apply(ctx, show, seats, guest, false)
 }
 
-// Why one READ COMMITTED transaction per operation is enough:
+// Bookings and releases run in batches (group commit): one goroutine per
+// Store, the writer, takes every operation waiting, up to maxBatch, and runs
+// them in one READ COMMITTED transaction, so a batch costs one commit and
+// one WAL flush however many guests it serves. Why that is correct, across
+// any number of instances:
 //
-//   - Who gets a seat: booking inserts one row per seat with ON CONFLICT DO
-//     NOTHING. The primary key admits one row per (show, seat); a second
-//     insert of the same seat waits for the first transaction and, if it
-//     commits, inserts nothing. No read-then-write gap, no SERIALIZABLE
-//     retries, no table lock: guests booking different seats of one show do
-//     not wait for each other until the last step.
-//   - A seat the insert did not take is looked up afterwards. If its holder
-//     let it go in between, the booking is refused all the same: the seat was
-//     taken when the insert met it, which is where the operation takes
-//     effect.
-//   - Versions: the last statement bumps the show's version, which locks the
-//     show's row until the commit. Writers of one show therefore commit in
-//     version order, and a reader that sees version v sees every change up to
-//     v: the live feed never has to wait for a gap to fill. The lock is held
-//     for one statement and the commit, not for the whole operation.
-//   - Deadlocks: seats are inserted in sorted order and the show's row comes
-//     last, so two bookings cannot wait for each other in a cycle. Should
-//     PostgreSQL still break a deadlock (same guest releasing overlapping
-//     seats from two tabs), the loser gets ErrUnavailable and changes nothing.
-//
-// The change-log rows commit in the same transaction as the seats, and so
-// does the NOTIFY that wakes the other instances: PostgreSQL delivers it only
-// if the transaction commits.
+//   - The batch first locks the row of every show it writes to (FOR NO KEY
+//     UPDATE, in id order, so two instances' batches cannot deadlock). Every
+//     writer of a show, on any instance, holds that lock until it commits,
+//     so writers of one show take turns, and versions commit in order: a
+//     reader that sees version v sees every change up to v.
+//   - Under the lock, each operation inserts its seats with ON CONFLICT DO
+//     NOTHING: the primary key (show, seat) stays the referee, so even a
+//     writer that skipped the lock could not give a seat twice. Seats the
+//     insert did not take are looked up; if another guest holds one, the
+//     operation's own rows are put back as they were and it is refused alone,
+//     naming every such seat. Releases delete only the guest's own rows.
+//   - Each operation that changed seats gets the next version of its show
+//     and its own change-log rows, all written with the new versions and a
+//     NOTIFY per show in the batch's last statement. PostgreSQL delivers a
+//     NOTIFY only if its transaction commits.
+//   - Nobody is answered before the commit: an acknowledged booking is
+//     durable (with synchronous_commit on, PostgreSQL's default). If the
+//     commit fails, every operation of the batch gets the error.
 
-// apply runs a booking (book) or a release as one transaction.
+// maxBatch bounds the operations in one transaction, so that the first of a
+// batch never waits long behind the others.
+const maxBatch = 64
+
+// errClosed answers operations that reach a closed store.
+var errClosed = errors.New("postgres: store closed")
+
+// op is one Book or Release waiting for the writer.
+type op struct {
+	ctx   context.Context
+	show  boxoffice.Show
+	seats []string
+	guest boxoffice.Guest
+	book  bool
+	done  chan result // capacity 1: the writer never waits for the caller
+}
+
+type result struct {
+	change boxoffice.Change
+	err    error
+}
+
+func (o *op) name() string {
+	if o.book {
+		return "book"
+	}
+	return "release"
+}
+
+// apply checks a booking (book) or a release, queues it for the writer and
+// waits until it is committed or refused.
 func (s *Store) apply(ctx context.Context, id boxoffice.ShowID, seats []boxoffice.SeatID,
 	guest boxoffice.Guest, book bool) (boxoffice.Change, error) {
-	op := "release"
-	if book {
-		op = "book"
-	}
 	seats, err := boxoffice.CheckRequest(seats, guest)
 	if err != nil {
 		return boxoffice.Change{}, err
 	}
+	// Bounded, so that callers hear of an outage promptly, queue included.
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	show, err := s.findShow(ctx, id)
 	if err != nil {
 		return boxoffice.Change{}, err
 	}
-	now := s.stamp()
-	if err := show.Admit(seats, now); err != nil {
+	if err := show.Admit(seats, s.stamp()); err != nil {
 		return boxoffice.Change{}, err
 	}
-
-	ids := make([]string, len(seats))
-	for i, seat := range seats {
-		ids[i] = string(seat)
+	o := &op{ctx: ctx, show: show, guest: guest, book: book, done: make(chan result, 1)}
+	for _, seat := range seats {
+		o.seats = append(o.seats, string(seat))
 	}
-	c := boxoffice.Change{Show: id}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		w := write{tx: tx, show: id, guest: guest, book: book, at: now}
-		changed, err := w.run(ctx, ids)
-		if err != nil {
+	select {
+	case s.queue <- o:
+	case <-ctx.Done():
+		return boxoffice.Change{}, dbError(ctx, o.name(), ctx.Err())
+	case <-s.stopped:
+		return boxoffice.Change{}, errClosed
+	}
+	// Once the writer has it, the op is applied or not as a whole, and the
+	// caller learns which: the writer bounds its batches itself.
+	select {
+	case r := <-o.done:
+		return r.change, r.err
+	case <-s.stopped:
+		select {
+		case r := <-o.done:
+			return r.change, r.err
+		default: // still queued when the writer stopped: never applied
+			return boxoffice.Change{}, errClosed
+		}
+	}
+}
+
+// write is the writer goroutine: it runs batches until the store closes.
+func (s *Store) write() {
+	defer close(s.stopped)
+	batch := make([]*op, 0, maxBatch)
+	for {
+		select {
+		case o := <-s.queue:
+			batch = append(batch[:0], o)
+		case <-s.stop:
+			return
+		}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case o := <-s.queue:
+				batch = append(batch, o)
+			default:
+				break fill
+			}
+		}
+		s.runBatch(batch)
+		clear(batch) // let the ops be collected
+	}
+}
+
+// runBatch applies the ops in one transaction and answers every one.
+func (s *Store) runBatch(ops []*op) {
+	// The ops' own contexts are checked before their turn only: one that
+	// ends mid-way must not break the transaction the others share.
+	ctx, cancel := s.bound(context.Background())
+	defer cancel()
+	b := &batch{ops: ops, res: make([]result, len(ops)), at: s.stamp()}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return b.run(ctx, tx) })
+	if err != nil {
+		err = dbError(ctx, ops[0].name(), err)
+		for _, o := range ops {
+			o.done <- result{err: err}
+		}
+		return
+	}
+	for i, o := range ops {
+		if c := b.res[i].change; len(c.Seats) > 0 && s.opts.OnCommit != nil {
+			s.opts.OnCommit(c.Show, c.Version)
+		}
+		o.done <- b.res[i]
+	}
+}
+
+// batch is one transaction of the writer.
+type batch struct {
+	ops []*op
+	res []result
+	at  time.Time // every change of the batch is stamped with its start
+
+	versions map[boxoffice.ShowID]int64 // as the batch has left them
+	log      changeRows
+}
+
+// changeRows are change-log rows, column by column, for one unnest.
+type changeRows struct {
+	show    []boxoffice.ShowID
+	version []int64
+	seq     []int32
+	seat    []string
+	holder  []*string
+	by      []boxoffice.Guest
+}
+
+func (b *batch) run(ctx context.Context, tx pgx.Tx) error {
+	if err := b.lockShows(ctx, tx); err != nil {
+		return err
+	}
+	for i, o := range b.ops {
+		if err := o.ctx.Err(); err != nil {
+			b.res[i].err = dbError(o.ctx, o.name(), err)
+			continue
+		}
+		c, err := b.apply(ctx, tx, o)
+		var refused *boxoffice.Error
+		if errors.As(err, &refused) {
+			b.res[i].err = err
+			continue
+		} else if err != nil {
 			return err
 		}
-		c.Version = w.version
-		if len(changed) == 0 {
-			return nil
+		b.res[i].change = c
+	}
+	return b.commit(ctx, tx)
+}
+
+// lockShows locks the rows of the batch's shows, in id order, and reads
+// their versions.
+func (b *batch) lockShows(ctx context.Context, tx pgx.Tx) error {
+	var ids []boxoffice.ShowID
+	for _, o := range b.ops {
+		if !slices.Contains(ids, o.show.ID) {
+			ids = append(ids, o.show.ID)
 		}
-		c.At = now
-		for _, seat := range changed {
-			sc := boxoffice.SeatChange{Seat: boxoffice.SeatID(seat), By: guest}
-			if book {
-				sc.Holder = guest
-			}
-			c.Seats = append(c.Seats, sc)
-		}
+	}
+	rows, _ := tx.Query(ctx, `
+		SELECT id, version FROM shows WHERE id = ANY ($1) ORDER BY id FOR NO KEY UPDATE`, ids)
+	b.versions = map[boxoffice.ShowID]int64{}
+	var (
+		id      boxoffice.ShowID
+		version int64
+	)
+	_, err := pgx.ForEachRow(rows, []any{&id, &version}, func() error {
+		b.versions[id] = version
 		return nil
 	})
-	if err != nil {
-		return boxoffice.Change{}, dbError(ctx, op, err)
+	return err
+}
+
+// apply runs one op under its show's lock. A refusal comes back as a
+// *boxoffice.Error with the op's rows as they were before it.
+func (b *batch) apply(ctx context.Context, tx pgx.Tx, o *op) (boxoffice.Change, error) {
+	id := o.show.ID
+	var rows pgx.Rows
+	if o.book {
+		rows, _ = tx.Query(ctx, `
+			INSERT INTO bookings (show_id, seat_id, holder, booked_at)
+			SELECT $1, seat, $3, $4 FROM unnest($2::text[]) AS seat
+			ON CONFLICT (show_id, seat_id) DO NOTHING
+			RETURNING seat_id, booked_at`, id, o.seats, o.guest, b.at)
+	} else {
+		rows, _ = tx.Query(ctx, `
+			DELETE FROM bookings WHERE show_id = $1 AND seat_id = ANY ($2) AND holder = $3
+			RETURNING seat_id, booked_at`, id, o.seats, o.guest)
 	}
-	if len(c.Seats) > 0 && s.opts.OnCommit != nil {
-		s.opts.OnCommit(id, c.Version)
+	done, err := pgx.CollectRows(rows, pgx.RowToStructByPos[seatRow])
+	if err != nil {
+		return boxoffice.Change{}, err
+	}
+	changed := make([]string, 0, len(done))
+	for _, r := range done {
+		changed = append(changed, r.Seat)
+	}
+	if len(changed) < len(o.seats) {
+		if refusal, err := b.refusal(ctx, tx, o, changed); err != nil || refusal != nil {
+			if err == nil {
+				err = undo(ctx, tx, o, done)
+			}
+			if err == nil {
+				err = refusal
+			}
+			return boxoffice.Change{}, err
+		}
+	}
+	if len(changed) == 0 {
+		return boxoffice.Change{Show: id, Version: b.versions[id]}, nil
+	}
+
+	b.versions[id]++
+	c := boxoffice.Change{Show: id, Version: b.versions[id], At: b.at}
+	var holder *string
+	if o.book {
+		holder = (*string)(&o.guest)
+	}
+	for _, seat := range o.seats { // in the order asked for
+		if !slices.Contains(changed, seat) {
+			continue
+		}
+		sc := boxoffice.SeatChange{Seat: boxoffice.SeatID(seat), By: o.guest}
+		if o.book {
+			sc.Holder = o.guest
+		}
+		l := &b.log
+		l.show, l.version, l.seq = append(l.show, id), append(l.version, c.Version), append(l.seq, int32(len(c.Seats)))
+		l.seat, l.holder, l.by = append(l.seat, seat), append(l.holder, holder), append(l.by, o.guest)
+		c.Seats = append(c.Seats, sc)
 	}
 	return c, nil
 }
 
-// write is one operation's transaction.
-type write struct {
-	tx    pgx.Tx
-	show  boxoffice.ShowID
-	guest boxoffice.Guest
-	book  bool
-	at    time.Time
-
-	locked  bool  // the show's row is locked: nobody else can commit to it
-	version int64 // the version the operation is acknowledged at
-}
-
-// run changes the seats that need it and returns them in the order asked
-// for, with w.version set, or returns the error refusing the operation.
-//
-// Seats the first statement did not change are checked afterwards, and that
-// check must hold at the version the operation is acknowledged at: after the
-// show's row is locked when something changed (no other commit can come
-// between), or in the same snapshot as the version when nothing did.
-func (w *write) run(ctx context.Context, ids []string) ([]string, error) {
-	var done []string
-	pending := ids
-	for range 3 {
-		got, err := w.changeSeats(ctx, pending)
-		if err != nil {
-			return nil, err
-		}
-		done = append(done, got...)
-		rest := without(pending, got)
-		if len(done) > 0 && len(rest) == 0 && !w.locked {
-			// The common case: everything changed. One statement locks,
-			// bumps and logs.
-			return inOrder(ids, done), w.commit(ctx, inOrder(ids, done), true)
-		}
-		if len(done) > 0 && !w.locked {
-			if err := w.tx.QueryRow(ctx, `UPDATE shows SET version = version + 1 WHERE id = $1 RETURNING version`,
-				w.show).Scan(&w.version); err != nil {
-				return nil, err
-			}
-			w.locked = true
-		}
-		redo, err := w.check(ctx, rest)
-		if err != nil {
-			return nil, err
-		}
-		if len(redo) == 0 {
-			if len(done) == 0 {
-				return nil, nil
-			}
-			return inOrder(ids, done), w.commit(ctx, inOrder(ids, done), false)
-		}
-		pending = redo
-	}
-	// The guest keeps changing these seats from elsewhere at the same time.
-	return nil, boxoffice.Errorf(boxoffice.EUNAVAILABLE, "The seats changed while this request ran; try again")
-}
-
-// changeSeats inserts the guest's rows (book) or deletes them (release) and
-// returns the seats it changed. Inserting first rather than checking first
-// leaves no gap between the check and the write; the sorted order keeps two
-// bookings from deadlocking.
-func (w *write) changeSeats(ctx context.Context, ids []string) ([]string, error) {
-	var rows pgx.Rows
-	if w.book {
-		rows, _ = w.tx.Query(ctx, `
-			INSERT INTO bookings (show_id, seat_id, holder, booked_at)
-			SELECT $1, seat, $3, $4 FROM unnest($2::text[]) AS seat ORDER BY seat
-			ON CONFLICT (show_id, seat_id) DO NOTHING
-			RETURNING seat_id`, w.show, ids, w.guest, w.at)
-	} else {
-		rows, _ = w.tx.Query(ctx, `
-			DELETE FROM bookings WHERE show_id = $1 AND seat_id = ANY ($2) AND holder = $3
-			RETURNING seat_id`, w.show, ids, w.guest)
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
-}
-
-// check looks at seats changeSeats left alone. It returns the error naming
-// those another guest holds, or the seats to try again: a release meeting a
-// seat the guest booked meanwhile from elsewhere. The others need nothing:
-// the guest holds them already (book) or they are free (release). Unless the
-// show is locked, it also reads the version, in the same snapshot.
-func (w *write) check(ctx context.Context, rest []string) (redo []string, err error) {
-	rows, _ := w.tx.Query(ctx, `
-		SELECT s.version, b.seat_id, b.holder
-		FROM shows s LEFT JOIN bookings b ON b.show_id = s.id AND b.seat_id = ANY ($2)
-		WHERE s.id = $1`, w.show, rest)
-	holders := map[string]boxoffice.Guest{}
+// refusal looks at the seats the op left alone and returns the error naming
+// those another guest holds, or nil when there is nothing to do for them:
+// the guest holds them already (book) or they are free (release). The show
+// is locked, so nobody can change them in between.
+func (b *batch) refusal(ctx context.Context, tx pgx.Tx, o *op, changed []string) (*boxoffice.Error, error) {
+	rows, _ := tx.Query(ctx, `
+		SELECT seat_id, holder FROM bookings WHERE show_id = $1 AND seat_id = ANY ($2)`,
+		o.show.ID, without(o.seats, changed))
 	var (
-		version      int64
-		seat, holder *string
+		refused      []boxoffice.SeatID
+		seat, holder string
 	)
-	if _, err := pgx.ForEachRow(rows, []any{&version, &seat, &holder}, func() error {
-		if seat != nil {
-			holders[*seat] = boxoffice.Guest(*holder)
+	_, err := pgx.ForEachRow(rows, []any{&seat, &holder}, func() error {
+		if boxoffice.Guest(holder) != o.guest {
+			refused = append(refused, boxoffice.SeatID(seat))
 		}
 		return nil
-	}); err != nil {
-		return nil, err
-	}
-	if !w.locked {
-		w.version = version
-	}
-	var refused []boxoffice.SeatID
-	for _, id := range rest {
-		switch h := holders[id]; {
-		case w.book && h != w.guest:
-			// Held by another guest, or freed after the insert met it held:
-			// refused as of that moment either way.
-			refused = append(refused, boxoffice.SeatID(id))
-		case !w.book && h == w.guest:
-			redo = append(redo, id)
-		case !w.book && h != "":
-			refused = append(refused, boxoffice.SeatID(id))
-		}
-	}
+	})
 	switch {
-	case len(refused) > 0 && w.book:
-		return nil, boxoffice.TakenError(refused)
-	case len(refused) > 0:
-		return nil, boxoffice.NotYoursError(refused)
+	case err != nil:
+		return nil, err
+	case len(refused) == 0:
+		return nil, nil
+	case o.book:
+		return boxoffice.TakenError(inOrder(o.seats, refused)), nil
+	default:
+		return boxoffice.NotYoursError(inOrder(o.seats, refused)), nil
 	}
-	return redo, nil
 }
 
-// commit logs the changed seats at the operation's version, bumping the
-// version first unless the show is locked already, and notifies the other
-// instances, which hear of it only if the transaction commits.
-func (w *write) commit(ctx context.Context, changed []string, bump bool) error {
-	var holder *string
-	if w.book {
-		holder = (*string)(&w.guest)
+// seatRow is a booking an op inserted or deleted.
+type seatRow struct {
+	Seat     string
+	BookedAt time.Time
+}
+
+// undo puts back the rows a refused op changed: its new bookings go, the
+// bookings it released come back as they were.
+func undo(ctx context.Context, tx pgx.Tx, o *op, done []seatRow) error {
+	if len(done) == 0 {
+		return nil
 	}
-	version := `UPDATE shows SET version = version + 1 WHERE id = $1 RETURNING version`
-	args := []any{w.show, changed, holder, w.guest, w.at}
-	if !bump {
-		version = `SELECT $6::bigint AS version`
-		args = append(args, w.version)
+	seats := make([]string, len(done))
+	times := make([]time.Time, len(done))
+	for i, r := range done {
+		seats[i], times[i] = r.Seat, r.BookedAt
 	}
-	return w.tx.QueryRow(ctx, `
-		WITH v AS (`+version+`), logged AS (
+	var err error
+	if o.book {
+		_, err = tx.Exec(ctx, `DELETE FROM bookings WHERE show_id = $1 AND seat_id = ANY ($2)`, o.show.ID, seats)
+	} else {
+		_, err = tx.Exec(ctx, `
+			INSERT INTO bookings (show_id, seat_id, holder, booked_at)
+			SELECT $1, seat, $3, at FROM unnest($2::text[], $4::timestamptz[]) AS r (seat, at)`,
+			o.show.ID, seats, o.guest, times)
+	}
+	return err
+}
+
+// commit writes the batch's new versions and change-log rows, and notifies
+// the other instances of each show's last version.
+func (b *batch) commit(ctx context.Context, tx pgx.Tx) error {
+	if len(b.log.seat) == 0 {
+		return nil
+	}
+	var (
+		shows    []boxoffice.ShowID
+		versions []int64
+	)
+	for show, v := range b.versions {
+		if slices.Contains(b.log.show, show) {
+			shows, versions = append(shows, show), append(versions, v)
+		}
+	}
+	l := b.log
+	_, err := tx.Exec(ctx, `
+		WITH logged AS (
 			INSERT INTO changes (show_id, version, seq, seat_id, holder, by_guest, at)
-			SELECT $1, v.version, c.seq - 1, c.seat, $3::text, $4, $5
-			FROM v, unnest($2::text[]) WITH ORDINALITY AS c (seat, seq)
+			SELECT show_id, version, seq, seat_id, holder, by_guest, $7
+			FROM unnest($1::text[], $2::bigint[], $3::int[], $4::text[], $5::text[], $6::text[])
+				AS c (show_id, version, seq, seat_id, holder, by_guest)
+		), bumped AS (
+			UPDATE shows s SET version = n.version
+			FROM unnest($8::text[], $9::bigint[]) AS n (id, version)
+			WHERE s.id = n.id
+			RETURNING s.id, s.version
 		)
-		SELECT version, pg_notify('`+channel+`', $1 || ' ' || version) FROM v`,
-		args...).Scan(&w.version, nil)
+		SELECT pg_notify('`+channel+`', id || ' ' || version) FROM bumped`,
+		l.show, l.version, l.seq, l.seat, l.holder, l.by, b.at, shows, versions)
+	return err
 }
 
 // without returns the ids not in drop; inOrder returns those in keep, in the
@@ -263,11 +397,11 @@ func without(ids, drop []string) []string {
 	return out
 }
 
-func inOrder(ids, keep []string) []string {
-	var out []string
+func inOrder[T ~string](ids []string, keep []T) []T {
+	var out []T
 	for _, id := range ids {
-		if slices.Contains(keep, id) {
-			out = append(out, id)
+		if slices.Contains(keep, T(id)) {
+			out = append(out, T(id))
 		}
 	}
 	return out

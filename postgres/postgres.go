@@ -63,6 +63,13 @@ type Store struct {
 
 	mu    sync.RWMutex
 	shows map[boxoffice.ShowID]boxoffice.Show // shows and halls never change once stored
+
+	// The writer goroutine (booking.go) takes ops from queue until stop is
+	// closed, then closes stopped.
+	queue     chan *op
+	stop      chan struct{}
+	stopped   chan struct{}
+	closeOnce sync.Once
 }
 
 var _ boxoffice.Store = (*Store)(nil)
@@ -95,7 +102,8 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "boxoffice"
 
-	s := &Store{opts: opts, shows: map[boxoffice.ShowID]boxoffice.Show{}}
+	s := &Store{opts: opts, shows: map[boxoffice.ShowID]boxoffice.Show{},
+		queue: make(chan *op, 4*maxBatch), stop: make(chan struct{}), stopped: make(chan struct{})}
 	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
@@ -103,11 +111,15 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		s.pool.Close()
 		return nil, err
 	}
+	go s.write()
 	return s, nil
 }
 
-// Close closes the pool.
+// Close stops the writer, once it has answered the ops it took, and closes
+// the pool. Ops still queued are answered with an error, never applied.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.stop) })
+	<-s.stopped
 	s.pool.Close()
 	return nil
 }
