@@ -32,12 +32,13 @@ func (s *Store) Release(ctx context.Context, show boxoffice.ShowID, seats []boxo
 //     writer of a show, on any instance, holds that lock until it commits,
 //     so writers of one show take turns, and versions commit in order: a
 //     reader that sees version v sees every change up to v.
-//   - Under the lock, each operation inserts its seats with ON CONFLICT DO
-//     NOTHING: the primary key (show, seat) stays the referee, so even a
-//     writer that skipped the lock could not give a seat twice. Seats the
-//     insert did not take are looked up; if another guest holds one, the
-//     operation's own rows are put back as they were and it is refused alone,
-//     naming every such seat. Releases delete only the guest's own rows.
+//   - Under the lock, each operation is one statement: if another guest
+//     holds any of its seats it changes nothing and is refused alone, naming
+//     every such seat; otherwise it inserts the seats with ON CONFLICT DO
+//     NOTHING (the primary key (show, seat) stays the referee) or deletes the
+//     guest's own rows. The batch's statements go to the server in one
+//     pipeline, one round trip, and run in order, each seeing the ones
+//     before.
 //   - Each operation that changed seats gets the next version of its show
 //     and its own change-log rows, all written with the new versions and a
 //     NOTIFY per show in the batch's last statement. PostgreSQL delivers a
@@ -188,99 +189,118 @@ type changeRows struct {
 }
 
 func (b *batch) run(ctx context.Context, tx pgx.Tx) error {
-	if err := b.lockShows(ctx, tx); err != nil {
-		return err
-	}
-	for i, o := range b.ops {
-		if err := o.ctx.Err(); err != nil {
-			b.res[i].err = dbError(o.ctx, o.name(), err)
-			continue
-		}
-		c, err := b.apply(ctx, tx, o)
-		var refused *boxoffice.Error
-		if errors.As(err, &refused) {
-			b.res[i].err = err
-			continue
-		} else if err != nil {
-			return err
-		}
-		b.res[i].change = c
-	}
-	return b.commit(ctx, tx)
-}
-
-// lockShows locks the rows of the batch's shows, in id order, and reads
-// their versions.
-func (b *batch) lockShows(ctx context.Context, tx pgx.Tx) error {
+	// One round trip for the whole batch: the show locks, then every op's
+	// statement, which the server runs one after the other, each seeing the
+	// ones before.
 	var ids []boxoffice.ShowID
 	for _, o := range b.ops {
 		if !slices.Contains(ids, o.show.ID) {
 			ids = append(ids, o.show.ID)
 		}
 	}
-	rows, _ := tx.Query(ctx, `
-		SELECT id, version FROM shows WHERE id = ANY ($1) ORDER BY id FOR NO KEY UPDATE`, ids)
+	pipeline := &pgx.Batch{}
+	pipeline.Queue(`SELECT id, version FROM shows WHERE id = ANY ($1) ORDER BY id FOR NO KEY UPDATE`, ids)
+	var sent []int // indexes of the ops queued
+	for i, o := range b.ops {
+		if err := o.ctx.Err(); err != nil {
+			b.res[i].err = dbError(o.ctx, o.name(), err)
+			continue
+		}
+		if o.book {
+			pipeline.Queue(bookSQL, o.show.ID, o.seats, o.guest, b.at)
+		} else {
+			pipeline.Queue(releaseSQL, o.show.ID, o.seats, o.guest)
+		}
+		sent = append(sent, i)
+	}
+	results := tx.SendBatch(ctx, pipeline)
+	defer results.Close()
+
 	b.versions = map[boxoffice.ShowID]int64{}
 	var (
 		id      boxoffice.ShowID
 		version int64
 	)
-	_, err := pgx.ForEachRow(rows, []any{&id, &version}, func() error {
+	rows, _ := results.Query()
+	if _, err := pgx.ForEachRow(rows, []any{&id, &version}, func() error {
 		b.versions[id] = version
 		return nil
-	})
-	return err
+	}); err != nil {
+		return err
+	}
+	for _, i := range sent {
+		var (
+			changed, refused []string
+			outcome, seat    string
+		)
+		rows, _ := results.Query()
+		if _, err := pgx.ForEachRow(rows, []any{&outcome, &seat}, func() error {
+			if outcome == "refused" {
+				refused = append(refused, seat)
+			} else {
+				changed = append(changed, seat)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		b.res[i].change, b.res[i].err = b.record(b.ops[i], changed, refused)
+	}
+	if err := results.Close(); err != nil {
+		return err
+	}
+	return b.commit(ctx, tx)
 }
 
-// apply runs one op under its show's lock. A refusal comes back as a
-// *boxoffice.Error with the op's rows as they were before it.
-func (b *batch) apply(ctx context.Context, tx pgx.Tx, o *op) (boxoffice.Change, error) {
-	id := o.show.ID
-	var rows pgx.Rows
-	if o.book {
-		rows, _ = tx.Query(ctx, `
+// bookSQL and releaseSQL run one op under its show's lock, in one
+// statement: if another guest holds any of the seats, nothing changes and
+// those seats come back 'refused'; otherwise the seats that change come back
+// 'changed'. Seats the guest holds already (book) or that are free (release)
+// need nothing. Checking first is safe because every writer of the show
+// holds its lock; the insert still lets the primary key decide.
+const (
+	bookSQL = `
+		WITH refused AS (
+			SELECT seat_id FROM bookings WHERE show_id = $1 AND seat_id = ANY ($2) AND holder <> $3
+		), changed AS (
 			INSERT INTO bookings (show_id, seat_id, holder, booked_at)
 			SELECT $1, seat, $3, $4 FROM unnest($2::text[]) AS seat
+			WHERE NOT EXISTS (SELECT FROM refused)
 			ON CONFLICT (show_id, seat_id) DO NOTHING
-			RETURNING seat_id, booked_at`, id, o.seats, o.guest, b.at)
-	} else {
-		rows, _ = tx.Query(ctx, `
-			DELETE FROM bookings WHERE show_id = $1 AND seat_id = ANY ($2) AND holder = $3
-			RETURNING seat_id, booked_at`, id, o.seats, o.guest)
-	}
-	done, err := pgx.CollectRows(rows, pgx.RowToStructByPos[seatRow])
-	if err != nil {
-		return boxoffice.Change{}, err
-	}
-	changed := make([]string, 0, len(done))
-	for _, r := range done {
-		changed = append(changed, r.Seat)
-	}
-	if len(changed) < len(o.seats) {
-		if refusal, err := b.refusal(ctx, tx, o, changed); err != nil || refusal != nil {
-			if err == nil {
-				err = undo(ctx, tx, o, done)
-			}
-			if err == nil {
-				err = refusal
-			}
-			return boxoffice.Change{}, err
-		}
-	}
-	if len(changed) == 0 {
+			RETURNING seat_id
+		)
+		SELECT 'refused', seat_id FROM refused UNION ALL SELECT 'changed', seat_id FROM changed`
+	releaseSQL = `
+		WITH refused AS (
+			SELECT seat_id FROM bookings WHERE show_id = $1 AND seat_id = ANY ($2) AND holder <> $3
+		), changed AS (
+			DELETE FROM bookings
+			WHERE show_id = $1 AND seat_id = ANY ($2) AND holder = $3 AND NOT EXISTS (SELECT FROM refused)
+			RETURNING seat_id
+		)
+		SELECT 'refused', seat_id FROM refused UNION ALL SELECT 'changed', seat_id FROM changed`
+)
+
+// record turns an op's outcome into its answer: the refusal naming every
+// seat in the way, or its change at the show's next version, whose log rows
+// the batch keeps for commit.
+func (b *batch) record(o *op, changed, refused []string) (boxoffice.Change, error) {
+	id := o.show.ID
+	switch {
+	case len(refused) > 0 && o.book:
+		return boxoffice.Change{}, boxoffice.TakenError(seatIDs(inOrder(o.seats, refused)))
+	case len(refused) > 0:
+		return boxoffice.Change{}, boxoffice.NotYoursError(seatIDs(inOrder(o.seats, refused)))
+	case len(changed) == 0:
 		return boxoffice.Change{Show: id, Version: b.versions[id]}, nil
 	}
-
 	b.versions[id]++
 	c := boxoffice.Change{Show: id, Version: b.versions[id], At: b.at}
 	var holder *string
 	if o.book {
 		holder = (*string)(&o.guest)
 	}
-	for _, seat := range o.seats { // in the order asked for
-		if !slices.Contains(changed, seat) {
-			continue
-		}
+	for _, seat := range inOrder(o.seats, changed) { // in the order asked for
 		sc := boxoffice.SeatChange{Seat: boxoffice.SeatID(seat), By: o.guest}
 		if o.book {
 			sc.Holder = o.guest
@@ -291,65 +311,6 @@ func (b *batch) apply(ctx context.Context, tx pgx.Tx, o *op) (boxoffice.Change, 
 		c.Seats = append(c.Seats, sc)
 	}
 	return c, nil
-}
-
-// refusal looks at the seats the op left alone and returns the error naming
-// those another guest holds, or nil when there is nothing to do for them:
-// the guest holds them already (book) or they are free (release). The show
-// is locked, so nobody can change them in between.
-func (b *batch) refusal(ctx context.Context, tx pgx.Tx, o *op, changed []string) (*boxoffice.Error, error) {
-	rows, _ := tx.Query(ctx, `
-		SELECT seat_id, holder FROM bookings WHERE show_id = $1 AND seat_id = ANY ($2)`,
-		o.show.ID, without(o.seats, changed))
-	var (
-		refused      []boxoffice.SeatID
-		seat, holder string
-	)
-	_, err := pgx.ForEachRow(rows, []any{&seat, &holder}, func() error {
-		if boxoffice.Guest(holder) != o.guest {
-			refused = append(refused, boxoffice.SeatID(seat))
-		}
-		return nil
-	})
-	switch {
-	case err != nil:
-		return nil, err
-	case len(refused) == 0:
-		return nil, nil
-	case o.book:
-		return boxoffice.TakenError(inOrder(o.seats, refused)), nil
-	default:
-		return boxoffice.NotYoursError(inOrder(o.seats, refused)), nil
-	}
-}
-
-// seatRow is a booking an op inserted or deleted.
-type seatRow struct {
-	Seat     string
-	BookedAt time.Time
-}
-
-// undo puts back the rows a refused op changed: its new bookings go, the
-// bookings it released come back as they were.
-func undo(ctx context.Context, tx pgx.Tx, o *op, done []seatRow) error {
-	if len(done) == 0 {
-		return nil
-	}
-	seats := make([]string, len(done))
-	times := make([]time.Time, len(done))
-	for i, r := range done {
-		seats[i], times[i] = r.Seat, r.BookedAt
-	}
-	var err error
-	if o.book {
-		_, err = tx.Exec(ctx, `DELETE FROM bookings WHERE show_id = $1 AND seat_id = ANY ($2)`, o.show.ID, seats)
-	} else {
-		_, err = tx.Exec(ctx, `
-			INSERT INTO bookings (show_id, seat_id, holder, booked_at)
-			SELECT $1, seat, $3, at FROM unnest($2::text[], $4::timestamptz[]) AS r (seat, at)`,
-			o.show.ID, seats, o.guest, times)
-	}
-	return err
 }
 
 // commit writes the batch's new versions and change-log rows, and notifies
@@ -385,24 +346,21 @@ func (b *batch) commit(ctx context.Context, tx pgx.Tx) error {
 	return err
 }
 
-// without returns the ids not in drop; inOrder returns those in keep, in the
-// order of ids.
-func without(ids, drop []string) []string {
+// inOrder returns the ids in keep, in the order of ids.
+func inOrder(ids, keep []string) []string {
 	var out []string
 	for _, id := range ids {
-		if !slices.Contains(drop, id) {
+		if slices.Contains(keep, id) {
 			out = append(out, id)
 		}
 	}
 	return out
 }
 
-func inOrder[T ~string](ids []string, keep []T) []T {
-	var out []T
-	for _, id := range ids {
-		if slices.Contains(keep, T(id)) {
-			out = append(out, T(id))
-		}
+func seatIDs(ids []string) []boxoffice.SeatID {
+	out := make([]boxoffice.SeatID, len(ids))
+	for i, id := range ids {
+		out[i] = boxoffice.SeatID(id)
 	}
 	return out
 }
