@@ -2,11 +2,11 @@
 // connection pool, so that several boxoffice instances can share one
 // database behind a load balancer.
 //
-// Correctness rests on the database, not on the instances: the primary key
-// of bookings (show, seat) lets exactly one of two concurrent inserts of a
-// seat win, whichever instance sent it, and each operation is one
-// transaction at PostgreSQL's default READ COMMITTED level. See booking.go
-// for why that is enough and why versions commit in order.
+// Correctness rests on the database, not on the instances: every writer of a
+// show holds the lock on the show's row until it commits, and the primary key
+// of bookings (show, seat) admits one row per seat. Writes are batched into
+// one transaction per group of waiting operations (group commit); booking.go
+// explains why that is correct across instances.
 //
 // Every commit that changes seats also sends a NOTIFY on the channel
 // "boxoffice_changes" with the show and its new version; Listen wakes this
