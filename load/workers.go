@@ -110,46 +110,32 @@ func (w *writer) tallies() map[string]*tally { return w.t.m }
 func (w *writer) step(ctx context.Context, intended time.Time) {
 	if len(w.held) > 0 {
 		seat := w.held[len(w.held)-1]
-		res, version := w.write(ctx, intended, opRelease, http.MethodDelete, seatPath(w.show, seat), nil, []string{seat}, false)
+		res := w.write(ctx, intended, opRelease, http.MethodDelete, seatPath(w.show, seat), nil, []string{seat}, false)
 		if res != Uncertain {
 			w.held = w.held[:len(w.held)-1]
 		}
-		w.note(version, intended, res)
 		return
 	}
 	w.unsure = false
 	if w.groups != nil {
 		g := w.groups[w.rng.IntN(len(w.groups))]
 		body, _ := json.Marshal(map[string][]string{"seats": g})
-		res, version := w.write(ctx, intended, opGroupBook, http.MethodPost, showPath(w.show)+"/bookings", body, g, true)
-		if res != Refused {
+		if w.write(ctx, intended, opGroupBook, http.MethodPost, showPath(w.show)+"/bookings", body, g, true) != Refused {
 			w.held = append(w.held, g...)
 		}
-		w.note(version, intended, res)
 		return
 	}
 	seat := w.seats[w.rng.IntN(len(w.seats))]
-	res, version := w.write(ctx, intended, opBook, http.MethodPut, seatPath(w.show, seat), nil, []string{seat}, true)
-	if res != Refused {
+	if w.write(ctx, intended, opBook, http.MethodPut, seatPath(w.show, seat), nil, []string{seat}, true) != Refused {
 		w.held = append(w.held, seat)
 	}
-	w.note(version, intended, res)
 }
 
-// note remembers when the write that made version was sent, for watchers;
-// only for answers sure to be a change of their own, so that a repeated
-// operation's version (the show's current one) is never claimed.
-func (w *writer) note(version int64, sentAt time.Time, res Result) {
-	if res == Uncertain {
-		w.unsure = true
-	}
-	if w.sent != nil && res == Acked && !w.unsure {
-		w.sent.put(version, sentAt)
-	}
-}
-
+// write sends one booking or release and records it, for the figures and
+// for the invariant check.
 func (w *writer) write(ctx context.Context, intended time.Time, op, method, path string, body []byte,
-	seats []string, book bool) (Result, int64) {
+	seats []string, book bool) Result {
+	sentAt := time.Now()
 	status, err := w.c.do(ctx, method, path, body)
 	o, res := classify(status, err)
 	var version int64
@@ -162,7 +148,17 @@ func (w *writer) write(ctx context.Context, intended time.Time, op, method, path
 	}
 	w.t.record(op, intended, o)
 	w.ops = append(w.ops, Op{Guest: w.id, Seats: seats, Book: book, Result: res, Version: version})
-	return res, version
+	// Watchers time each event from the send of the write that made its
+	// version; only an answer sure to be a change of this guest's own may
+	// claim it, not a repeat of an operation whose first answer was lost
+	// (a repeat carries the show's current version, someone else's).
+	if res == Uncertain {
+		w.unsure = true
+	}
+	if w.sent != nil && res == Acked && !w.unsure {
+		w.sent.put(version, sentAt)
+	}
+	return res
 }
 
 // reader loads one path again and again.
