@@ -49,6 +49,8 @@ func TestCheckAcceptsAConsistentHistory(t *testing.T) {
 			[]Op{book(1, 1, "A1"), with(release(1, 0, "A1"), Uncertain), book(2, 3, "A1")}, held("A1", 2), 1},
 		{"an unanswered booking that happened", []Op{with(book(1, 0, "A1"), Uncertain)}, held("A1", 1), 1},
 		{"an unanswered booking that did not", []Op{with(book(1, 0, "A1"), Uncertain)}, held(), 0},
+		{"a stranger's seat from before the run", []Op{with(book(1, 0, "A1"), Refused)},
+			FinalState{Booked: map[string]bool{"A1": true}, Before: map[string]bool{"A1": true}}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,6 +81,8 @@ func TestCheckReportsViolations(t *testing.T) {
 		{"the final holder is not the latest answer's",
 			[]Op{book(1, 1, "A1"), release(1, 2, "A1"), book(2, 3, "A1")}, held("A1", 1), "the last acknowledged answer was guest 2's booking"},
 		{"held by a stranger", nil, FinalState{Mine: map[string][]int{}, Booked: map[string]bool{"A1": true}}, "a guest this run does not know"},
+		{"a stranger's seat from before, freed and taken by a stranger again", []Op{release(1, 3, "A1")},
+			FinalState{Booked: map[string]bool{"A1": true}, Before: map[string]bool{"A1": true}}, "a guest this run does not know"},
 		{"held without a booking", []Op{book(1, 1, "B1")}, held("B1", 1, "A1", 2), "never booked it"},
 		{"an unanswered release by someone else excuses nothing",
 			[]Op{book(1, 1, "A1"), with(release(3, 0, "A1"), Uncertain), book(2, 2, "A1")}, held("A1", 2), "two holders"},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"runtime"
 	"slices"
@@ -160,7 +161,8 @@ func run(ctx context.Context, cfg Config, stderr io.Writer) (*Report, error) {
 		}
 	}
 	if watchers != nil {
-		watchers.drain(lastVersion, 5*time.Second)
+		// Events still on their way count: wait for them, within bounds.
+		watchers.drain(lastVersion, 10*time.Second+cfg.Duration)
 	}
 	if mb, err := rss.finish(); err == nil {
 		rep.RSSMB = mb
@@ -187,9 +189,12 @@ func run(ctx context.Context, cfg Config, stderr io.Writer) (*Report, error) {
 	}
 
 	if len(writers) > 0 && cfg.Check {
-		inv, err := checkFinal(setup, boss, show.ID, writers)
+		inv, final, err := checkFinal(setup, boss, show, writers)
 		if err != nil {
 			return rep, fmt.Errorf("reading the final state: %w", err)
+		}
+		if err := leaveClean(setup, boss, show.ID, writers, final); err != nil {
+			rep.Notes = append(rep.Notes, "releasing the guests' seats after the run: "+err.Error())
 		}
 		rep.Invariant = inv
 		if len(inv.Violations) > 0 {
@@ -207,11 +212,17 @@ func run(ctx context.Context, cfg Config, stderr io.Writer) (*Report, error) {
 
 // checkFinal reads the show as each writing guest and as nobody, and checks
 // the writers' history against it.
-func checkFinal(ctx context.Context, c *caller, show string, writers []*writer) (*Invariant, error) {
-	final := FinalState{Mine: map[string][]int{}, Booked: map[string]bool{}}
+func checkFinal(ctx context.Context, c *caller, before showMap, writers []*writer) (*Invariant, FinalState, error) {
+	show := before.ID
+	final := FinalState{Mine: map[string][]int{}, Booked: map[string]bool{}, Before: map[string]bool{}}
+	for _, s := range before.Seats {
+		if s.Status != "free" {
+			final.Before[s.ID] = true
+		}
+	}
 	var anon showMap
 	if err := c.getJSON(ctx, showPath(show), &anon); err != nil {
-		return nil, err
+		return nil, final, err
 	}
 	for _, s := range anon.Seats {
 		if s.Status != "free" {
@@ -224,7 +235,7 @@ func checkFinal(ctx context.Context, c *caller, show string, writers []*writer) 
 		var m showMap
 		g := caller{hc: c.hc, base: c.base, token: w.c.token}
 		if err := g.getJSON(ctx, showPath(show), &m); err != nil {
-			return nil, err
+			return nil, final, err
 		}
 		if m.Version != anon.Version {
 			inv.Violations = append(inv.Violations, fmt.Sprintf(
@@ -248,5 +259,23 @@ func checkFinal(ctx context.Context, c *caller, show string, writers []*writer) 
 		}
 	}
 	inv.Seats = len(seats)
-	return inv, nil
+	return inv, final, nil
+}
+
+// leaveClean releases the seats the guests hold at the end, so that the next
+// run on the same server starts from the same free seats.
+func leaveClean(ctx context.Context, c *caller, show string, writers []*writer, final FinalState) error {
+	for seat, guests := range final.Mine {
+		for _, g := range guests {
+			w := caller{hc: c.hc, base: c.base, token: writers[g].c.token}
+			status, err := w.do(ctx, http.MethodDelete, seatPath(show, seat), nil)
+			if err == nil && status != http.StatusOK {
+				err = fmt.Errorf("seat %s: status %d", seat, status)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
