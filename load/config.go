@@ -82,7 +82,7 @@ func ParseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.StringVar(&c.Scenario, "scenario", ScenarioSpread, "hot, spread, groups, read or watch")
 	fs.StringVar(&c.Show, "show", "", "show id (default: the first show in the largest hall)")
 	fs.IntVar(&c.Seats, "seats", 0, "how many of the show's seats to use (default: 4 for hot, all for the others)")
-	fs.IntVar(&c.Guests, "guests", 64, "virtual guests, each with its own cookie (the writers, in watch)")
+	fs.IntVar(&c.Guests, "guests", 64, "virtual guests, each with its own cookie (the writers, in watch); read may have 0 with --readers")
 	fs.IntVar(&c.Readers, "readers", 0, "extra cookie-less readers of the show's JSON, running beside the scenario")
 	fs.IntVar(&c.Watchers, "watchers", 1000, fmt.Sprintf("event-stream watchers for watch, at most %d", MaxWatchers))
 	fs.StringVar(&c.Read, "read", "both", "what read loads: json, page, or both (half the guests each)")
@@ -129,8 +129,11 @@ func (c *Config) validate(set map[string]bool) error {
 	if c.DB == "" {
 		bad("--db must not be empty: sqlite, a new SQLite file path or a postgres:// URL")
 	}
-	if c.Guests < 1 || c.Guests > 10000 {
+	switch {
+	case c.Guests < 0 || c.Guests > 10000:
 		bad("--guests %d: want 1 to 10000", c.Guests)
+	case c.Guests == 0 && (c.Scenario != ScenarioRead || c.Readers == 0):
+		bad("--guests 0: only read may run without guests, and then --readers must be more than 0")
 	}
 	if c.Readers < 0 || c.Readers > 10000 {
 		bad("--readers %d: want 0 to 10000", c.Readers)

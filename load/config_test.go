@@ -20,6 +20,13 @@ func TestParseConfigDefaults(t *testing.T) {
 	}
 }
 
+func TestCookielessReadersAlone(t *testing.T) {
+	c, err := ParseConfig([]string{"--scenario", "read", "--guests", "0", "--readers", "64"}, io.Discard)
+	if err != nil || c.Guests != 0 || c.Readers != 64 {
+		t.Errorf("ParseConfig = %+v, %v; want 0 guests and 64 readers", c, err)
+	}
+}
+
 func TestParseConfigNormalisesTarget(t *testing.T) {
 	c, err := ParseConfig([]string{"--target", "http://127.0.0.1:8080/", "--server-pid", "42"}, io.Discard)
 	if err != nil {
@@ -37,6 +44,8 @@ func TestParseConfigRefusesBadFlags(t *testing.T) {
 	}{
 		{[]string{"--scenario", "stampede"}, `--scenario "stampede"`},
 		{[]string{"--guests", "0"}, "--guests 0"},
+		{[]string{"--scenario", "read", "--guests", "0"}, "--readers must be more than 0"},
+		{[]string{"--guests", "-1"}, "--guests -1"},
 		{[]string{"--readers", "-1"}, "--readers -1"},
 		{[]string{"--scenario", "watch", "--watchers", "10001"}, "--watchers 10001"},
 		{[]string{"--watchers", "10"}, "--watchers is for --scenario watch"},

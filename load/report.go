@@ -29,6 +29,8 @@ type Report struct {
 
 	RSSMB   float64 `json:"rss_peak_mb,omitempty"`
 	RSSNote string  `json:"rss_note,omitempty"`
+	// ToolRSSMB is the tool's own peak, when the server runs elsewhere.
+	ToolRSSMB float64 `json:"tool_rss_peak_mb,omitempty"`
 
 	Invariant *Invariant `json:"invariant,omitempty"`
 	Notes     []string   `json:"notes,omitempty"`
@@ -137,6 +139,9 @@ func (rep *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "\nserver RSS peak: %.0f MB (%s)\n", rep.RSSMB, rep.RSSNote)
 	} else if rep.RSSNote != "" {
 		fmt.Fprintf(&b, "\nserver RSS: %s\n", rep.RSSNote)
+	}
+	if rep.ToolRSSMB > 0 {
+		fmt.Fprintf(&b, "load tool RSS peak: %.0f MB\n", rep.ToolRSSMB)
 	}
 	for _, n := range rep.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)

@@ -164,6 +164,9 @@ func run(ctx context.Context, cfg Config, stderr io.Writer) (*Report, error) {
 		// Events still on their way count: wait for them, within bounds.
 		watchers.drain(lastVersion, 10*time.Second+cfg.Duration)
 	}
+	if kb, err := readStatus(os.Getpid(), "VmHWM:"); err == nil && rssPID != os.Getpid() {
+		rep.ToolRSSMB = float64(kb) / 1024
+	}
 	if mb, err := rss.finish(); err == nil {
 		rep.RSSMB = mb
 	} else if rep.RSSNote == "" {

@@ -54,7 +54,11 @@ func (s *rssSampler) finish() (float64, error) {
 	return float64(s.peak) / 1024, nil
 }
 
-func readRSS(pid int) (int64, error) {
+func readRSS(pid int) (int64, error) { return readStatus(pid, "VmRSS:") }
+
+// readStatus reads a field in kB of /proc/PID/status: VmRSS (resident now),
+// VmHWM (the peak).
+func readStatus(pid int, field string) (int64, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
@@ -62,11 +66,11 @@ func readRSS(pid int) (int64, error) {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), field); ok {
 			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
 		}
 	}
-	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
 }
 
 // progress draws a bar on stderr while a phase runs.
