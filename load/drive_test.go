@@ -97,7 +97,7 @@ func TestWatcherCountsGapsResumesAndMatchesWrites(t *testing.T) {
 	if len(w.lat) != 2 {
 		t.Errorf("%d latencies, want 2 (versions 6 and 7)", len(w.lat))
 	}
-	if w.reconnects != 1 {
-		t.Errorf("reconnects = %d, want 1", w.reconnects)
+	if w.reconnects != 1 || w.errs != 0 {
+		t.Errorf("reconnects, errors = %d, %d; want 1, 0: a stream the server ends is a reconnect, not an error", w.reconnects, w.errs)
 	}
 }

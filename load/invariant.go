@@ -3,6 +3,7 @@ package load
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 )
 
@@ -126,13 +127,7 @@ func Check(ops []Op, final FinalState) (violations []string, unverified int) {
 	for s := range final.Booked {
 		seats[s] = true
 	}
-	for _, seat := range slices.Sorted(func(yield func(string) bool) {
-		for s := range seats {
-			if !yield(s) {
-				return
-			}
-		}
-	}) {
+	for _, seat := range slices.Sorted(maps.Keys(seats)) {
 		// The final holder.
 		end := free
 		switch mine := final.Mine[seat]; {
@@ -148,11 +143,11 @@ func Check(ops []Op, final FinalState) (violations []string, unverified int) {
 			continue
 		}
 
-		os := obs[seat]
-		slices.SortStableFunc(os, func(a, b observation) int { return cmp.Compare(a.version, b.version) })
+		seen := obs[seat]
+		slices.SortStableFunc(seen, func(a, b observation) int { return cmp.Compare(a.version, b.version) })
 		var last *observation // the latest answer, nil before the first
-		for i := range os {
-			o := &os[i]
+		for i := range seen {
+			o := &seen[i]
 			if last == nil {
 				last = o
 				continue

@@ -47,13 +47,20 @@ func (w *watcher) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		if err != nil {
+		if first {
+			// The stream failed before its snapshot: this watcher is out.
 			w.errs++
-			if first {
-				first = false
-				w.ready(err)
-				return
+			if err == nil || errors.Is(err, io.EOF) {
+				err = errors.New("the event stream ended before its snapshot")
 			}
+			first = false
+			w.ready(err)
+			return
+		}
+		// A stream the server ends (its lifetime, a watcher fallen behind,
+		// a restart) is a reconnect, as in a browser; anything else an error.
+		if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			w.errs++
 		}
 		w.reconnects++
 		// A browser waits the retry delay the stream set; a short pause
