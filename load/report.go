@@ -110,7 +110,12 @@ func (rep *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, ", %gs; %s; open files limit %d\n\n", rep.Duration, rep.Machine, rep.OpenFile)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "operation\tops/s\tok\tconflicts\terrors\tp50 ms\tp90 ms\tp99 ms\tp99.9 ms\tmax ms\t× base rate\t× base p50\t× base p99\t")
+	// Numbers align right; names, padded to one width first, read left.
+	width := len("operation")
+	for _, r := range append(rep.Rows, rep.Baseline) {
+		width = max(width, len(r.Name))
+	}
+	fmt.Fprintf(tw, "%-*s\tops/s\tok\tconflicts\terrors\tp50 ms\tp90 ms\tp99 ms\tp99.9 ms\tmax ms\t× base rate\t× base p50\t× base p99\t\n", width, "operation")
 	line := func(r Row) {
 		x := func(v float64) string {
 			if v == 0 {
@@ -118,7 +123,7 @@ func (rep *Report) WriteText(w io.Writer) error {
 			}
 			return fmt.Sprintf("%.2f", v)
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t%s\t%s\t\n", r.Name, r.PerSec, r.OK, r.Conflicts,
+		fmt.Fprintf(tw, "%-*s\t%.0f\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t%s\t%s\t\n", width, r.Name, r.PerSec, r.OK, r.Conflicts,
 			r.Errors, r.P50, r.P90, r.P99, r.P999, r.Max, x(r.RateRatio), x(r.P50Ratio), x(r.P99Ratio))
 	}
 	line(rep.Baseline)
