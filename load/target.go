@@ -30,7 +30,7 @@ func startTarget(ctx context.Context, cfg Config, rep *Report, stderr io.Writer)
 	engine := "postgres"
 	switch {
 	case isPostgres(db):
-		// TODO(lead): a fresh database per run once server.Start takes a URL.
+		// The database is used as given: runs on it are not from a fresh start.
 	case db == "sqlite":
 		engine = "sqlite"
 		dir, err := os.MkdirTemp("", "boxoffice-load-")
