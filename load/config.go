@@ -1,0 +1,183 @@
+// Package load drives a boxoffice server with virtual guests and measures it:
+// scenarios of bookings, reads and event-stream watchers, each figure set
+// beside a baseline (an empty net/http handler driven the same way in the
+// same run), and an invariant check of every acknowledged booking against
+// the final state. The boxoffice-load command is a thin shim over Run.
+package load
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Scenarios, by the name --scenario takes.
+const (
+	ScenarioHot    = "hot"
+	ScenarioSpread = "spread"
+	ScenarioGroups = "groups"
+	ScenarioRead   = "read"
+	ScenarioWatch  = "watch"
+)
+
+// MaxWatchers bounds --watchers: each is an open connection, on both sides.
+const MaxWatchers = 10000
+
+// Config is one run's settings.
+type Config struct {
+	Target    string // base URL of a running server; "" starts one in process
+	DB        string // in process: "sqlite" (a fresh temp file), a new SQLite file path, or a postgres:// URL
+	Scenario  string
+	Show      string // show id; "" picks the largest hall's first show
+	Seats     int    // how many of the show's seats the guests use; 0: the scenario's default
+	Guests    int    // virtual guests, each with its own cookie
+	Readers   int    // extra cookie-less readers of the show's JSON, beside any scenario
+	Watchers  int    // event-stream watchers (watch)
+	Read      string // what read loads: json, page or both
+	Duration  time.Duration
+	Rate      float64 // guests' operations per second in all (open loop); 0: as fast as possible
+	Timeout   time.Duration
+	JSON      bool
+	ServerPID int // with Target: a local server's process id, to read its memory
+	Check     bool
+	Seed      int64
+	Progress  string // auto, on or off
+}
+
+const usage = `boxoffice-load: drives a boxoffice server with virtual guests and measures it
+against a baseline (an empty net/http handler, same client, same concurrency,
+same run), then checks every acknowledged booking against the final state.
+
+Usage:
+  boxoffice-load [flags]
+
+Without --target it starts boxoffice in this process on a fresh database and
+stops it at the end. Scenarios:
+  hot     all guests book and release the same few seats of one show
+  spread  guests book and release random seats of one big show
+  groups  guests book 2-6 adjacent seats at once (all or nothing), then release them
+  read    guests load the show's JSON and/or its seat-map page (--read)
+  watch   --watchers event streams of the show while the guests book; measures
+          delivery latency from a write's send time to the event's arrival
+
+Flags:
+`
+
+// ParseConfig reads the flags. A bad flag or value is an error that says
+// which and why.
+func ParseConfig(args []string, stderr io.Writer) (Config, error) {
+	fs := flag.NewFlagSet("boxoffice-load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	var c Config
+	fs.StringVar(&c.Target, "target", "", "base URL of a running server, e.g. http://127.0.0.1:8080; empty starts one in process")
+	fs.StringVar(&c.DB, "db", "sqlite", "in process only: sqlite (a fresh temporary file), the path of a new SQLite file, or a postgres:// URL")
+	fs.StringVar(&c.Scenario, "scenario", ScenarioSpread, "hot, spread, groups, read or watch")
+	fs.StringVar(&c.Show, "show", "", "show id (default: the first show in the largest hall)")
+	fs.IntVar(&c.Seats, "seats", 0, "how many of the show's seats to use (default: 4 for hot, all for the others)")
+	fs.IntVar(&c.Guests, "guests", 64, "virtual guests, each with its own cookie (the writers, in watch); read may have 0 with --readers")
+	fs.IntVar(&c.Readers, "readers", 0, "extra cookie-less readers of the show's JSON, running beside the scenario")
+	fs.IntVar(&c.Watchers, "watchers", 1000, fmt.Sprintf("event-stream watchers for watch, at most %d", MaxWatchers))
+	fs.StringVar(&c.Read, "read", "both", "what read loads: json, page, or both (half the guests each)")
+	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "how long to drive the server (the baseline runs as long again)")
+	fs.Float64Var(&c.Rate, "rate", 0, "the guests' operations per second in all, sent on schedule (open loop); 0 is as fast as they go")
+	fs.DurationVar(&c.Timeout, "timeout", 10*time.Second, "how long one request may take")
+	fs.BoolVar(&c.JSON, "json", false, "print the report as JSON")
+	fs.IntVar(&c.ServerPID, "server-pid", 0, "with --target on this machine: the server's process id, to report its memory")
+	fs.BoolVar(&c.Check, "check", true, "check the final state against every acknowledged booking and release")
+	fs.Int64Var(&c.Seed, "seed", 0, "random seed for the guests' choices (0: from the clock)")
+	fs.StringVar(&c.Progress, "progress", "auto", "progress bar on stderr: auto (when it is a terminal), on or off")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q; boxoffice-load takes flags only", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return c, c.validate(set)
+}
+
+func (c *Config) validate(set map[string]bool) error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	switch c.Scenario {
+	case ScenarioHot, ScenarioSpread, ScenarioGroups, ScenarioRead, ScenarioWatch:
+	default:
+		bad("--scenario %q: want hot, spread, groups, read or watch", c.Scenario)
+	}
+	if c.Target != "" {
+		u, err := url.Parse(c.Target)
+		if err != nil || u.Scheme != "http" || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			bad("--target %q: want a base URL like http://127.0.0.1:8080", c.Target)
+		} else {
+			c.Target = "http://" + u.Host
+		}
+		if set["db"] {
+			bad("--db picks the database of an in-process server; it cannot go with --target")
+		}
+	} else if c.ServerPID != 0 {
+		bad("--server-pid goes with --target; an in-process server's memory is reported anyway")
+	}
+	if c.DB == "" {
+		bad("--db must not be empty: sqlite, a new SQLite file path or a postgres:// URL")
+	}
+	switch {
+	case c.Guests < 0 || c.Guests > 10000:
+		bad("--guests %d: want 1 to 10000", c.Guests)
+	case c.Guests == 0 && (c.Scenario != ScenarioRead || c.Readers == 0):
+		bad("--guests 0: only read may run without guests, and then --readers must be more than 0")
+	}
+	if c.Readers < 0 || c.Readers > 10000 {
+		bad("--readers %d: want 0 to 10000", c.Readers)
+	}
+	if c.Watchers < 1 || c.Watchers > MaxWatchers {
+		bad("--watchers %d: want 1 to %d", c.Watchers, MaxWatchers)
+	} else if set["watchers"] && c.Scenario != ScenarioWatch {
+		bad("--watchers is for --scenario watch")
+	}
+	if c.Seats < 0 {
+		bad("--seats %d: want a positive number, or 0 for the scenario's default", c.Seats)
+	}
+	if c.Scenario == ScenarioGroups && c.Seats == 1 {
+		bad("--seats 1: groups need at least 2 adjacent seats")
+	}
+	switch c.Read {
+	case "json", "page", "both":
+	default:
+		bad("--read %q: want json, page or both", c.Read)
+	}
+	if set["read"] && c.Scenario != ScenarioRead {
+		bad("--read is for --scenario read")
+	}
+	if c.Duration <= 0 || c.Duration > 24*time.Hour {
+		bad("--duration %v: want more than 0 and at most 24h", c.Duration)
+	}
+	if c.Rate < 0 {
+		bad("--rate %v: want operations per second, or 0 for as fast as possible", c.Rate)
+	}
+	if c.Timeout <= 0 {
+		bad("--timeout %v: want more than 0", c.Timeout)
+	}
+	if c.ServerPID < 0 {
+		bad("--server-pid %d: want a process id", c.ServerPID)
+	}
+	switch c.Progress {
+	case "auto", "on", "off":
+	default:
+		bad("--progress %q: want auto, on or off", c.Progress)
+	}
+	return errors.Join(errs...)
+}
+
+// isPostgres tells whether db names a PostgreSQL database rather than SQLite.
+func isPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}

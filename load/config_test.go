@@ -1,0 +1,97 @@
+package load
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseConfigDefaults(t *testing.T) {
+	c, err := ParseConfig(nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Scenario != ScenarioSpread || c.Guests != 64 || c.DB != "sqlite" || c.Target != "" ||
+		c.Duration != 10*time.Second || c.Rate != 0 || !c.Check {
+		t.Errorf("defaults = %+v", c)
+	}
+}
+
+func TestCookielessReadersAlone(t *testing.T) {
+	c, err := ParseConfig([]string{"--scenario", "read", "--guests", "0", "--readers", "64"}, io.Discard)
+	if err != nil || c.Guests != 0 || c.Readers != 64 {
+		t.Errorf("ParseConfig = %+v, %v; want 0 guests and 64 readers", c, err)
+	}
+}
+
+func TestParseConfigNormalisesTarget(t *testing.T) {
+	c, err := ParseConfig([]string{"--target", "http://127.0.0.1:8080/", "--server-pid", "42"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Target != "http://127.0.0.1:8080" {
+		t.Errorf("target = %q, want it without the slash", c.Target)
+	}
+}
+
+func TestParseConfigRefusesBadFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string // in the error
+	}{
+		{[]string{"--scenario", "stampede"}, `--scenario "stampede"`},
+		{[]string{"--guests", "0"}, "--guests 0"},
+		{[]string{"--scenario", "read", "--guests", "0"}, "--readers must be more than 0"},
+		{[]string{"--guests", "-1"}, "--guests -1"},
+		{[]string{"--readers", "-1"}, "--readers -1"},
+		{[]string{"--scenario", "watch", "--watchers", "10001"}, "--watchers 10001"},
+		{[]string{"--watchers", "10"}, "--watchers is for --scenario watch"},
+		{[]string{"--read", "json"}, "--read is for --scenario read"},
+		{[]string{"--scenario", "read", "--read", "pdf"}, `--read "pdf"`},
+		{[]string{"--duration", "0s"}, "--duration 0s"},
+		{[]string{"--rate", "-5"}, "--rate -5"},
+		{[]string{"--seats", "-1"}, "--seats -1"},
+		{[]string{"--scenario", "groups", "--seats", "1"}, "groups need at least 2"},
+		{[]string{"--target", "ftp://example.com"}, `--target "ftp://example.com"`},
+		{[]string{"--target", "127.0.0.1:8080"}, `--target "127.0.0.1:8080"`},
+		{[]string{"--target", "http://127.0.0.1:8080", "--db", "x.db"}, "cannot go with --target"},
+		{[]string{"--server-pid", "42"}, "--server-pid goes with --target"},
+		{[]string{"--db", ""}, "--db must not be empty"},
+		{[]string{"--progress", "maybe"}, `--progress "maybe"`},
+		{[]string{"--timeout", "0s"}, "--timeout 0s"},
+		{[]string{"--duration", "soon"}, "invalid value"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			_, err := ParseConfig(tt.args, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("ParseConfig(%q) = %v, want an error saying %q", tt.args, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseConfigReportsEveryProblem(t *testing.T) {
+	_, err := ParseConfig([]string{"--guests", "0", "--rate", "-1"}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--guests") || !strings.Contains(err.Error(), "--rate") {
+		t.Errorf("error = %v, want both --guests and --rate named", err)
+	}
+}
+
+func TestHelpIsNotAnError(t *testing.T) {
+	var out strings.Builder
+	_, err := ParseConfig([]string{"-help"}, &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("err = %v, want flag.ErrHelp", err)
+	}
+	if !strings.Contains(out.String(), "--scenario") && !strings.Contains(out.String(), "-scenario") {
+		t.Errorf("help does not list the flags:\n%s", out.String())
+	}
+	if err := Run(t.Context(), []string{"-help"}, io.Discard, io.Discard); err != nil {
+		t.Errorf("Run -help = %v, want nil", err)
+	}
+}

@@ -1,0 +1,138 @@
+package load
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// runJSON runs the tool with args and --json and decodes its report.
+func runJSON(t *testing.T, args ...string) (Report, error) {
+	t.Helper()
+	var out, errOut strings.Builder
+	err := Run(t.Context(), append(args, "--json", "--progress", "off"), &out, &errOut)
+	var rep Report
+	if out.Len() > 0 {
+		if jerr := json.Unmarshal([]byte(out.String()), &rep); jerr != nil {
+			t.Fatalf("the --json report does not decode: %v\n%s", jerr, out.String())
+		}
+	}
+	if errOut.Len() > 0 {
+		t.Logf("stderr:\n%s", errOut.String())
+	}
+	return rep, err
+}
+
+func row(rep Report, name string) (Row, bool) {
+	for _, r := range rep.Rows {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Row{}, false
+}
+
+// TestSmoke runs every scenario briefly against a server in process on a
+// fresh SQLite database, with the invariant check on: the tool itself keeps
+// working, and the server keeps the booking rules under concurrent guests.
+func TestSmoke(t *testing.T) {
+	tests := []struct {
+		scenario string
+		args     []string
+		rows     []string // each must have successes
+		checked  bool     // the invariant check ran
+	}{
+		{"hot", []string{"--guests", "6"}, []string{opBook, opRelease}, true},
+		{"spread", []string{"--guests", "6", "--seats", "30", "--readers", "2"}, []string{opBook, opRelease, opReaderGET}, true},
+		{"groups", []string{"--guests", "4", "--seats", "40"}, []string{opGroupBook, opRelease}, true},
+		{"read", []string{"--guests", "4"}, []string{opShowJSON, opPage}, false},
+		{"watch", []string{"--guests", "2", "--watchers", "20", "--rate", "40"}, []string{opBook, opDelivery}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			rep, err := runJSON(t, append([]string{"--scenario", tt.scenario, "--duration", "1s"}, tt.args...)...)
+			if err != nil {
+				t.Fatalf("run: %v", err)
+			}
+			if rep.Baseline.OK == 0 {
+				t.Errorf("the baseline answered nothing: %+v", rep.Baseline)
+			}
+			for _, name := range tt.rows {
+				r, ok := row(rep, name)
+				if !ok || r.OK == 0 {
+					t.Errorf("row %q has no successes (rows: %+v)", name, rep.Rows)
+				}
+				if r.Errors > 0 {
+					t.Errorf("row %q: %d errors", name, r.Errors)
+				}
+			}
+			if tt.checked {
+				if rep.Invariant == nil || rep.Invariant.Operations == 0 {
+					t.Fatalf("the invariant check did not run: %+v", rep.Invariant)
+				}
+				if len(rep.Invariant.Violations) > 0 {
+					t.Errorf("violations: %q", rep.Invariant.Violations)
+				}
+			}
+			if tt.scenario == ScenarioWatch {
+				if w := rep.Watch; w == nil || w.Connected != 20 || w.Gaps != 0 || w.Events == 0 {
+					t.Errorf("watch stats = %+v, want 20 watchers connected, events, no gaps", rep.Watch)
+				}
+			}
+			if rep.RSSMB <= 0 {
+				t.Errorf("in process, the report has no RSS")
+			}
+		})
+	}
+}
+
+func TestUnreachableServerFails(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close() // nothing listens there any more
+	_, err := runJSON(t, "--target", url, "--duration", "1s", "--guests", "1")
+	if err == nil || !strings.Contains(err.Error(), "cannot drive") {
+		t.Errorf("err = %v, want it to say it cannot drive the server", err)
+	}
+}
+
+// forgetful is a broken server: it acknowledges bookings and forgets them, so
+// every seat reads free and releases are refused as someone else's.
+func forgetful() http.Handler {
+	var version atomic.Int64
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/shows", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"shows":[{"id":"s","open":true,"capacity":2}]}`)
+	})
+	mux.HandleFunc("GET /api/shows/s", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"id":"s","version":%d,"seats":[{"id":"A1","row":"A","number":1,"status":"free"},{"id":"A2","row":"A","number":2,"status":"free"}]}`, version.Load())
+	})
+	mux.HandleFunc("PUT /api/shows/s/seats/{seat}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"version":%d}`, version.Add(1))
+	})
+	mux.HandleFunc("DELETE /api/shows/s/seats/{seat}", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+	})
+	return mux
+}
+
+func TestViolationsFailTheRun(t *testing.T) {
+	srv := httptest.NewServer(forgetful())
+	defer srv.Close()
+	rep, err := runJSON(t, "--target", srv.URL, "--duration", "200ms", "--guests", "2", "--scenario", "spread")
+	if !errors.Is(err, ErrViolations) {
+		t.Fatalf("err = %v, want ErrViolations", err)
+	}
+	if rep.Invariant == nil || len(rep.Invariant.Violations) == 0 {
+		t.Fatalf("the report lists no violation: %+v", rep.Invariant)
+	}
+	if !strings.Contains(strings.Join(rep.Invariant.Violations, "\n"), "vanished") {
+		t.Errorf("violations = %q, want a vanished booking", rep.Invariant.Violations)
+	}
+}

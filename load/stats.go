@@ -1,0 +1,89 @@
+package load
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// tally counts one kind of operation for one worker; workers merge theirs at
+// the end, so recording takes no lock.
+type tally struct {
+	ok, conflicts, errors int64
+	// lat holds each finished operation's latency in microseconds: 4 bytes a
+	// sample keeps millions of them (10,000 watchers × every event) cheap,
+	// and no figure here needs finer than a microsecond.
+	lat []uint32
+}
+
+func (t *tally) record(d time.Duration, o outcome) {
+	switch o {
+	case outcomeOK:
+		t.ok++
+	case outcomeConflict:
+		t.conflicts++
+	default:
+		t.errors++
+	}
+	t.lat = append(t.lat, micros(d))
+}
+
+func (t *tally) merge(o *tally) {
+	t.ok += o.ok
+	t.conflicts += o.conflicts
+	t.errors += o.errors
+	t.lat = append(t.lat, o.lat...)
+}
+
+func micros(d time.Duration) uint32 {
+	us := d.Microseconds()
+	switch {
+	case us < 0:
+		return 0
+	case us > math.MaxUint32:
+		return math.MaxUint32
+	}
+	return uint32(us)
+}
+
+// outcome is what an operation's answer meant.
+type outcome int
+
+const (
+	outcomeOK       outcome = iota
+	outcomeConflict         // refused by the rules: 409 taken, 403 someone else's
+	outcomeError            // anything else: the server failed or could not be reached
+)
+
+// Quantiles are latency figures in milliseconds.
+type Quantiles struct {
+	P50  float64 `json:"p50_ms"`
+	P90  float64 `json:"p90_ms"`
+	P99  float64 `json:"p99_ms"`
+	P999 float64 `json:"p99_9_ms"`
+	Max  float64 `json:"max_ms"`
+}
+
+// quantiles computes exact quantiles of samples (microseconds) by the
+// nearest-rank method: the q-quantile is the smallest sample that at least
+// q of all samples do not exceed. It sorts samples in place.
+func quantiles(samples []uint32) Quantiles {
+	if len(samples) == 0 {
+		return Quantiles{}
+	}
+	slices.Sort(samples)
+	ms := func(us uint32) float64 { return float64(us) / 1000 }
+	return Quantiles{
+		P50:  ms(rank(samples, 0.50)),
+		P90:  ms(rank(samples, 0.90)),
+		P99:  ms(rank(samples, 0.99)),
+		P999: ms(rank(samples, 0.999)),
+		Max:  ms(samples[len(samples)-1]),
+	}
+}
+
+// rank is the nearest-rank q-quantile of sorted, which must not be empty.
+func rank(sorted []uint32, q float64) uint32 {
+	i := int(math.Ceil(q*float64(len(sorted)))) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}

@@ -1,0 +1,113 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"boxoffice/server"
+)
+
+// startTarget returns the base URL to drive and the process whose memory to
+// follow, starting a server in process when there is no --target.
+func startTarget(ctx context.Context, cfg Config, rep *Report, stderr io.Writer) (base string, pid int, stop func(), err error) {
+	if cfg.Target != "" {
+		rep.Server = cfg.Target
+		if cfg.ServerPID == 0 {
+			rep.RSSNote = "give --server-pid to see the server's memory"
+		} else {
+			rep.RSSNote = fmt.Sprintf("process %d", cfg.ServerPID)
+		}
+		return cfg.Target, cfg.ServerPID, func() {}, nil
+	}
+	cleanup := func() {}
+	db := cfg.DB
+	engine := "postgres"
+	switch {
+	case isPostgres(db):
+		// The database is used as given: runs on it are not from a fresh start.
+	case db == "sqlite":
+		engine = "sqlite"
+		dir, err := os.MkdirTemp("", "boxoffice-load-")
+		if err != nil {
+			return "", 0, nil, err
+		}
+		cleanup = func() { _ = os.RemoveAll(dir) }
+		db = filepath.Join(dir, "load.db")
+	default:
+		engine = "sqlite"
+		if _, err := os.Stat(db); err == nil {
+			return "", 0, nil, fmt.Errorf("--db %s exists; the tool starts on a fresh database, so give a new file", db)
+		}
+	}
+	if cfg.Scenario == ScenarioWatch {
+		// Both ends of every stream are in this process.
+		if need := uint64(2*cfg.Watchers + 2*cfg.Guests + 256); rep.OpenFile != 0 && need > rep.OpenFile {
+			cleanup()
+			return "", 0, nil, fmt.Errorf("in process, %d watchers need about %d open files (both ends of each stream) and the limit is %d: "+
+				"start boxoffice separately and use --target", cfg.Watchers, need, rep.OpenFile)
+		}
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv, err := server.Start(ctx, server.Config{
+		Addr: "127.0.0.1:0", DB: db, Demo: true, Location: time.Local,
+		LogFormat: "text", LogLevel: slog.LevelWarn, ShutdownTimeout: 5 * time.Second,
+	}, log)
+	if err != nil {
+		cleanup()
+		return "", 0, nil, fmt.Errorf("starting boxoffice in process: %w", err)
+	}
+	rep.Server = "in process (" + engine + ")"
+	rep.RSSNote = "in process: the tool's own memory is included"
+	return "http://" + srv.URLHost(), os.Getpid(), func() {
+		_ = srv.Shutdown()
+		cleanup()
+	}, nil
+}
+
+// seatPool is the seats the guests use, and for groups every run of 2 to 6
+// adjacent seats among them (same row, neighbouring places).
+func seatPool(cfg Config, seats []seatInfo) (pool []string, groups [][]string, err error) {
+	n := cfg.Seats
+	if n == 0 {
+		n = len(seats)
+		if cfg.Scenario == ScenarioHot {
+			n = min(4, n)
+		}
+	}
+	if n > len(seats) {
+		return nil, nil, fmt.Errorf("--seats %d: the show has only %d seats", n, len(seats))
+	}
+	if n == 0 {
+		return nil, nil, errors.New("the show has no seats")
+	}
+	for _, s := range seats[:n] {
+		pool = append(pool, s.ID)
+	}
+	if cfg.Scenario != ScenarioGroups {
+		return pool, nil, nil
+	}
+	use := seats[:n]
+	for i := range use {
+		for k := 2; k <= 6 && i+k <= len(use); k++ {
+			last, prev := use[i+k-1], use[i+k-2]
+			if last.Row != use[i].Row || last.Y != prev.Y || last.X != prev.X+1 {
+				break
+			}
+			g := make([]string, k)
+			for j := range k {
+				g[j] = use[i+j].ID
+			}
+			groups = append(groups, g)
+		}
+	}
+	if len(groups) == 0 {
+		return nil, nil, fmt.Errorf("no two of the %d seats used are adjacent", n)
+	}
+	return pool, groups, nil
+}
