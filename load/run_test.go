@@ -1,6 +1,7 @@
 package load
 
 import (
+	"boxoffice/postgres/pgtest"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -134,5 +135,31 @@ func TestViolationsFailTheRun(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(rep.Invariant.Violations, "\n"), "vanished") {
 		t.Errorf("violations = %q, want a vanished booking", rep.Invariant.Violations)
+	}
+}
+
+// The same tool on PostgreSQL: a fresh database on the test server, the
+// invariant check on, and the database gone afterwards.
+func TestSmokePostgres(t *testing.T) {
+	server := pgtest.Server(t)
+	rep, err := runJSON(t, "--db", server, "--scenario", "spread", "--guests", "8", "--seats", "30", "--duration", "1s")
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if rep.Invariant == nil || rep.Invariant.Operations == 0 || len(rep.Invariant.Violations) > 0 {
+		t.Errorf("invariant check: %+v", rep.Invariant)
+	}
+	for _, name := range []string{opBook, opRelease} {
+		if r, ok := row(rep, name); !ok || r.OK == 0 || r.Errors > 0 {
+			t.Errorf("row %q: %+v", name, r)
+		}
+	}
+	conn := pgtest.Connect(t, server)
+	var left int
+	if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM pg_database WHERE datname LIKE 'boxoffice_load_%'`).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Errorf("%d load databases left on the server", left)
 	}
 }

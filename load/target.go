@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"boxoffice/postgres"
 	"boxoffice/server"
 )
 
@@ -30,7 +31,16 @@ func startTarget(ctx context.Context, cfg Config, rep *Report, stderr io.Writer)
 	engine := "postgres"
 	switch {
 	case isPostgres(db):
-		// The database is used as given: runs on it are not from a fresh start.
+		// A fresh database on that server, dropped at the end.
+		fresh, drop, err := postgres.TempDatabase(ctx, db, "boxoffice_load_")
+		if err != nil {
+			return "", 0, nil, fmt.Errorf("--db: %w (the role needs CREATEDB)", err)
+		}
+		db, cleanup = fresh, func() {
+			if err := drop(); err != nil {
+				fmt.Fprintln(stderr, err)
+			}
+		}
 	case db == "sqlite":
 		engine = "sqlite"
 		dir, err := os.MkdirTemp("", "boxoffice-load-")

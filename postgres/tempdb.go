@@ -1,0 +1,48 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// TempDatabase creates an empty database, named prefix and a random suffix,
+// on the server serverURL reaches (as a role allowed to create databases),
+// and returns its URL and a function that drops it, closing any connection
+// still open to it. Tests and the load tool use it to start from nothing.
+func TempDatabase(ctx context.Context, serverURL, prefix string) (dbURL string, drop func() error, err error) {
+	u, err := url.Parse(serverURL)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", nil, errors.New("postgres: want a postgres:// URL of the server")
+	}
+	name := prefix + rand.Text()[:12]
+	admin, err := pgx.Connect(ctx, serverURL)
+	if err != nil {
+		return "", nil, fmt.Errorf("postgres: connecting to create a database: %w", err)
+	}
+	defer admin.Close(context.WithoutCancel(ctx))
+	quoted := pgx.Identifier{name}.Sanitize()
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+quoted); err != nil {
+		return "", nil, fmt.Errorf("postgres: creating database %s: %w", name, err)
+	}
+	u.Path = "/" + name
+	drop = func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, serverURL)
+		if err != nil {
+			return fmt.Errorf("postgres: dropping database %s: %w", name, err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP DATABASE "+quoted+" WITH (FORCE)"); err != nil {
+			return fmt.Errorf("postgres: dropping database %s: %w", name, err)
+		}
+		return nil
+	}
+	return u.String(), drop, nil
+}
