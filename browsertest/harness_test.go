@@ -297,8 +297,19 @@ func message(t *testing.T, tab context.Context) string {
 }
 
 // screenshot saves a PNG of the whole page under BOXOFFICE_SCREENSHOTS (or
-// the test's temporary directory) and returns its path.
-func screenshot(t *testing.T, tab context.Context, name string) string {
+// the test's temporary directory).
+func screenshot(t *testing.T, tab context.Context, name string) {
+	t.Helper()
+	savePNG(t, tab, name, chromedp.FullScreenshot(100))
+}
+
+// viewport saves a PNG of what the screen shows.
+func viewport(t *testing.T, tab context.Context, name string) {
+	t.Helper()
+	savePNG(t, tab, name, chromedp.CaptureScreenshot())
+}
+
+func savePNG(t *testing.T, tab context.Context, name string, shot chromedp.Action[[]byte]) {
 	t.Helper()
 	dir := os.Getenv("BOXOFFICE_SCREENSHOTS")
 	if dir == "" {
@@ -307,7 +318,7 @@ func screenshot(t *testing.T, tab context.Context, name string) string {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(tab, shot)
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
@@ -316,5 +327,4 @@ func screenshot(t *testing.T, tab context.Context, name string) string {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", path)
-	return path
 }
