@@ -63,6 +63,7 @@ func axe(t *testing.T, tab context.Context, src, what string) {
 // also with seats booked and with an error showing; and a screen reader
 // hears each seat's row, number and state, in rows that are labelled.
 func TestAccessibility(t *testing.T) {
+	t.Parallel()
 	src := needAxe(t)
 	s := startSite(t)
 	g := newGuest(t)

@@ -132,6 +132,28 @@ func newTab(t *testing.T, guest context.Context) context.Context {
 	return ctx
 }
 
+// newTabs opens n more tabs of the guest at once: opening a tab takes the
+// browser about a second.
+func newTabs(t *testing.T, guest context.Context, n int) []context.Context {
+	t.Helper()
+	tabs := make([]context.Context, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range tabs {
+		ctx, cancel := chromedp.NewContext(guest)
+		t.Cleanup(cancel)
+		tabs[i] = ctx
+		wg.Go(func() { errs[i] = chromedp.Do(ctx) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatalf("opening a tab: %v", err)
+		}
+	}
+	return tabs
+}
+
 // site is a running server with the demo programme.
 type site struct {
 	url   string            // http://127.0.0.1:port
@@ -224,7 +246,11 @@ func (g *apiGuest) release(hall, seat string) { g.t.Helper(); g.seat(http.Method
 // until its event stream is live.
 func open(t *testing.T, tab context.Context, url string) {
 	t.Helper()
-	if err := chromedp.Do(tab, chromedp.Navigate(url)); err != nil {
+	// A page that cannot load (say, every connection to the host is held by
+	// event streams) fails the test rather than hang it.
+	ctx, cancel := context.WithTimeout(tab, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 		t.Fatalf("opening %s: %v", url, err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 // and Space, and always sees where the focus is. The map is one tab stop,
 // whatever the size of the hall.
 func TestKeyboardOnly(t *testing.T) {
+	t.Parallel()
 	s := startSite(t)
 	g := newGuest(t)
 	if _, err := chromedp.Call(g, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {

@@ -8,6 +8,7 @@ import (
 // Two guests look at one show: what one does, the other sees without a
 // reload, and a refused click says which seat and changes nothing.
 func TestTwoGuestsSeeEachOtherLive(t *testing.T) {
+	t.Parallel()
 	s := startSite(t)
 	a, b := newGuest(t), newGuest(t)
 	url := s.mapURL("studio")

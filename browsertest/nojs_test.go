@@ -14,6 +14,7 @@ import (
 // work, each answered 303 back to the map, and a refused click says which
 // seat and why.
 func TestWithoutJavaScript(t *testing.T) {
+	t.Parallel()
 	s := startSite(t)
 	g := newGuest(t)
 	if _, err := chromedp.Call(g, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {

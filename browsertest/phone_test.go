@@ -21,6 +21,7 @@ func phone(t *testing.T, tab context.Context) {
 // sideways, inside its own box), every seat is a target of at least 24×24
 // CSS pixels, the text stays readable, and a tap books a seat.
 func TestPhone(t *testing.T) {
+	t.Parallel()
 	s := startSite(t)
 	g := newGuest(t)
 	phone(t, g)

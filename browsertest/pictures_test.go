@@ -16,6 +16,7 @@ import (
 // It also checks what the pictures are for: the map shows the guest's seats
 // as theirs and other guests' as taken.
 func TestPictures(t *testing.T) {
+	t.Parallel()
 	s := startSite(t)
 	other := newAPIGuest(t, s)
 	for _, seat := range []string{"A8", "A9", "B10", "B11", "B12", "C14", "D9", "D10", "E3", "E4", "F15", "F16",

@@ -12,6 +12,7 @@ import (
 // releases, sees every change it missed once the stream is back, without
 // a reload.
 func TestReconnectCatchesUp(t *testing.T) {
+	t.Parallel()
 	s := startSite(t)
 	p := newCutter(t, s.url[len("http://"):])
 	b := newGuest(t)

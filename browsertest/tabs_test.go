@@ -14,15 +14,13 @@ import (
 // change live in all of them; and when the tab holding the shared event
 // stream closes, another takes over.
 func TestEightTabsOfOneGuest(t *testing.T) {
+	t.Parallel()
 	s := startSite(t)
 	url := s.mapURL("grand")
 	// The guest's first tab stays blank: closing it would close the
 	// browser context and all its tabs.
 	first := newGuest(t)
-	var guest []context.Context
-	for range 8 {
-		guest = append(guest, newTab(t, first))
-	}
+	guest := newTabs(t, first, 8)
 	for i, tab := range guest {
 		// Eight pages holding a stream each would stall here, at the
 		// seventh page load.
