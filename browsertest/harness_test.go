@@ -275,12 +275,19 @@ func eval[T any](t *testing.T, tab context.Context, expr string) T {
 // returns how long it took.
 func waitTrue(t *testing.T, tab context.Context, what, cond string) time.Duration {
 	t.Helper()
+	return waitFor(t, tab, liveBound, what, cond)
+}
+
+// waitFor waits up to bound for a JavaScript condition to hold and returns
+// how long it took.
+func waitFor(t *testing.T, tab context.Context, bound time.Duration, what, cond string) time.Duration {
+	t.Helper()
 	start := time.Now()
 	_, err := chromedp.Run(tab, chromedp.Poll[chromedp.Void](cond,
-		chromedp.WithPollingInterval(10*time.Millisecond), chromedp.WithPollingTimeout(liveBound)))
+		chromedp.WithPollingInterval(10*time.Millisecond), chromedp.WithPollingTimeout(bound)))
 	d := time.Since(start)
 	if err != nil {
-		t.Fatalf("%s: not within %v: %v", what, liveBound, err)
+		t.Fatalf("%s: not within %v: %v", what, bound, err)
 	}
 	return d
 }

@@ -74,3 +74,60 @@ func TestEightTabsOfOneGuest(t *testing.T) {
 	}
 	screenshot(t, rest[0], "tabs-grand-desktop")
 }
+
+// A tab hidden for a while gives its event stream up, so that tabs of many
+// shows do not hold every connection: a visible tab of the same show takes
+// over, and a tab shown again catches up on what it missed.
+func TestHiddenTabsGiveTheirStreamUp(t *testing.T) {
+	t.Parallel()
+	s := startSite(t)
+	url := s.mapURL("grand")
+	tabs := newTabs(t, newGuest(t), 2)
+	for _, tab := range tabs {
+		openLive(t, tab, url)
+	}
+	stream := `document.querySelector('main').dataset.stream`
+	if got := eval[string](t, tabs[0], stream) + " " + eval[string](t, tabs[1], stream); got != "leader follower" {
+		t.Fatalf("the tabs' streams are %q, want leader follower", got)
+	}
+	// Headless tabs are all visible; the page is told otherwise the way a
+	// browser tells it.
+	show := func(tab context.Context, state string) {
+		t.Helper()
+		eval[chromedp.Void](t, tab, `(() => {
+			Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => '`+state+`'});
+			document.dispatchEvent(new Event('visibilitychange'));
+		})()`)
+	}
+	other := newAPIGuest(t, s)
+
+	show(tabs[0], "hidden")
+	d := waitFor(t, tabs[1], 3*liveBound, "the visible tab takes the stream over", stream+` === 'leader'`)
+	t.Logf("the hidden tab handed its stream over after %v", d.Round(time.Millisecond))
+	if got := eval[string](t, tabs[0], stream); got != "idle" {
+		t.Errorf("the hidden tab's stream is %q, want idle", got)
+	}
+	at := time.Now()
+	other.book("grand", "C7")
+	waitStatus(t, tabs[1], at, "the visible tab", "C7", "booked")
+
+	// Both hidden: no stream at all; shown again, each catches up.
+	show(tabs[1], "hidden")
+	waitFor(t, tabs[1], 3*liveBound, "the second hidden tab lets go", stream+` === 'idle'`)
+	other.book("grand", "C8")
+	other.release("grand", "C7")
+	at = time.Now()
+	show(tabs[1], "visible")
+	waitStatus(t, tabs[1], at, "the tab shown again", "C8", "booked")
+	waitStatus(t, tabs[1], at, "the tab shown again", "C7", "free")
+	if got := eval[string](t, tabs[1], stream); got != "leader" {
+		t.Errorf("the tab shown first is %q, want leader", got)
+	}
+	show(tabs[0], "visible")
+	waitStatus(t, tabs[0], at, "the other tab shown again", "C8", "booked")
+	waitStatus(t, tabs[0], at, "the other tab shown again", "C7", "free")
+	at = time.Now()
+	other.book("grand", "C9")
+	waitStatus(t, tabs[0], at, "the follower", "C9", "booked")
+	screenshot(t, tabs[0], "hidden-tabs-grand-desktop")
+}

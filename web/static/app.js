@@ -277,20 +277,54 @@
     }
   }
 
-  function lead() {
-    main.dataset.stream = 'leader';
-    connect();
-    // A page restored from the back/forward cache may have lost its stream.
-    addEventListener('pageshow', (e) => {
-      if (e.persisted && (!es || es.readyState === EventSource.CLOSED)) connect();
-    });
-    return new Promise(() => {}); // hold the lock as long as the tab lives
-  }
+  // A page restored from the back/forward cache may have lost its stream.
+  addEventListener('pageshow', (e) => {
+    if (e.persisted && main.dataset.stream === 'leader' && (!es || es.readyState === EventSource.CLOSED)) connect();
+  });
 
   if (!bc) {
-    lead();
+    main.dataset.stream = 'leader';
+    connect();
     return;
   }
+
+  // join takes part in the show's live updates: as leader when the lock is
+  // free, else as a follower queued for it. leave gives the stream up: a tab
+  // hidden for a while lets a visible tab lead, or frees the connection for
+  // the tabs of other shows; shown again, it joins and catches up.
+  let joined = null, stepDown = null;
+  function join() {
+    if (joined) return;
+    const me = joined = new AbortController();
+    const lead = () => {
+      if (joined !== me) return null; // left meanwhile: release at once
+      main.dataset.stream = 'leader';
+      connect();
+      return new Promise((resolve) => { stepDown = resolve; });
+    };
+    navigator.locks.request(LOCK, { ifAvailable: true }, (lock) => {
+      if (lock) return lead();
+      if (joined !== me) return null;
+      main.dataset.stream = 'follower';
+      bc.postMessage({ t: 'hello' });
+      catchUp();
+      return navigator.locks.request(LOCK, { signal: me.signal }, lead);
+    }).catch(() => {}); // aborted by leave
+  }
+  function leave() {
+    if (!joined) return;
+    joined.abort();
+    joined = null;
+    if (stepDown) {
+      clearTimeout(timer);
+      if (es) es.close();
+      es = null;
+      stepDown();
+      stepDown = null;
+    }
+    main.dataset.stream = 'idle';
+  }
+
   bc.onmessage = (e) => {
     const m = e.data || {};
     if (main.dataset.stream === 'leader') {
@@ -305,11 +339,14 @@
       onSeats(d);
     }
   };
-  navigator.locks.request(LOCK, { ifAvailable: true }, (lock) => {
-    if (lock) return lead();
-    main.dataset.stream = 'follower';
-    bc.postMessage({ t: 'hello' });
-    catchUp();
-    return navigator.locks.request(LOCK, lead);
+
+  const HIDDEN_FOR = 5000;
+  let hideTimer = 0;
+  document.addEventListener('visibilitychange', () => {
+    clearTimeout(hideTimer);
+    if (document.visibilityState === 'hidden') hideTimer = setTimeout(leave, HIDDEN_FOR);
+    else join();
   });
+  if (document.visibilityState === 'hidden') hideTimer = setTimeout(leave, HIDDEN_FOR);
+  join();
 })();
