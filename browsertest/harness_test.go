@@ -68,7 +68,7 @@ func chromiumPath() string {
 func needBrowser(t *testing.T) context.Context {
 	t.Helper()
 	path := chromiumPath()
-	if path == "" {
+	if _, err := os.Stat(path); path == "" || err != nil {
 		missing(t, "chromium not found: apt-get install -y chromium (or set BOXOFFICE_CHROMIUM)")
 	}
 	browser.once.Do(func() {
