@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"boxoffice/server"
@@ -114,10 +115,13 @@ func needBrowser(t *testing.T) context.Context {
 func newGuest(t *testing.T) context.Context {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(needBrowser(t), chromedp.WithNewBrowserContext())
+	var wg sync.WaitGroup
+	t.Cleanup(wg.Wait) // runs after cancel, which ends the watch
 	t.Cleanup(cancel)
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("opening a browser context: %v", err)
 	}
+	watchErrors(t, ctx, &wg)
 	return ctx
 }
 
@@ -125,10 +129,13 @@ func newGuest(t *testing.T) context.Context {
 func newTab(t *testing.T, guest context.Context) context.Context {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(guest)
+	var wg sync.WaitGroup
+	t.Cleanup(wg.Wait)
 	t.Cleanup(cancel)
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("opening a tab: %v", err)
 	}
+	watchErrors(t, ctx, &wg)
 	return ctx
 }
 
@@ -138,20 +145,62 @@ func newTabs(t *testing.T, guest context.Context, n int) []context.Context {
 	t.Helper()
 	tabs := make([]context.Context, n)
 	errs := make([]error, n)
-	var wg sync.WaitGroup
+	var opening, watching sync.WaitGroup
+	t.Cleanup(watching.Wait)
 	for i := range tabs {
 		ctx, cancel := chromedp.NewContext(guest)
 		t.Cleanup(cancel)
 		tabs[i] = ctx
-		wg.Go(func() { errs[i] = chromedp.Do(ctx) })
+		opening.Go(func() { errs[i] = chromedp.Do(ctx) })
 	}
-	wg.Wait()
+	opening.Wait()
 	for _, err := range errs {
 		if err != nil {
 			t.Fatalf("opening a tab: %v", err)
 		}
 	}
+	for _, tab := range tabs {
+		watchErrors(t, tab, &watching)
+	}
 	return tabs
+}
+
+// watchErrors fails the test for every uncaught exception and console error
+// in the tab's pages, until the tab closes.
+func watchErrors(t *testing.T, tab context.Context, wg *sync.WaitGroup) {
+	exceptions := chromedp.Events(tab, runtime.ExceptionThrown)
+	console := chromedp.Events(tab, runtime.ConsoleAPICalled)
+	wg.Go(func() {
+		for ev, err := range exceptions {
+			if err != nil {
+				return
+			}
+			d := ev.ExceptionDetails
+			desc := d.Text
+			if d.Exception != nil {
+				desc += " " + d.Exception.Description
+			}
+			t.Errorf("uncaught exception in the page %s:%d: %s", d.URL, d.LineNumber+1, desc)
+		}
+	})
+	wg.Go(func() {
+		for ev, err := range console {
+			if err != nil {
+				return
+			}
+			if ev.Type == runtime.ConsoleAPICalledTypeError {
+				var args []string
+				for _, a := range ev.Args {
+					if len(a.Value) > 0 {
+						args = append(args, string(a.Value))
+					} else {
+						args = append(args, a.Description)
+					}
+				}
+				t.Errorf("console.error in the page: %s", strings.Join(args, " "))
+			}
+		}
+	})
 }
 
 // site is a running server with the demo programme.
