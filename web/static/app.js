@@ -218,7 +218,9 @@
     refresh();
   }
 
+  let liveOn = false;
   function showLive(on) {
+    liveOn = on;
     if (!live) return;
     live.hidden = false;
     live.classList.toggle('off', !on);
@@ -226,26 +228,125 @@
   }
 
   if (!('EventSource' in window)) return;
+
+  // One event stream per show and browser, not per tab: a browser opens at
+  // most six HTTP/1.1 connections to a host, so seven tabs each holding a
+  // stream would leave none for booking. The tab holding the show's Web Lock
+  // leads: it keeps the stream and relays what it reads over a
+  // BroadcastChannel to the other tabs of the show. Tabs of one browser share
+  // the guest cookie, so each event reads the same in every tab. When the
+  // leader closes, the lock passes to a waiting tab, whose fresh stream
+  // starts with a snapshot that every tab applies.
+  const LOCK = 'boxoffice:' + main.dataset.show;
+  const bc = 'locks' in navigator && 'BroadcastChannel' in window ? new BroadcastChannel(LOCK) : null;
+  const relay = (t, d) => { if (bc && main.dataset.stream === 'leader') bc.postMessage({ t, d }); };
+
   let es = null, timer = 0, backoff = 1000;
   function connect() {
     clearTimeout(timer);
     if (es) es.close();
     const src = es = new EventSource(api + '/events');
-    src.addEventListener('open', () => { backoff = 1000; showLive(true); });
+    src.addEventListener('open', () => { backoff = 1000; showLive(true); relay('live', true); });
     src.addEventListener('error', () => {
       if (src !== es) return;
       showLive(false);
+      relay('live', false);
       if (src.readyState === EventSource.CLOSED) {
         timer = setTimeout(connect, backoff);
         backoff = Math.min(backoff * 2, 15000);
       }
     });
-    src.addEventListener('snapshot', (e) => onSnapshot(parse(e.data)));
-    src.addEventListener('seats', (e) => onSeats(parse(e.data)));
+    src.addEventListener('snapshot', (e) => { onSnapshot(parse(e.data)); relay('snapshot', e.data); });
+    src.addEventListener('seats', (e) => { onSeats(parse(e.data)); relay('seats', e.data); });
   }
-  connect();
+
+  // catchUp reads the whole map once, for a tab that may have missed events
+  // (it joined late, or the relay skipped a version).
+  let catching = false;
+  async function catchUp() {
+    if (catching) return;
+    catching = true;
+    try {
+      const res = await fetch(api, { headers: { Accept: 'application/json' } });
+      const s = res.ok ? await res.json() : null;
+      if (s && Number(s.version) >= version) onSnapshot(s);
+    } catch {
+      // The next relayed event tries again.
+    } finally {
+      catching = false;
+    }
+  }
+
   // A page restored from the back/forward cache may have lost its stream.
   addEventListener('pageshow', (e) => {
-    if (e.persisted && (!es || es.readyState === EventSource.CLOSED)) connect();
+    if (e.persisted && main.dataset.stream === 'leader' && (!es || es.readyState === EventSource.CLOSED)) connect();
   });
+
+  if (!bc) {
+    main.dataset.stream = 'leader';
+    connect();
+    return;
+  }
+
+  // join takes part in the show's live updates: as leader when the lock is
+  // free, else as a follower queued for it. leave gives the stream up: a tab
+  // hidden for a while lets a visible tab lead, or frees the connection for
+  // the tabs of other shows; shown again, it joins and catches up.
+  let joined = null, stepDown = null;
+  function join() {
+    if (joined) return;
+    const me = joined = new AbortController();
+    const lead = () => {
+      if (joined !== me) return null; // left meanwhile: release at once
+      main.dataset.stream = 'leader';
+      connect();
+      return new Promise((resolve) => { stepDown = resolve; });
+    };
+    navigator.locks.request(LOCK, { ifAvailable: true }, (lock) => {
+      if (lock) return lead();
+      if (joined !== me) return null;
+      main.dataset.stream = 'follower';
+      bc.postMessage({ t: 'hello' });
+      catchUp();
+      return navigator.locks.request(LOCK, { signal: me.signal }, lead);
+    }).catch(() => {}); // aborted by leave
+  }
+  function leave() {
+    if (!joined) return;
+    joined.abort();
+    joined = null;
+    if (stepDown) {
+      clearTimeout(timer);
+      if (es) es.close();
+      es = null;
+      stepDown();
+      stepDown = null;
+    }
+    main.dataset.stream = 'idle';
+  }
+
+  bc.onmessage = (e) => {
+    const m = e.data || {};
+    if (main.dataset.stream === 'leader') {
+      if (m.t === 'hello') relay('live', liveOn);
+      return;
+    }
+    if (m.t === 'live') showLive(!!m.d);
+    else if (m.t === 'snapshot') onSnapshot(parse(m.d));
+    else if (m.t === 'seats') {
+      const d = parse(m.d);
+      if (d && Number(d.version) > version + 1) catchUp();
+      onSeats(d);
+    }
+  };
+
+  const HIDDEN_FOR = 5000;
+  let hideTimer = 0;
+  document.addEventListener('visibilitychange', () => {
+    clearTimeout(hideTimer);
+    if (document.visibilityState === 'hidden') hideTimer = setTimeout(leave, HIDDEN_FOR);
+    else join();
+  });
+  if (document.visibilityState === 'hidden') hideTimer = setTimeout(leave, HIDDEN_FOR);
+  join();
 })();
