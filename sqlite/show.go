@@ -161,10 +161,15 @@ func (s *Store) ChangesSince(ctx context.Context, id boxoffice.ShowID, after int
 
 // findShow returns the show with its hall, and its current version.
 func (s *Store) findShow(ctx context.Context, q queryer, id boxoffice.ShowID) (boxoffice.Show, int64, error) {
+	return s.findShowWith(ctx, q.QueryRowContext(ctx, writeSQL.show, id), q, id)
+}
+
+// findShowWith is findShow with the show's row already queried (by
+// writeSQL.show), so the writer can use its prepared statement.
+func (s *Store) findShowWith(ctx context.Context, row *sql.Row, q queryer, id boxoffice.ShowID) (boxoffice.Show, int64, error) {
 	show := boxoffice.Show{ID: id}
 	var startsAt, version int64
-	err := q.QueryRowContext(ctx, `SELECT title, starts_at, hall_id, version FROM shows WHERE id = ?`, id).
-		Scan(&show.Title, &startsAt, &show.Hall.ID, &version)
+	err := row.Scan(&show.Title, &startsAt, &show.Hall.ID, &version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return boxoffice.Show{}, 0, showNotFound(id)
 	} else if err != nil {
