@@ -38,6 +38,7 @@ type server struct {
 	log    *slog.Logger
 	assets *assets
 	pages  *pages
+	maps   seatMaps
 }
 
 // NewHandler returns the whole HTTP surface of boxoffice.

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -27,18 +26,18 @@ const (
 func (s *server) handleEvents() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		m, err := s.seatMap(r)
+		m, err := s.currentMap(r)
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
 		}
 		viewer := guestOf(r)
-		from, snapshot := m.Version, true
+		from, snapshot := m.version, true
 		if last, err := strconv.ParseInt(r.Header.Get("Last-Event-ID"), 10, 64); err == nil &&
-			last >= 0 && last <= m.Version && m.Version-last <= maxReplay {
+			last >= 0 && last <= m.version && m.version-last <= maxReplay {
 			from, snapshot = last, false
 		}
-		watch, missed, err := s.Hub.Watch(ctx, m.Show.ID, from)
+		watch, missed, err := s.Hub.Watch(ctx, m.show.ID, from)
 		if errors.Is(err, live.ErrClosed) {
 			err = boxoffice.Errorf(boxoffice.EUNAVAILABLE, "The server is shutting down; reconnect in a moment")
 		}
@@ -57,8 +56,7 @@ func (s *server) handleEvents() http.Handler {
 
 		stream := &eventWriter{w: w, rc: rc}
 		if snapshot {
-			b, _ := json.Marshal(s.showView(m, viewer))
-			stream.event("snapshot", m.Version, b)
+			stream.event("snapshot", m.version, m.appendFor(nil, s, viewer))
 		}
 		for _, e := range missed {
 			stream.event("seats", e.Version, encodeFor(e, viewer))
@@ -81,7 +79,7 @@ func (s *server) handleEvents() http.Handler {
 				}
 				events, err := watch.Accept(ctx, e)
 				if err != nil {
-					s.log.WarnContext(ctx, "event stream cannot catch up", "show", m.Show.ID, "err", err)
+					s.log.WarnContext(ctx, "event stream cannot catch up", "show", m.show.ID, "err", err)
 					return
 				}
 				for _, e := range events {
