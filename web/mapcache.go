@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html/template"
 	"maps"
 	"strconv"
 	"sync"
@@ -49,8 +50,9 @@ type renderedMap struct {
 	holders map[boxoffice.SeatID]boxoffice.Guest
 	seats   []byte // the seats array, statuses padded
 
-	headMu sync.Mutex
-	heads  [2][]byte // the object up to the seats, by open (0 closed, 1 open)
+	mu    sync.Mutex
+	heads [2][]byte        // the object up to the seats, by open (0 closed, 1 open)
+	grids [2]template.HTML // the page's seat grid for a viewer holding none, by open
 }
 
 // frame is what never changes for a show: the show and the offset of each
@@ -58,6 +60,9 @@ type renderedMap struct {
 type frame struct {
 	show boxoffice.Show
 	at   map[boxoffice.SeatID]int
+
+	mu    sync.Mutex
+	grids [2]*seatGrid // by open
 }
 
 // current returns the show's map at its latest committed version.
@@ -184,8 +189,8 @@ func (r *renderedMap) head(s *server) []byte {
 	if r.show.OpenAt(s.Now()) {
 		i = 1
 	}
-	r.headMu.Lock()
-	defer r.headMu.Unlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.heads[i] == nil {
 		b, _ := json.Marshal(s.showHead(r.show, r.version, len(r.holders)))
 		r.heads[i] = append(b[:len(b)-1], `,"seats":`...)
@@ -198,4 +203,33 @@ func (r *renderedMap) appendFor(b []byte, s *server, viewer boxoffice.Guest) []b
 	b = append(b, r.head(s)...)
 	b = append(b, r.seatsFor(viewer)...)
 	return append(b, '}')
+}
+
+// grid is the page's seat grid as viewer sees it, and the viewer's seats.
+func (r *renderedMap) grid(s *server, open bool, viewer boxoffice.Guest) (template.HTML, []boxoffice.SeatID, error) {
+	i := 0
+	if open {
+		i = 1
+	}
+	r.frame.mu.Lock()
+	g := r.frame.grids[i]
+	if g == nil {
+		var err error
+		if g, err = s.pages.seatGrid(&r.show.Hall.Layout, open); err != nil {
+			r.frame.mu.Unlock()
+			return "", nil, err
+		}
+		r.frame.grids[i] = g
+	}
+	r.frame.mu.Unlock()
+	if len(r.mine(viewer)) > 0 {
+		html, mine := g.draw(r.holders, viewer)
+		return html, mine, nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.grids[i] == "" {
+		r.grids[i], _ = g.draw(r.holders, "")
+	}
+	return r.grids[i], nil, nil
 }

@@ -7,6 +7,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"boxoffice"
@@ -39,6 +40,7 @@ type server struct {
 	assets *assets
 	pages  *pages
 	maps   seatMaps
+	shows  sync.Map // boxoffice.ShowID → boxoffice.Show, see pathShow
 }
 
 // NewHandler returns the whole HTTP surface of boxoffice.
