@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -59,7 +58,7 @@ func (s *server) handleEvents() http.Handler {
 			stream.event("snapshot", m.version, m.appendFor(nil, s, viewer))
 		}
 		for _, e := range missed {
-			stream.event("seats", e.Version, encodeFor(e, viewer))
+			stream.frame(frameFor(e, viewer))
 		}
 		if stream.flush() != nil {
 			return
@@ -83,10 +82,10 @@ func (s *server) handleEvents() http.Handler {
 					return
 				}
 				for _, e := range events {
-					stream.event("seats", e.Version, encodeFor(e, viewer))
+					stream.frame(frameFor(e, viewer))
 				}
 			case <-heartbeat.C:
-				stream.printf(": keep-alive\n\n")
+				stream.write([]byte(": keep-alive\n\n"))
 			case <-lifetime.C:
 				return
 			case <-ctx.Done():
@@ -99,15 +98,31 @@ func (s *server) handleEvents() http.Handler {
 	})
 }
 
-// encodeFor is the event data for viewer. Most viewers hold none of the
-// changed seats and share one encoding; only a holder's own differs ("mine").
-func encodeFor(e *live.Event, viewer boxoffice.Guest) []byte {
+// frameFor is the whole "seats" event for viewer. Most viewers hold none of
+// the changed seats and share one frame, encoded once however many watch;
+// only a holder's own differs ("mine").
+func frameFor(e *live.Event, viewer boxoffice.Guest) []byte {
 	for _, sc := range e.Seats {
 		if sc.Holder == viewer {
-			return seatsEvent(e.Change, viewer)
+			return seatsFrame(e.Change, viewer)
 		}
 	}
-	return e.Shared(func(c boxoffice.Change) []byte { return seatsEvent(c, "") })
+	return e.Shared(func(c boxoffice.Change) []byte { return seatsFrame(c, "") })
+}
+
+func seatsFrame(c boxoffice.Change, viewer boxoffice.Guest) []byte {
+	return appendEvent(nil, "seats", c.Version, seatsEvent(c, viewer))
+}
+
+// appendEvent appends one event's block.
+func appendEvent(b []byte, name string, id int64, data []byte) []byte {
+	b = append(b, "event: "...)
+	b = append(b, name...)
+	b = append(b, "\nid: "...)
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, "\ndata: "...)
+	b = append(b, data...)
+	return append(b, "\n\n"...)
 }
 
 // eventWriter writes SSE frames, each write bounded by writeTimeout. The
@@ -119,7 +134,24 @@ type eventWriter struct {
 	started bool // an event has been written
 }
 
-func (s *eventWriter) printf(format string, args ...any) {
+
+// event writes one event.
+func (s *eventWriter) event(name string, id int64, data []byte) {
+	s.frame(appendEvent(nil, name, id, data))
+}
+
+// frame writes one event's whole block. The first also sets the browser's
+// reconnection delay: inside the event rather than in a block of its own,
+// so that the snapshot really is the first thing a client reads.
+func (s *eventWriter) frame(b []byte) {
+	if !s.started {
+		s.started = true
+		s.write([]byte("retry: 2000\n"))
+	}
+	s.write(b)
+}
+
+func (s *eventWriter) write(b []byte) {
 	if s.err != nil {
 		return
 	}
@@ -127,18 +159,7 @@ func (s *eventWriter) printf(format string, args ...any) {
 		s.err = err
 		return
 	}
-	_, s.err = fmt.Fprintf(s.w, format, args...)
-}
-
-// event writes one event. The first also sets the browser's reconnection
-// delay: inside an event rather than in a block of its own, so that the
-// snapshot really is the first thing a client reads.
-func (s *eventWriter) event(name string, id int64, data []byte) {
-	retry := ""
-	if !s.started {
-		retry, s.started = "retry: 2000\n", true
-	}
-	s.printf("%sevent: %s\nid: %d\ndata: %s\n\n", retry, name, id, data)
+	_, s.err = s.w.Write(b)
 }
 
 func (s *eventWriter) flush() error {
