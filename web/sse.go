@@ -134,7 +134,6 @@ type eventWriter struct {
 	started bool // an event has been written
 }
 
-
 // event writes one event.
 func (s *eventWriter) event(name string, id int64, data []byte) {
 	s.frame(appendEvent(nil, name, id, data))
