@@ -55,7 +55,9 @@ func (s *server) handleEvents() http.Handler {
 
 		stream := &eventWriter{w: w, rc: rc}
 		if snapshot {
-			stream.event("snapshot", m.version, m.appendFor(nil, s, viewer))
+			// Written in pieces from the shared rendering, not copied: with
+			// thousands of watchers connecting, copies of a 30 kB map add up.
+			stream.frame(appendEvent(nil, "snapshot", m.version, nil), m.head(s), m.seatsFor(viewer), []byte("}\n\n"))
 		}
 		for _, e := range missed {
 			stream.frame(frameFor(e, viewer))
@@ -68,21 +70,36 @@ func (s *server) handleEvents() http.Handler {
 		defer heartbeat.Stop()
 		lifetime := time.NewTimer(s.StreamLifetime)
 		defer lifetime.Stop()
-		for {
-			select {
-			case e, ok := <-watch.C():
+		// send writes e and whatever else is already waiting, so that under
+		// load many events go out in one write and one flush. It reports
+		// whether the stream goes on.
+		send := func(e *live.Event, ok bool) bool {
+			for {
 				if !ok {
 					// Fell behind, or shutting down: ending the stream makes
 					// the browser reconnect and resume from its last id.
-					return
+					return false
 				}
 				events, err := watch.Accept(ctx, e)
 				if err != nil {
 					s.log.WarnContext(ctx, "event stream cannot catch up", "show", m.show.ID, "err", err)
-					return
+					return false
 				}
 				for _, e := range events {
 					stream.frame(frameFor(e, viewer))
+				}
+				select {
+				case e, ok = <-watch.C():
+				default:
+					return true
+				}
+			}
+		}
+		for {
+			select {
+			case e, ok := <-watch.C():
+				if !send(e, ok) {
+					return
 				}
 			case <-heartbeat.C:
 				stream.write([]byte(": keep-alive\n\n"))
@@ -114,13 +131,17 @@ func seatsFrame(c boxoffice.Change, viewer boxoffice.Guest) []byte {
 	return appendEvent(nil, "seats", c.Version, seatsEvent(c, viewer))
 }
 
-// appendEvent appends one event's block.
+// appendEvent appends one event's block, or when data is nil its start up
+// to the data, which the caller writes and ends with "\n\n".
 func appendEvent(b []byte, name string, id int64, data []byte) []byte {
 	b = append(b, "event: "...)
 	b = append(b, name...)
 	b = append(b, "\nid: "...)
 	b = strconv.AppendInt(b, id, 10)
 	b = append(b, "\ndata: "...)
+	if data == nil {
+		return b
+	}
 	b = append(b, data...)
 	return append(b, "\n\n"...)
 }
@@ -134,23 +155,20 @@ type eventWriter struct {
 	started bool // an event has been written
 }
 
-// event writes one event.
-func (s *eventWriter) event(name string, id int64, data []byte) {
-	s.frame(appendEvent(nil, name, id, data))
-}
-
-// frame writes one event's whole block. The first also sets the browser's
-// reconnection delay: inside the event rather than in a block of its own,
-// so that the snapshot really is the first thing a client reads.
-func (s *eventWriter) frame(b []byte) {
+// frame writes one event's whole block, given in pieces. The first also
+// sets the browser's reconnection delay: inside the event rather than in a
+// block of its own, so that the snapshot really is the first thing a client
+// reads.
+func (s *eventWriter) frame(pieces ...[]byte) {
 	if !s.started {
 		s.started = true
 		s.write([]byte("retry: 2000\n"))
 	}
-	s.write(b)
+	s.write(pieces...)
 }
 
-func (s *eventWriter) write(b []byte) {
+// write writes the pieces under one deadline.
+func (s *eventWriter) write(pieces ...[]byte) {
 	if s.err != nil {
 		return
 	}
@@ -158,7 +176,11 @@ func (s *eventWriter) write(b []byte) {
 		s.err = err
 		return
 	}
-	_, s.err = s.w.Write(b)
+	for _, b := range pieces {
+		if s.err == nil {
+			_, s.err = s.w.Write(b)
+		}
+	}
 }
 
 func (s *eventWriter) flush() error {
