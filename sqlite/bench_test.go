@@ -75,3 +75,25 @@ func BenchmarkBookParallel(b *testing.B) {
 }
 
 func testingProcs() int { return max(1, runtime.GOMAXPROCS(0)) }
+
+// BenchmarkChangesSince reads the last 10 changes of a show, as the live
+// hub and the seat-map cache do after each commit.
+func BenchmarkChangesSince(b *testing.B) {
+	s := openTest(b, filepath.Join(b.TempDir(), "bench.db"), Options{})
+	show, seats := benchShow(b, s, 250)
+	ctx := context.Background()
+	g := boxoffice.GuestFromToken("bench")
+	for _, seat := range seats[:100] {
+		if _, err := s.Book(ctx, show, []boxoffice.SeatID{seat}, g); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if cs, err := s.ChangesSince(ctx, show, 90, 500); err != nil || len(cs) != 10 {
+				b.Fatal(len(cs), err)
+			}
+		}
+	})
+}

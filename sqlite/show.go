@@ -104,13 +104,25 @@ func (s *Store) ChangesSince(ctx context.Context, id boxoffice.ShowID, after int
 	if limit < 1 {
 		return nil, boxoffice.Errorf(boxoffice.EINVALID, "Ask for at least one change, not %d", limit)
 	}
+	// Most calls come from the live hub and the seat-map cache asking
+	// whether anything changed: one prepared statement, outside any
+	// transaction, answers that.
+	var version int64
+	err := s.versionOf.QueryRowContext(ctx, id).Scan(&version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, showNotFound(id)
+	} else if err != nil {
+		return nil, dbError("read changes", err)
+	}
+	if max(after, 0) >= version {
+		return nil, nil
+	}
+
 	tx, err := s.beginRead(ctx)
 	if err != nil {
 		return nil, dbError("read changes", err)
 	}
 	defer tx.Rollback()
-
-	var version int64
 	err = tx.QueryRowContext(ctx, `SELECT version FROM shows WHERE id = ?`, id).Scan(&version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, showNotFound(id)

@@ -52,6 +52,7 @@ type Store struct {
 	// The writer goroutine (writer.go) takes ops from queue until stop is
 	// closed, then closes stopped.
 	stmts     writeStmts // prepared on the writer pool
+	versionOf *sql.Stmt  // a show's version, on the reader pool
 	queue     chan *op
 	stop      chan struct{}
 	stopped   chan struct{}
@@ -138,6 +139,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	if s.versionOf, err = s.reader.PrepareContext(ctx, `SELECT version FROM shows WHERE id = ?`); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	return s, nil
 }
 
@@ -151,6 +156,9 @@ func (s *Store) Close() error {
 		if *p != nil {
 			errs = append(errs, (*p).Close())
 		}
+	}
+	if s.versionOf != nil {
+		errs = append(errs, s.versionOf.Close())
 	}
 	if s.reader != nil {
 		errs = append(errs, s.reader.Close())
