@@ -11,8 +11,9 @@ import (
 
 // Group commit. One goroutine, the writer, owns the write connection. Book
 // and Release queue an op for it; it takes every op waiting (up to maxBatch)
-// and runs them in one transaction, each inside its own savepoint so that a
-// refused op rolls back alone and keeps its own error. One COMMIT, so one
+// and runs them in one transaction, each that needs it inside its own
+// savepoint so that a refused op rolls back alone and keeps its own error
+// (see batch.run). One COMMIT, so one
 // fsync, makes the whole batch durable; only then is any op answered. Each op
 // that changed seats still has its own version and change rows, so versions
 // stay consecutive per show.
@@ -150,6 +151,39 @@ type batch struct {
 type showState struct {
 	show    boxoffice.Show
 	version int64
+	dirty   bool // version moved: write it before the commit
+}
+
+// run applies one op into res. An op on several seats runs inside a
+// savepoint, so that a refusal after some of its rows changed undoes them
+// alone. An op on one seat needs none: it is refused before it writes
+// anything. An error returned (not one in res) breaks the whole batch,
+// whose ops then all get it and none is applied.
+func (b *batch) run(ctx context.Context, o *op, res *result) error {
+	savepoint := len(o.seats) > 1
+	if savepoint {
+		if _, err := b.stmts.savepoint.ExecContext(ctx); err != nil {
+			return err
+		}
+	}
+	res.change, res.err = b.applyIn(ctx, o)
+	switch {
+	case res.err != nil && savepoint:
+		if _, err := b.stmts.undo.ExecContext(ctx); err != nil {
+			return err
+		}
+	case res.err != nil && boxoffice.ErrorCode(res.err) == "":
+		return res.err // a database error: what it left behind is unknown
+	case len(res.change.Seats) > 0:
+		st := b.shows[o.show]
+		st.version, st.dirty = res.change.Version, true
+	}
+	if savepoint {
+		if _, err := b.stmts.keep.ExecContext(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // show returns the show, read once per batch: later ops in the batch see
@@ -195,22 +229,18 @@ func (s *Store) runBatch(ops []*op) {
 			res[i].err = err
 			continue
 		}
-		if _, err := b.stmts.savepoint.ExecContext(ctx); err != nil {
+		if err := b.run(ctx, o, &res[i]); err != nil {
 			fail(dbError(o.name(), err))
 			return
 		}
-		res[i].change, res[i].err = b.applyIn(ctx, o)
-		if res[i].err != nil {
-			_, err = b.stmts.undo.ExecContext(ctx)
-		} else if c := res[i].change; len(c.Seats) > 0 {
-			b.shows[o.show].version = c.Version
-		}
-		if err == nil {
-			_, err = b.stmts.keep.ExecContext(ctx)
-		}
-		if err != nil {
-			fail(dbError(o.name(), err))
-			return
+	}
+	// Each show's version is written once per batch, at its last op's.
+	for id, st := range b.shows {
+		if st.dirty {
+			if _, err := b.stmts.bump.ExecContext(ctx, st.version, id); err != nil {
+				fail(dbError(ops[0].name(), err))
+				return
+			}
 		}
 	}
 	if err := tx.Commit(); err != nil {
