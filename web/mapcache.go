@@ -53,6 +53,7 @@ type renderedMap struct {
 	mu    sync.Mutex
 	heads [2][]byte        // the object up to the seats, by open (0 closed, 1 open)
 	grids [2]template.HTML // the page's seat grid for a viewer holding none, by open
+	pages [2][]byte        // the whole page for such a viewer, by open
 }
 
 // frame is what never changes for a show: the show and the offset of each
@@ -232,4 +233,19 @@ func (r *renderedMap) grid(s *server, open bool, viewer boxoffice.Guest) (templa
 		r.grids[i], _ = g.draw(r.holders, "")
 	}
 	return r.grids[i], nil, nil
+}
+
+// page returns the cached page for a viewer holding no seat, rendering it
+// with render on first use; nil if rendering failed.
+func (r *renderedMap) page(open bool, render func() []byte) []byte {
+	i := 0
+	if open {
+		i = 1
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.pages[i] == nil {
+		r.pages[i] = render()
+	}
+	return r.pages[i]
 }

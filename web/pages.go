@@ -37,16 +37,30 @@ func parsePages(a *assets) (*pages, error) {
 // render writes a page, or a 500 if the template fails: rendering into a
 // buffer first means a failure never leaves half a page behind.
 func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	if b := s.renderBytes(r, name, data); b != nil {
+		writeHTML(w, status, b)
+	} else {
+		http.Error(w, "Internal error", http.StatusInternalServerError)
+	}
+}
+
+// renderBytes renders a page, or logs why it cannot and returns nil.
+func (s *server) renderBytes(r *http.Request, name string, data any) []byte {
 	var buf bytes.Buffer
 	if err := s.pages.byName[name].Execute(&buf, data); err != nil {
 		s.log.ErrorContext(r.Context(), "rendering page", "page", name, "err", err)
-		http.Error(w, "Internal error", http.StatusInternalServerError)
-		return
+		return nil
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store") // pages show this guest's own seats
+	return buf.Bytes()
+}
+
+func writeHTML(w http.ResponseWriter, status int, page []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store") // pages show this guest's own seats
+	h.Set("Content-Length", strconv.Itoa(len(page)))
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(page)
 }
 
 // page is what every page has: the document title.
@@ -278,6 +292,17 @@ func (s *server) handleShowPage() http.Handler {
 		if seat := boxoffice.SeatID(q.Get("seat")); seat == "" || m.show.Hall.Layout.Has(seat) {
 			p.Message, p.MessageKind = formMessage(q.Get("result"), seat)
 		}
-		s.render(w, r, http.StatusOK, "show.html", p)
+		// A viewer holding no seat and bringing no form outcome sees the
+		// page every such viewer sees: rendered once per version.
+		if len(mine) > 0 || r.URL.RawQuery != "" {
+			s.render(w, r, http.StatusOK, "show.html", p)
+			return
+		}
+		page := m.page(open, func() []byte { return s.renderBytes(r, "show.html", p) })
+		if page == nil {
+			http.Error(w, "Internal error", http.StatusInternalServerError)
+			return
+		}
+		writeHTML(w, http.StatusOK, page)
 	})
 }
