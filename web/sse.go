@@ -14,6 +14,8 @@ const (
 	// maxReplay is how many missed changes a reconnecting client is sent one
 	// by one; further behind, a fresh snapshot is shorter.
 	maxReplay = 500
+	// minFlushGap is the least time between two flushes of one stream.
+	minFlushGap = 50 * time.Millisecond
 	// writeTimeout bounds each write to a stream, so a client that stopped
 	// reading cannot hold its handler forever.
 	writeTimeout = 10 * time.Second
@@ -95,7 +97,16 @@ func (s *server) handleEvents() http.Handler {
 				}
 			}
 		}
+		// Flushing is a system call per watcher: with thousands watching a
+		// busy show, flushing at most every minFlushGap lets one write carry
+		// several events. A lone event still goes out at once.
+		lastFlush := time.Now()
+		flushTimer := time.NewTimer(minFlushGap)
+		flushTimer.Stop()
+		defer flushTimer.Stop()
+		var flushDue <-chan time.Time // set while a flush is pending
 		for {
+			flushNow := false
 			select {
 			case e, ok := <-watch.C():
 				if !send(e, ok) {
@@ -103,11 +114,22 @@ func (s *server) handleEvents() http.Handler {
 				}
 			case <-heartbeat.C:
 				stream.write([]byte(": keep-alive\n\n"))
+			case <-flushDue:
+				flushDue, flushNow = nil, true
 			case <-lifetime.C:
 				return
 			case <-ctx.Done():
 				return
 			}
+			if flushDue != nil {
+				continue // already pending
+			}
+			if gap := time.Since(lastFlush); !flushNow && gap < minFlushGap {
+				flushTimer.Reset(minFlushGap - gap)
+				flushDue = flushTimer.C
+				continue
+			}
+			lastFlush = time.Now()
 			if stream.flush() != nil {
 				return
 			}
