@@ -48,7 +48,13 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	srv, err := Start(ctx, cfg, NewLogger(cfg, stderr))
+	log := NewLogger(cfg, stderr)
+	if n, err := raiseOpenFiles(); err != nil {
+		log.Warn("cannot raise the open-files limit", "err", err)
+	} else if n > 0 {
+		log.Debug("open-files limit", "limit", n)
+	}
+	srv, err := Start(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

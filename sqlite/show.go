@@ -104,13 +104,25 @@ func (s *Store) ChangesSince(ctx context.Context, id boxoffice.ShowID, after int
 	if limit < 1 {
 		return nil, boxoffice.Errorf(boxoffice.EINVALID, "Ask for at least one change, not %d", limit)
 	}
+	// Most calls come from the live hub and the seat-map cache asking
+	// whether anything changed: one prepared statement, outside any
+	// transaction, answers that.
+	var version int64
+	err := s.versionOf.QueryRowContext(ctx, id).Scan(&version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, showNotFound(id)
+	} else if err != nil {
+		return nil, dbError("read changes", err)
+	}
+	if max(after, 0) >= version {
+		return nil, nil
+	}
+
 	tx, err := s.beginRead(ctx)
 	if err != nil {
 		return nil, dbError("read changes", err)
 	}
 	defer tx.Rollback()
-
-	var version int64
 	err = tx.QueryRowContext(ctx, `SELECT version FROM shows WHERE id = ?`, id).Scan(&version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, showNotFound(id)
@@ -161,10 +173,15 @@ func (s *Store) ChangesSince(ctx context.Context, id boxoffice.ShowID, after int
 
 // findShow returns the show with its hall, and its current version.
 func (s *Store) findShow(ctx context.Context, q queryer, id boxoffice.ShowID) (boxoffice.Show, int64, error) {
+	return s.findShowWith(ctx, q.QueryRowContext(ctx, writeSQL.show, id), q, id)
+}
+
+// findShowWith is findShow with the show's row already queried (by
+// writeSQL.show), so the writer can use its prepared statement.
+func (s *Store) findShowWith(ctx context.Context, row *sql.Row, q queryer, id boxoffice.ShowID) (boxoffice.Show, int64, error) {
 	show := boxoffice.Show{ID: id}
 	var startsAt, version int64
-	err := q.QueryRowContext(ctx, `SELECT title, starts_at, hall_id, version FROM shows WHERE id = ?`, id).
-		Scan(&show.Title, &startsAt, &show.Hall.ID, &version)
+	err := row.Scan(&show.Title, &startsAt, &show.Hall.ID, &version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return boxoffice.Show{}, 0, showNotFound(id)
 	} else if err != nil {

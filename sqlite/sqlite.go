@@ -29,11 +29,10 @@ type Options struct {
 	// Now is the store's clock: it closes sales when a show starts and stamps
 	// the change log. Nil means time.Now.
 	Now func() time.Time
-	// OnCommit, if set, is called after every commit that changed seats, with
-	// the show and the version committed, outside the transaction, in the
-	// committing goroutine. Calls for successive commits may overlap and
-	// arrive out of version order, since each runs after the writer is free
-	// again; it should not block. The live hub takes it as a wake-up only and
+	// OnCommit, if set, is called after every commit, once per operation
+	// that changed seats, with the show and the version committed, outside
+	// the transaction, in the writer goroutine, before the operation is
+	// answered. It must not block: the next batch waits for it. The live hub takes it as a wake-up only and
 	// reads the change log itself.
 	OnCommit func(show boxoffice.ShowID, version int64)
 	// Logger receives operational messages (migrations applied). Nil
@@ -49,6 +48,15 @@ type Store struct {
 
 	mu    sync.RWMutex
 	halls map[boxoffice.HallID]boxoffice.Hall // halls never change once stored
+
+	// The writer goroutine (writer.go) takes ops from queue until stop is
+	// closed, then closes stopped.
+	stmts     writeStmts // prepared on the writer pool
+	versionOf *sql.Stmt  // a show's version, on the reader pool
+	queue     chan *op
+	stop      chan struct{}
+	stopped   chan struct{}
+	closeOnce sync.Once
 }
 
 var _ boxoffice.Store = (*Store)(nil)
@@ -95,7 +103,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{opts: opts, halls: map[boxoffice.HallID]boxoffice.Hall{}}
+	s := &Store{opts: opts, halls: map[boxoffice.HallID]boxoffice.Hall{},
+		queue: make(chan *op, 4*maxBatch), stop: make(chan struct{}), stopped: make(chan struct{})}
 
 	var err error
 	if s.writer, err = sql.Open("sqlite", dsn(path, false)); err != nil {
@@ -113,8 +122,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 
-	if s.reader, err = sql.Open("sqlite", dsn(path, true)); err != nil {
+	if err := s.prepareWrites(ctx); err != nil {
 		s.writer.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	go s.write()
+
+	if s.reader, err = sql.Open("sqlite", dsn(path, true)); err != nil {
+		s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	n := max(4, runtime.GOMAXPROCS(0))
@@ -124,12 +139,31 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	if s.versionOf, err = s.reader.PrepareContext(ctx, `SELECT version FROM shows WHERE id = ?`); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	return s, nil
 }
 
-// Close closes both pools.
+// Close stops the writer, once it has answered the ops it took, and closes
+// both pools. Ops still queued are answered with an error, never applied.
 func (s *Store) Close() error {
-	return errors.Join(s.reader.Close(), s.writer.Close())
+	s.closeOnce.Do(func() { close(s.stop) })
+	<-s.stopped
+	var errs []error
+	for _, p := range s.stmts.all() {
+		if *p != nil {
+			errs = append(errs, (*p).Close())
+		}
+	}
+	if s.versionOf != nil {
+		errs = append(errs, s.versionOf.Close())
+	}
+	if s.reader != nil {
+		errs = append(errs, s.reader.Close())
+	}
+	return errors.Join(append(errs, s.writer.Close())...)
 }
 
 // Ping checks that both pools can reach the file.

@@ -70,11 +70,12 @@ type showSummaryJSON struct {
 	SeatsLeft int              `json:"seats_left"`
 }
 
-type showJSON struct {
+// showHeadJSON is a show's seat map up to its "seats" member, an array of
+// seatJSON, which mapcache.go renders once per version and appends.
+type showHeadJSON struct {
 	showSummaryJSON
 	Version int64      `json:"version"`
 	Layout  layoutJSON `json:"layout"`
-	Seats   []seatJSON `json:"seats"`
 }
 
 // layoutJSON is what a client needs to draw the hall: a grid of Columns by
@@ -135,23 +136,19 @@ func seatView(seat boxoffice.Seat, status boxoffice.Status) seatJSON {
 	return seatJSON{ID: seat.ID, Row: seat.Row, Number: seat.Number, Kind: seat.Kind, Status: status, X: seat.X, Y: seat.Y}
 }
 
-// showView is the whole seat map as viewer sees it.
-func (s *server) showView(m boxoffice.SeatMap, viewer boxoffice.Guest) showJSON {
-	l := &m.Show.Hall.Layout
-	v := showJSON{
-		showSummaryJSON: s.summaryJSON(boxoffice.ShowSummary{Show: m.Show, Booked: len(m.Holders)}),
-		Version:         m.Version,
+// showHead is the seat map without its seats.
+func (s *server) showHead(show boxoffice.Show, version int64, booked int) showHeadJSON {
+	l := &show.Hall.Layout
+	v := showHeadJSON{
+		showSummaryJSON: s.summaryJSON(boxoffice.ShowSummary{Show: show, Booked: booked}),
+		Version:         version,
 		Layout:          layoutJSON{Screen: "top", Columns: l.Columns, Rows: l.Height, Aisles: l.Aisles},
-		Seats:           make([]seatJSON, len(l.Seats)),
 	}
 	if v.Layout.Aisles == nil {
 		v.Layout.Aisles = []int{}
 	}
 	for _, r := range l.Rows {
 		v.Layout.RowLabels = append(v.Layout.RowLabels, rowLabelJSON{Label: r.Label, Y: r.Y})
-	}
-	for i, seat := range l.Seats {
-		v.Seats[i] = seatView(seat, boxoffice.StatusFor(m.Holders[seat.ID], viewer))
 	}
 	return v
 }

@@ -37,16 +37,30 @@ func parsePages(a *assets) (*pages, error) {
 // render writes a page, or a 500 if the template fails: rendering into a
 // buffer first means a failure never leaves half a page behind.
 func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	if b := s.renderBytes(r, name, data); b != nil {
+		writeHTML(w, status, b)
+	} else {
+		http.Error(w, "Internal error", http.StatusInternalServerError)
+	}
+}
+
+// renderBytes renders a page, or logs why it cannot and returns nil.
+func (s *server) renderBytes(r *http.Request, name string, data any) []byte {
 	var buf bytes.Buffer
 	if err := s.pages.byName[name].Execute(&buf, data); err != nil {
 		s.log.ErrorContext(r.Context(), "rendering page", "page", name, "err", err)
-		http.Error(w, "Internal error", http.StatusInternalServerError)
-		return
+		return nil
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store") // pages show this guest's own seats
+	return buf.Bytes()
+}
+
+func writeHTML(w http.ResponseWriter, status int, page []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store") // pages show this guest's own seats
+	h.Set("Content-Length", strconv.Itoa(len(page)))
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(page)
 }
 
 // page is what every page has: the document title.
@@ -107,26 +121,132 @@ type showPage struct {
 	page
 	showItem
 	Version     int64
-	Rows        []rowView
+	Grid        template.HTML // see seatGrid
 	Mine        []boxoffice.SeatID
 	Message     string
 	MessageKind string // "ok" or "error"
 }
 
 type rowView struct {
-	Label      string
-	CrossAisle bool
-	Cells      []cellView
+	Label string
 }
 
 type cellView struct {
-	Gap    bool
-	ID     boxoffice.SeatID
-	Number int
-	Kind   string // CSS class: "w" wheelchair space, "c" companion seat
-	Status boxoffice.Status
-	Name   string // form field: "seat" books, "release" releases
-	Label  string // accessible name
+	ID       boxoffice.SeatID
+	Number   int
+	Kind     string // CSS class: "w" wheelchair space, "c" companion seat
+	Status   boxoffice.Status
+	Name     string // form field: "seat" books, "release" releases
+	Label    string // accessible name
+	Disabled bool   // sales are closed
+}
+
+// seatGrid is a show's seat grid as the templates in show.html draw it,
+// rendered once per show and sales state (open or closed): the markup
+// between seats, and each seat's button in each status. A page then only
+// picks every seat's button for its viewer and joins the pieces.
+type seatGrid struct {
+	parts []gridPart
+	size  int // bytes of the grid with every seat in its longest form
+}
+
+// gridPart is fixed markup, or a seat's buttons when seat is set.
+type gridPart struct {
+	markup  string
+	seat    boxoffice.SeatID
+	buttons [3]string // by statusIndex
+}
+
+func statusIndex(st boxoffice.Status) int {
+	switch st {
+	case boxoffice.StatusBooked:
+		return 1
+	case boxoffice.StatusMine:
+		return 2
+	}
+	return 0
+}
+
+func (p *pages) seatGrid(l *boxoffice.Layout, open bool) (*seatGrid, error) {
+	t := p.byName["show.html"]
+	g := &seatGrid{}
+	var buf bytes.Buffer
+	run := func(name string, data any) error {
+		buf.Reset()
+		return t.ExecuteTemplate(&buf, name, data)
+	}
+	addMarkup := func() {
+		if n := len(g.parts); n > 0 && g.parts[n-1].seat == "" {
+			g.parts[n-1].markup += buf.String()
+		} else {
+			g.parts = append(g.parts, gridPart{markup: buf.String()})
+		}
+		g.size += buf.Len()
+	}
+	y := 0
+	for _, row := range l.Rows {
+		for ; y < row.Y; y++ {
+			if err := run("cross-aisle", nil); err != nil {
+				return nil, err
+			}
+			addMarkup()
+		}
+		y++
+		if err := run("row-start", rowView{Label: row.Label}); err != nil {
+			return nil, err
+		}
+		addMarkup()
+		for _, c := range row.Cells {
+			if c.Seat == nil {
+				if err := run("gap", nil); err != nil {
+					return nil, err
+				}
+				addMarkup()
+				continue
+			}
+			part := gridPart{seat: c.Seat.ID}
+			longest := 0
+			for _, st := range []boxoffice.Status{boxoffice.StatusFree, boxoffice.StatusBooked, boxoffice.StatusMine} {
+				name := "seat"
+				if st == boxoffice.StatusMine {
+					name = "release"
+				}
+				if err := run("seat", cellView{ID: c.Seat.ID, Number: c.Seat.Number, Kind: kindClass[c.Seat.Kind],
+					Status: st, Name: name, Label: seatLabel(*c.Seat, st), Disabled: !open}); err != nil {
+					return nil, err
+				}
+				part.buttons[statusIndex(st)] = buf.String()
+				longest = max(longest, buf.Len())
+			}
+			g.parts = append(g.parts, part)
+			g.size += longest
+		}
+		if err := run("row-end", rowView{Label: row.Label}); err != nil {
+			return nil, err
+		}
+		addMarkup()
+	}
+	return g, nil
+}
+
+// draw joins the grid for viewer, given who holds which seat, and lists the
+// viewer's seats in grid order.
+func (g *seatGrid) draw(holders map[boxoffice.SeatID]boxoffice.Guest, viewer boxoffice.Guest) (template.HTML, []boxoffice.SeatID) {
+	var b strings.Builder
+	b.Grow(g.size)
+	var mine []boxoffice.SeatID
+	for _, part := range g.parts {
+		if part.seat == "" {
+			b.WriteString(part.markup)
+			continue
+		}
+		st := boxoffice.StatusFor(holders[part.seat], viewer)
+		if st == boxoffice.StatusMine {
+			mine = append(mine, part.seat)
+		}
+		b.WriteString(part.buttons[statusIndex(st)])
+	}
+	return template.HTML(b.String()), mine // the parts come from templates: escaped
 }
 
 var kindClass = map[boxoffice.SeatKind]string{boxoffice.KindWheelchair: "w", boxoffice.KindCompanion: "c"}
@@ -150,45 +270,39 @@ var statusWords = map[boxoffice.Status]string{boxoffice.StatusFree: "free", boxo
 
 func (s *server) handleShowPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		m, err := s.seatMap(r)
+		m, err := s.currentMap(r)
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
 		}
-		viewer := guestOf(r)
-		sum := boxoffice.ShowSummary{Show: m.Show, Booked: len(m.Holders)}
-		p := showPage{page: page{Head: m.Show.Title + ", " + s.humanTime(m.Show.StartsAt)},
-			showItem: s.showItem(sum), Version: m.Version}
-		l := &m.Show.Hall.Layout
-		y := 0
-		for _, row := range l.Rows {
-			for ; y < row.Y; y++ {
-				p.Rows = append(p.Rows, rowView{CrossAisle: true})
-			}
-			y++
-			rv := rowView{Label: row.Label, Cells: make([]cellView, len(row.Cells))}
-			for i, c := range row.Cells {
-				if c.Seat == nil {
-					rv.Cells[i].Gap = true
-					continue
-				}
-				st := boxoffice.StatusFor(m.Holders[c.Seat.ID], viewer)
-				name := "seat"
-				if st == boxoffice.StatusMine {
-					name = "release"
-					p.Mine = append(p.Mine, c.Seat.ID)
-				}
-				rv.Cells[i] = cellView{ID: c.Seat.ID, Number: c.Seat.Number, Kind: kindClass[c.Seat.Kind],
-					Status: st, Name: name, Label: seatLabel(*c.Seat, st)}
-			}
-			p.Rows = append(p.Rows, rv)
+		open := m.show.OpenAt(s.Now())
+		grid, mine, err := m.grid(s, open, guestOf(r))
+		if err != nil {
+			s.log.ErrorContext(r.Context(), "rendering the seat grid", "show", m.show.ID, "err", err)
+			http.Error(w, "Internal error", http.StatusInternalServerError)
+			return
 		}
+		sum := boxoffice.ShowSummary{Show: m.show, Booked: len(m.holders)}
+		p := showPage{page: page{Head: m.show.Title + ", " + s.humanTime(m.show.StartsAt)},
+			showItem: s.showItem(sum), Version: m.version, Grid: grid, Mine: mine}
+		p.Open = open
 		// The outcome of a form post; the seat must be one of this hall's,
 		// so the page never echoes arbitrary text.
 		q := r.URL.Query()
-		if seat := boxoffice.SeatID(q.Get("seat")); seat == "" || l.Has(seat) {
+		if seat := boxoffice.SeatID(q.Get("seat")); seat == "" || m.show.Hall.Layout.Has(seat) {
 			p.Message, p.MessageKind = formMessage(q.Get("result"), seat)
 		}
-		s.render(w, r, http.StatusOK, "show.html", p)
+		// A viewer holding no seat and bringing no form outcome sees the
+		// page every such viewer sees: rendered once per version.
+		if len(mine) > 0 || r.URL.RawQuery != "" {
+			s.render(w, r, http.StatusOK, "show.html", p)
+			return
+		}
+		page := m.page(open, func() []byte { return s.renderBytes(r, "show.html", p) })
+		if page == nil {
+			http.Error(w, "Internal error", http.StatusInternalServerError)
+			return
+		}
+		writeHTML(w, http.StatusOK, page)
 	})
 }

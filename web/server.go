@@ -7,6 +7,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"boxoffice"
@@ -38,6 +39,8 @@ type server struct {
 	log    *slog.Logger
 	assets *assets
 	pages  *pages
+	maps   seatMaps
+	shows  sync.Map // boxoffice.ShowID → boxoffice.Show, see pathShow
 }
 
 // NewHandler returns the whole HTTP surface of boxoffice.

@@ -1,9 +1,7 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -16,6 +14,8 @@ const (
 	// maxReplay is how many missed changes a reconnecting client is sent one
 	// by one; further behind, a fresh snapshot is shorter.
 	maxReplay = 500
+	// minFlushGap is the least time between two flushes of one stream.
+	minFlushGap = 50 * time.Millisecond
 	// writeTimeout bounds each write to a stream, so a client that stopped
 	// reading cannot hold its handler forever.
 	writeTimeout = 10 * time.Second
@@ -27,18 +27,18 @@ const (
 func (s *server) handleEvents() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		m, err := s.seatMap(r)
+		m, err := s.currentMap(r)
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
 		}
 		viewer := guestOf(r)
-		from, snapshot := m.Version, true
+		from, snapshot := m.version, true
 		if last, err := strconv.ParseInt(r.Header.Get("Last-Event-ID"), 10, 64); err == nil &&
-			last >= 0 && last <= m.Version && m.Version-last <= maxReplay {
+			last >= 0 && last <= m.version && m.version-last <= maxReplay {
 			from, snapshot = last, false
 		}
-		watch, missed, err := s.Hub.Watch(ctx, m.Show.ID, from)
+		watch, missed, err := s.Hub.Watch(ctx, m.show.ID, from)
 		if errors.Is(err, live.ErrClosed) {
 			err = boxoffice.Errorf(boxoffice.EUNAVAILABLE, "The server is shutting down; reconnect in a moment")
 		}
@@ -57,11 +57,12 @@ func (s *server) handleEvents() http.Handler {
 
 		stream := &eventWriter{w: w, rc: rc}
 		if snapshot {
-			b, _ := json.Marshal(s.showView(m, viewer))
-			stream.event("snapshot", m.Version, b)
+			// Written in pieces from the shared rendering, not copied: with
+			// thousands of watchers connecting, copies of a 30 kB map add up.
+			stream.frame(appendEvent(nil, "snapshot", m.version, nil), m.head(s), m.seatsFor(viewer), []byte("}\n\n"))
 		}
 		for _, e := range missed {
-			stream.event("seats", e.Version, encodeFor(e, viewer))
+			stream.frame(frameFor(e, viewer))
 		}
 		if stream.flush() != nil {
 			return
@@ -71,29 +72,64 @@ func (s *server) handleEvents() http.Handler {
 		defer heartbeat.Stop()
 		lifetime := time.NewTimer(s.StreamLifetime)
 		defer lifetime.Stop()
-		for {
-			select {
-			case e, ok := <-watch.C():
+		// send writes e and whatever else is already waiting, so that under
+		// load many events go out in one write and one flush. It reports
+		// whether the stream goes on.
+		send := func(e *live.Event, ok bool) bool {
+			for {
 				if !ok {
 					// Fell behind, or shutting down: ending the stream makes
 					// the browser reconnect and resume from its last id.
-					return
+					return false
 				}
 				events, err := watch.Accept(ctx, e)
 				if err != nil {
-					s.log.WarnContext(ctx, "event stream cannot catch up", "show", m.Show.ID, "err", err)
-					return
+					s.log.WarnContext(ctx, "event stream cannot catch up", "show", m.show.ID, "err", err)
+					return false
 				}
 				for _, e := range events {
-					stream.event("seats", e.Version, encodeFor(e, viewer))
+					stream.frame(frameFor(e, viewer))
+				}
+				select {
+				case e, ok = <-watch.C():
+				default:
+					return true
+				}
+			}
+		}
+		// Flushing is a system call per watcher: with thousands watching a
+		// busy show, flushing at most every minFlushGap lets one write carry
+		// several events. A lone event still goes out at once.
+		lastFlush := time.Now()
+		flushTimer := time.NewTimer(minFlushGap)
+		flushTimer.Stop()
+		defer flushTimer.Stop()
+		var flushDue <-chan time.Time // set while a flush is pending
+		for {
+			flushNow := false
+			select {
+			case e, ok := <-watch.C():
+				if !send(e, ok) {
+					return
 				}
 			case <-heartbeat.C:
-				stream.printf(": keep-alive\n\n")
+				stream.write([]byte(": keep-alive\n\n"))
+			case <-flushDue:
+				flushDue, flushNow = nil, true
 			case <-lifetime.C:
 				return
 			case <-ctx.Done():
 				return
 			}
+			if flushDue != nil {
+				continue // already pending
+			}
+			if gap := time.Since(lastFlush); !flushNow && gap < minFlushGap {
+				flushTimer.Reset(minFlushGap - gap)
+				flushDue = flushTimer.C
+				continue
+			}
+			lastFlush = time.Now()
 			if stream.flush() != nil {
 				return
 			}
@@ -101,15 +137,35 @@ func (s *server) handleEvents() http.Handler {
 	})
 }
 
-// encodeFor is the event data for viewer. Most viewers hold none of the
-// changed seats and share one encoding; only a holder's own differs ("mine").
-func encodeFor(e *live.Event, viewer boxoffice.Guest) []byte {
+// frameFor is the whole "seats" event for viewer. Most viewers hold none of
+// the changed seats and share one frame, encoded once however many watch;
+// only a holder's own differs ("mine").
+func frameFor(e *live.Event, viewer boxoffice.Guest) []byte {
 	for _, sc := range e.Seats {
 		if sc.Holder == viewer {
-			return seatsEvent(e.Change, viewer)
+			return seatsFrame(e.Change, viewer)
 		}
 	}
-	return e.Shared(func(c boxoffice.Change) []byte { return seatsEvent(c, "") })
+	return e.Shared(func(c boxoffice.Change) []byte { return seatsFrame(c, "") })
+}
+
+func seatsFrame(c boxoffice.Change, viewer boxoffice.Guest) []byte {
+	return appendEvent(nil, "seats", c.Version, seatsEvent(c, viewer))
+}
+
+// appendEvent appends one event's block, or when data is nil its start up
+// to the data, which the caller writes and ends with "\n\n".
+func appendEvent(b []byte, name string, id int64, data []byte) []byte {
+	b = append(b, "event: "...)
+	b = append(b, name...)
+	b = append(b, "\nid: "...)
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, "\ndata: "...)
+	if data == nil {
+		return b
+	}
+	b = append(b, data...)
+	return append(b, "\n\n"...)
 }
 
 // eventWriter writes SSE frames, each write bounded by writeTimeout. The
@@ -121,7 +177,20 @@ type eventWriter struct {
 	started bool // an event has been written
 }
 
-func (s *eventWriter) printf(format string, args ...any) {
+// frame writes one event's whole block, given in pieces. The first also
+// sets the browser's reconnection delay: inside the event rather than in a
+// block of its own, so that the snapshot really is the first thing a client
+// reads.
+func (s *eventWriter) frame(pieces ...[]byte) {
+	if !s.started {
+		s.started = true
+		s.write([]byte("retry: 2000\n"))
+	}
+	s.write(pieces...)
+}
+
+// write writes the pieces under one deadline.
+func (s *eventWriter) write(pieces ...[]byte) {
 	if s.err != nil {
 		return
 	}
@@ -129,18 +198,11 @@ func (s *eventWriter) printf(format string, args ...any) {
 		s.err = err
 		return
 	}
-	_, s.err = fmt.Fprintf(s.w, format, args...)
-}
-
-// event writes one event. The first also sets the browser's reconnection
-// delay: inside an event rather than in a block of its own, so that the
-// snapshot really is the first thing a client reads.
-func (s *eventWriter) event(name string, id int64, data []byte) {
-	retry := ""
-	if !s.started {
-		retry, s.started = "retry: 2000\n", true
+	for _, b := range pieces {
+		if s.err == nil {
+			_, s.err = s.w.Write(b)
+		}
 	}
-	s.printf("%sevent: %s\nid: %d\ndata: %s\n\n", retry, name, id, data)
 }
 
 func (s *eventWriter) flush() error {

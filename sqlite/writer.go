@@ -1,0 +1,256 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"boxoffice"
+)
+
+// Group commit. One goroutine, the writer, owns the write connection. Book
+// and Release queue an op for it; it takes every op waiting (up to maxBatch)
+// and runs them in one transaction, each that needs it inside its own
+// savepoint so that a refused op rolls back alone and keeps its own error
+// (see batch.run). One COMMIT, so one
+// fsync, makes the whole batch durable; only then is any op answered. Each op
+// that changed seats still has its own version and change rows, so versions
+// stay consecutive per show.
+
+// maxBatch bounds the ops in one transaction, so the first op of a batch
+// never waits long behind the others.
+const maxBatch = 128
+
+// errClosed answers ops that reach a closed store.
+var errClosed = errors.New("sqlite: store closed")
+
+// op is one Book or Release waiting for the writer.
+type op struct {
+	ctx   context.Context
+	show  boxoffice.ShowID
+	seats []boxoffice.SeatID
+	guest boxoffice.Guest
+	book  bool
+	done  chan result // capacity 1: the writer never waits for the caller
+}
+
+type result struct {
+	change boxoffice.Change
+	err    error
+}
+
+func (o *op) name() string {
+	if o.book {
+		return "book"
+	}
+	return "release"
+}
+
+// submit queues o and waits for its result. Once queued, an op is waited for
+// even if its context ends: it is applied or not as a whole, and the caller
+// learns which.
+func (s *Store) submit(o *op) (boxoffice.Change, error) {
+	if err := o.ctx.Err(); err != nil {
+		return boxoffice.Change{}, err
+	}
+	select {
+	case s.queue <- o:
+	case <-o.ctx.Done():
+		return boxoffice.Change{}, o.ctx.Err()
+	case <-s.stopped:
+		return boxoffice.Change{}, errClosed
+	}
+	select {
+	case r := <-o.done:
+		return r.change, r.err
+	case <-s.stopped:
+		// The writer answers every op it took before it stops; an op still
+		// in the queue was never applied.
+		select {
+		case r := <-o.done:
+			return r.change, r.err
+		default:
+			return boxoffice.Change{}, errClosed
+		}
+	}
+}
+
+// write is the writer goroutine: it runs batches until the store closes.
+func (s *Store) write() {
+	defer close(s.stopped)
+	batch := make([]*op, 0, maxBatch)
+	for {
+		select {
+		case o := <-s.queue:
+			batch = append(batch[:0], o)
+		case <-s.stop:
+			return
+		}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case o := <-s.queue:
+				batch = append(batch, o)
+			default:
+				break fill
+			}
+		}
+		s.runBatch(batch)
+		clear(batch) // let the ops be collected
+	}
+}
+
+// writeSQL are the writer's statements, prepared once on its connection
+// (see prepareWrites) rather than parsed again for every op.
+var writeSQL = struct{ show, book, release, holder, bump, log, savepoint, keep, undo string }{
+	show: `SELECT title, starts_at, hall_id, version FROM shows WHERE id = ?`,
+	book: `INSERT INTO bookings (show_id, seat_id, holder, version, booked_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (show_id, seat_id) DO NOTHING`,
+	release:   `DELETE FROM bookings WHERE show_id = ? AND seat_id = ? AND holder = ?`,
+	holder:    `SELECT holder FROM bookings WHERE show_id = ? AND seat_id = ?`,
+	bump:      `UPDATE shows SET version = ? WHERE id = ?`,
+	log:       `INSERT INTO changes (show_id, version, seq, seat_id, state, holder, by_guest, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	savepoint: `SAVEPOINT op`,
+	keep:      `RELEASE op`,
+	undo:      `ROLLBACK TO op`,
+}
+
+// writeStmts holds one statement per entry of writeSQL.
+type writeStmts struct{ show, book, release, holder, bump, log, savepoint, keep, undo *sql.Stmt }
+
+func (w *writeStmts) all() []**sql.Stmt {
+	return []**sql.Stmt{&w.show, &w.book, &w.release, &w.holder, &w.bump, &w.log, &w.savepoint, &w.keep, &w.undo}
+}
+
+func writeSQLs() []string {
+	q := writeSQL
+	return []string{q.show, q.book, q.release, q.holder, q.bump, q.log, q.savepoint, q.keep, q.undo}
+}
+
+// prepareWrites prepares the writer's statements on the writer pool.
+func (s *Store) prepareWrites(ctx context.Context) error {
+	for i, p := range s.stmts.all() {
+		var err error
+		if *p, err = s.writer.PrepareContext(ctx, writeSQLs()[i]); err != nil {
+			return fmt.Errorf("preparing %q: %w", writeSQLs()[i], err)
+		}
+	}
+	return nil
+}
+
+// batch is one transaction of the writer.
+type batch struct {
+	store *Store
+	tx    *sql.Tx
+	stmts writeStmts // bound to tx
+	shows map[boxoffice.ShowID]*showState
+}
+
+// showState is a show as the batch has changed it so far.
+type showState struct {
+	show    boxoffice.Show
+	version int64
+	dirty   bool // version moved: write it before the commit
+}
+
+// run applies one op into res. An op on several seats runs inside a
+// savepoint, so that a refusal after some of its rows changed undoes them
+// alone. An op on one seat needs none: it is refused before it writes
+// anything. An error returned (not one in res) breaks the whole batch,
+// whose ops then all get it and none is applied.
+func (b *batch) run(ctx context.Context, o *op, res *result) error {
+	savepoint := len(o.seats) > 1
+	if savepoint {
+		if _, err := b.stmts.savepoint.ExecContext(ctx); err != nil {
+			return err
+		}
+	}
+	res.change, res.err = b.applyIn(ctx, o)
+	switch {
+	case res.err != nil && savepoint:
+		if _, err := b.stmts.undo.ExecContext(ctx); err != nil {
+			return err
+		}
+	case res.err != nil && boxoffice.ErrorCode(res.err) == "":
+		return res.err // a database error: what it left behind is unknown
+	case len(res.change.Seats) > 0:
+		st := b.shows[o.show]
+		st.version, st.dirty = res.change.Version, true
+	}
+	if savepoint {
+		if _, err := b.stmts.keep.ExecContext(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// show returns the show, read once per batch: later ops in the batch see
+// the version as the earlier ones left it.
+func (b *batch) show(ctx context.Context, id boxoffice.ShowID) (*showState, error) {
+	if st, ok := b.shows[id]; ok {
+		return st, nil
+	}
+	show, version, err := b.store.findShowWith(ctx, b.stmts.show.QueryRowContext(ctx, id), b.tx, id)
+	if err != nil {
+		return nil, err
+	}
+	st := &showState{show: show, version: version}
+	b.shows[id] = st
+	return st, nil
+}
+
+// runBatch applies the ops in one transaction and answers every one.
+func (s *Store) runBatch(ops []*op) {
+	// The ops' own contexts are checked before their turn only: one that
+	// ends mid-way must not break the transaction the others share.
+	ctx := context.Background()
+	res := make([]result, len(ops))
+	fail := func(err error) {
+		for _, o := range ops {
+			o.done <- result{err: err}
+		}
+	}
+	tx, err := s.beginWrite(ctx)
+	if err != nil {
+		fail(dbError(ops[0].name(), err))
+		return
+	}
+	defer tx.Rollback() // a no-op after Commit
+	b := &batch{store: s, tx: tx, shows: map[boxoffice.ShowID]*showState{}}
+	src := s.stmts.all()
+	for i, p := range b.stmts.all() {
+		*p = tx.StmtContext(ctx, *src[i])
+	}
+
+	for i, o := range ops {
+		if err := o.ctx.Err(); err != nil {
+			res[i].err = err
+			continue
+		}
+		if err := b.run(ctx, o, &res[i]); err != nil {
+			fail(dbError(o.name(), err))
+			return
+		}
+	}
+	// Each show's version is written once per batch, at its last op's.
+	for id, st := range b.shows {
+		if st.dirty {
+			if _, err := b.stmts.bump.ExecContext(ctx, st.version, id); err != nil {
+				fail(dbError(ops[0].name(), err))
+				return
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		fail(dbError(ops[0].name(), err))
+		return
+	}
+	for i, o := range ops {
+		if c := res[i].change; res[i].err == nil && len(c.Seats) > 0 && s.opts.OnCommit != nil {
+			s.opts.OnCommit(c.Show, c.Version)
+		}
+		o.done <- res[i]
+	}
+}

@@ -1,0 +1,191 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"runtime"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"boxoffice"
+	"boxoffice/demo"
+	"boxoffice/live"
+	"boxoffice/sqlite"
+	"boxoffice/web"
+)
+
+// The HTTP benchmarks drive a real server over loopback TCP from 64 client
+// goroutines at once, as the issue's reference workload does. Their figures
+// mean most as ratios to BenchmarkHTTPBaseline, run the same way in the same
+// process: go test -run '^$' -bench HTTP -benchmem ./web/
+
+const benchClients = 64
+
+// benchServer serves the demo programme with the production middleware and
+// an INFO text logger (to io.Discard), and returns its URL, the grand hall's
+// first show and its seats.
+func benchServer(b *testing.B) (string, boxoffice.ShowID, []boxoffice.Seat) {
+	b.Helper()
+	var hub *live.Hub
+	store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{
+		OnCommit: func(show boxoffice.ShowID, _ int64) { hub.Poke(show) },
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hub = live.NewHub(store, live.Options{})
+	p, err := demo.Programme(time.Now(), time.UTC)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := store.Seed(context.Background(), p); err != nil {
+		b.Fatal(err)
+	}
+	h, err := web.NewHandler(web.Config{Store: store, Hub: hub, Location: time.UTC,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	b.Cleanup(func() {
+		hub.Close()
+		srv.Close()
+		store.Close()
+	})
+	for _, sh := range p.Shows {
+		if sh.Hall.ID == "grand" {
+			return srv.URL, sh.ID, sh.Hall.Layout.Seats
+		}
+	}
+	b.Fatal("no show in the grand hall")
+	return "", "", nil
+}
+
+// benchClient is a keep-alive client with room for every benchmark
+// goroutine's connection, without compression.
+func benchClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		MaxIdleConns: benchClients, MaxIdleConnsPerHost: benchClients, DisableCompression: true,
+	}}
+}
+
+// runClients runs do from benchClients goroutines; each gets its own
+// number (for its own guest cookie, say).
+func runClients(b *testing.B, do func(n int64, c *http.Client) error) {
+	c := benchClient()
+	var next atomic.Int64
+	b.SetParallelism(max(1, benchClients/runtime.GOMAXPROCS(0)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
+	b.RunParallel(func(pb *testing.PB) {
+		n := next.Add(1)
+		for pb.Next() {
+			if err := do(n, c); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	// The machine is shared: CPU time per request, client's included, is a
+	// steadier yardstick than wall time when others load it.
+	b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/float64(b.N), "cpu-µs/op")
+}
+
+// cpuTime is the CPU time this process has used, user and system.
+func cpuTime() time.Duration {
+	var u syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &u)
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+}
+
+// send does one request and reads the whole answer.
+func send(c *http.Client, req *http.Request, want ...int) error {
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	for _, w := range want {
+		if resp.StatusCode == w {
+			return err
+		}
+	}
+	return fmt.Errorf("%s %s: status %d, want one of %v", req.Method, req.URL.Path, resp.StatusCode, want)
+}
+
+// BenchmarkHTTPBaseline is the yardstick: an empty handler answering a small
+// JSON body.
+func BenchmarkHTTPBaseline(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
+	}))
+	defer srv.Close()
+	runClients(b, func(_ int64, c *http.Client) error {
+		req, _ := http.NewRequest("GET", srv.URL+"/", nil)
+		return send(c, req, http.StatusOK)
+	})
+}
+
+// BenchmarkHTTPBook: 64 guests, each with its own cookie, booking and
+// releasing random seats among 250 (spread) or 4 (hot). One op is one PUT or
+// DELETE; a taken seat (409) counts as an answer like any other.
+func BenchmarkHTTPBook(b *testing.B) {
+	for _, w := range []struct {
+		name  string
+		seats int
+	}{{"spread", 250}, {"hot", 4}} {
+		b.Run(w.name, func(b *testing.B) {
+			url, show, seats := benchServer(b)
+			seats = seats[:w.seats]
+			runClients(b, func(n int64, c *http.Client) error {
+				// A valid token: 43 base64url characters.
+				cookie := &http.Cookie{Name: "boxoffice_guest", Value: fmt.Sprintf("%043d", n)}
+				seat := seats[rand.IntN(len(seats))].ID
+				path := url + "/api/shows/" + string(show) + "/seats/" + string(seat)
+				method := http.MethodPut
+				if rand.IntN(2) == 0 {
+					method = http.MethodDelete
+				}
+				req, _ := http.NewRequest(method, path, nil)
+				req.AddCookie(cookie)
+				return send(c, req, http.StatusOK, http.StatusConflict, http.StatusForbidden)
+			})
+		})
+	}
+}
+
+// BenchmarkHTTPSeatMap: 64 cookie-less readers of a 374-seat show's map,
+// JSON and the HTML page, while a third of its seats are booked.
+func BenchmarkHTTPSeatMap(b *testing.B) {
+	for _, kind := range []string{"json", "html"} {
+		b.Run(kind, func(b *testing.B) {
+			url, show, seats := benchServer(b)
+			c := benchClient()
+			for i := 0; i < len(seats); i += 3 {
+				req, _ := http.NewRequest(http.MethodPut, url+"/api/shows/"+string(show)+"/seats/"+string(seats[i].ID), nil)
+				if err := send(c, req, http.StatusOK); err != nil {
+					b.Fatal(err)
+				}
+			}
+			path := url + "/api/shows/" + string(show)
+			if kind == "html" {
+				path = url + "/shows/" + string(show)
+			}
+			runClients(b, func(int64, *http.Client) error {
+				req, _ := http.NewRequest(http.MethodGet, path, nil)
+				return send(c, req, http.StatusOK)
+			})
+		})
+	}
+}
