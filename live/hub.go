@@ -54,6 +54,12 @@ type Options struct {
 	// read failed. Default 1s.
 	RetryAfter time.Duration
 	Logger     *slog.Logger
+	// Complete says that every commit to the database reaches Committed
+	// (one process owns it, as with SQLite), so Latest is trustworthy from
+	// the start. Otherwise (PostgreSQL) it is trustworthy between Resync and
+	// Lost: while the listener that reports other instances' commits is
+	// connected.
+	Complete bool
 }
 
 // Hub keeps one feed per watched show.
@@ -65,6 +71,11 @@ type Hub struct {
 	feeds  map[boxoffice.ShowID]*feed
 	closed bool
 	wg     sync.WaitGroup
+
+	vmu     sync.RWMutex
+	latest  map[boxoffice.ShowID]int64 // the highest version heard of per show
+	trusted bool                       // every commit is being heard
+	gen     uint64                     // bumped when hearing resumes after a gap
 }
 
 // NewHub returns a hub reading changes from src.
@@ -81,7 +92,49 @@ func NewHub(src Source, opts Options) *Hub {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Hub{src: src, opts: opts, feeds: map[boxoffice.ShowID]*feed{}}
+	return &Hub{src: src, opts: opts, feeds: map[boxoffice.ShowID]*feed{},
+		latest: map[boxoffice.ShowID]int64{}, trusted: opts.Complete}
+}
+
+// Committed tells the hub that show has committed version, here or on
+// another instance, and pokes its feed.
+func (h *Hub) Committed(show boxoffice.ShowID, version int64) {
+	h.vmu.Lock()
+	if version > h.latest[show] {
+		h.latest[show] = version
+	}
+	h.vmu.Unlock()
+	h.Poke(show)
+}
+
+// Latest returns the highest version of show the hub has heard of (0 if
+// none since it started) and the generation of its hearing. ok is false
+// while commits may go unheard. A reader that read version v from the store
+// under generation gen may keep using it for as long as Latest gives ok, the
+// same gen and a version no higher than v: nothing newer has committed since,
+// except in the moment before a commit's news arrives.
+func (h *Hub) Latest(show boxoffice.ShowID) (version int64, gen uint64, ok bool) {
+	h.vmu.RLock()
+	defer h.vmu.RUnlock()
+	return h.latest[show], h.gen, h.trusted
+}
+
+// Lost says that commits may go unheard from now on (the listener lost its
+// connection): Latest is not to be trusted until Resync.
+func (h *Hub) Lost() {
+	h.vmu.Lock()
+	h.trusted = false
+	h.vmu.Unlock()
+}
+
+// Resync says that every commit is heard again, after a gap in which some may
+// have been missed: it starts a new generation and pokes every watched show.
+func (h *Hub) Resync() {
+	h.vmu.Lock()
+	h.trusted = true
+	h.gen++
+	h.vmu.Unlock()
+	h.PokeAll()
 }
 
 // Poke tells the hub that show has new changes. It never blocks; pokes for

@@ -191,3 +191,35 @@ func TestWatcherFillsGap(t *testing.T) {
 		t.Error("an already delivered version was delivered again")
 	}
 }
+
+// Latest vouches for the versions it heard only while every commit is heard:
+// from the start when the hub is Complete, else between Resync and Lost, and
+// each Resync starts a new generation, since commits in the gap went unheard.
+func TestLatestVouchesOnlyWhileHearingEverything(t *testing.T) {
+	h := NewHub(&fakeLog{}, Options{})
+	defer h.Close()
+	if _, _, ok := h.Latest("s"); ok {
+		t.Fatal("a hub that is not Complete vouches before its first Resync")
+	}
+	h.Resync()
+	h.Committed("s", 3)
+	h.Committed("s", 2) // late news changes nothing
+	v, gen, ok := h.Latest("s")
+	if v != 3 || !ok {
+		t.Fatalf("Latest = %d, %v; want 3, true", v, ok)
+	}
+	h.Lost()
+	if _, _, ok := h.Latest("s"); ok {
+		t.Fatal("Latest vouches after Lost")
+	}
+	h.Resync()
+	if _, gen2, ok := h.Latest("s"); !ok || gen2 == gen {
+		t.Fatalf("after a new Resync: gen %d (was %d), ok %v; want a new generation", gen2, gen, ok)
+	}
+
+	complete := NewHub(&fakeLog{}, Options{Complete: true})
+	defer complete.Close()
+	if v, _, ok := complete.Latest("s"); v != 0 || !ok {
+		t.Fatalf("a Complete hub: Latest = %d, %v; want 0, true", v, ok)
+	}
+}

@@ -153,8 +153,7 @@ func TestChangesReachOtherInstance(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		reader.Listen(ctx, func(s boxoffice.ShowID, _ int64) { hub.Poke(s) },
-			func() { hub.PokeAll(); listening <- struct{}{} })
+		reader.Listen(ctx, hearer{hub, listening})
 	}()
 	defer func() { cancel(); <-done }()
 	<-listening
@@ -197,6 +196,17 @@ func TestChangesReachOtherInstance(t *testing.T) {
 			t.Fatalf("watcher has versions up to %d of %d after 30s", want-1, total)
 		}
 	}
+}
+
+// hearer is the hub, and reports each (re)connect.
+type hearer struct {
+	*live.Hub
+	listening chan<- struct{}
+}
+
+func (h hearer) Resync() {
+	h.Hub.Resync()
+	h.listening <- struct{}{}
 }
 
 func TestParsePayload(t *testing.T) {

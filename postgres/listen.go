@@ -17,21 +17,32 @@ import (
 // operator can tell it from the pool's in pg_stat_activity.
 const listenerName = "boxoffice-listener"
 
+// Hearer is told what Listen hears; live.Hub is one.
+type Hearer interface {
+	// Committed: a commit of show at version, on any instance.
+	Committed(show boxoffice.ShowID, version int64)
+	// Lost: the connection is gone; commits may go unheard until Resync.
+	Lost()
+	// Resync: listening (again), after a gap in which commits may have
+	// been missed: re-read what matters from the last version seen.
+	Resync()
+}
+
 // Listen hears every instance's commits (this one's too) through LISTEN on a
-// connection of its own, outside the pool, and calls changed with the show
-// and version of each. Notifications sent while the connection is down are
-// lost, so after every (re)connect Listen calls resync: the caller re-reads
-// each watched show from the last version it published, and so misses
-// nothing and repeats nothing.
+// connection of its own, outside the pool, and tells to of each.
+// Notifications sent while the connection is down are lost, so after every
+// (re)connect Listen calls to.Resync: the hub re-reads each watched show from
+// the last version it published, and so misses nothing and repeats nothing.
 //
 // Listen reconnects after a loss, with backoff, and pings an idle connection
 // now and then, so a connection that died silently is noticed. It returns
 // when ctx is done.
-func (s *Store) Listen(ctx context.Context, changed func(boxoffice.ShowID, int64), resync func()) {
+func (s *Store) Listen(ctx context.Context, to Hearer) {
 	const maxBackoff = 5 * time.Second
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		heard, err := s.listen(ctx, changed, resync)
+		heard, err := s.listen(ctx, to)
+		to.Lost()
 		if ctx.Err() != nil {
 			return
 		}
@@ -50,7 +61,7 @@ func (s *Store) Listen(ctx context.Context, changed func(boxoffice.ShowID, int64
 
 // listen runs one connection until it fails; heard reports whether it got as
 // far as listening.
-func (s *Store) listen(ctx context.Context, changed func(boxoffice.ShowID, int64), resync func()) (heard bool, err error) {
+func (s *Store) listen(ctx context.Context, to Hearer) (heard bool, err error) {
 	cfg := s.pool.Config().ConnConfig.Copy()
 	cfg.RuntimeParams["application_name"] = listenerName
 	connectCtx, cancel := s.bound(ctx)
@@ -64,7 +75,7 @@ func (s *Store) listen(ctx context.Context, changed func(boxoffice.ShowID, int64
 		return false, err
 	}
 	s.opts.Logger.Debug("postgres: listening for changes", "channel", channel)
-	resync()
+	to.Resync()
 	for {
 		waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		n, err := conn.WaitForNotification(waitCtx)
@@ -89,7 +100,7 @@ func (s *Store) listen(ctx context.Context, changed func(boxoffice.ShowID, int64
 			s.opts.Logger.Warn("postgres: ignoring a notification with an unexpected payload", "payload", n.Payload)
 			continue
 		}
-		changed(show, version)
+		to.Committed(show, version)
 	}
 }
 

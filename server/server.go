@@ -94,11 +94,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	// store. The closure breaks the cycle: nothing commits before the hub
 	// exists, because nothing serves before then.
 	var hub *live.Hub
-	store, err := openStore(ctx, cfg, log, func(show boxoffice.ShowID, _ int64) { hub.Poke(show) })
+	store, err := openStore(ctx, cfg, log, func(show boxoffice.ShowID, v int64) { hub.Committed(show, v) })
 	if err != nil {
 		return nil, err
 	}
-	hub = live.NewHub(store, live.Options{Logger: log})
+	_, shared := store.(*postgres.Store)
+	// SQLite: this process makes every commit, so the hub hears them all.
+	hub = live.NewHub(store, live.Options{Logger: log, Complete: !shared})
 	s := &Server{cfg: cfg, log: log, store: store, hub: hub, done: make(chan error, 1)}
 	if pg, ok := store.(*postgres.Store); ok {
 		// Other instances' commits arrive by NOTIFY; after a reconnect every
@@ -107,7 +109,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		listened := make(chan struct{})
 		go func() {
 			defer close(listened)
-			pg.Listen(listenCtx, func(show boxoffice.ShowID, _ int64) { hub.Poke(show) }, hub.PokeAll)
+			pg.Listen(listenCtx, hub)
 		}()
 		s.stopListening = func() { stop(); <-listened }
 	}

@@ -36,12 +36,12 @@ func benchServer(b *testing.B) (string, boxoffice.ShowID, []boxoffice.Seat) {
 	b.Helper()
 	var hub *live.Hub
 	store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{
-		OnCommit: func(show boxoffice.ShowID, _ int64) { hub.Poke(show) },
+		OnCommit: func(show boxoffice.ShowID, v int64) { hub.Committed(show, v) },
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
-	hub = live.NewHub(store, live.Options{})
+	hub = live.NewHub(store, live.Options{Complete: true})
 	p, err := demo.Programme(time.Now(), time.UTC)
 	if err != nil {
 		b.Fatal(err)

@@ -43,12 +43,12 @@ func newEnv(t *testing.T, layout string) *env {
 	t.Helper()
 	var hub *live.Hub
 	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), sqlite.Options{
-		OnCommit: func(show boxoffice.ShowID, _ int64) { hub.Poke(show) },
+		OnCommit: func(show boxoffice.ShowID, v int64) { hub.Committed(show, v) },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub = live.NewHub(store, live.Options{})
+	hub = live.NewHub(store, live.Options{Complete: true})
 	l, err := boxoffice.ParseLayout(layout)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"boxoffice"
+	"boxoffice/live"
 )
 
 // The seat map's JSON is rendered once per show version and shared by every
@@ -18,11 +19,14 @@ import (
 // every status value is padded with spaces to one width (JSON allows
 // whitespace between tokens), so each seat's status sits at a fixed offset.
 //
-// A request asks the store only whether the version moved
-// (ChangesSince from the cached version: one small read) and, when it did,
-// patches the changed seats; a full SeatMap read happens only on first use
-// or when too far behind. Reading the store every time keeps the map exactly
-// as fresh as before: a guest sees their own booking on the next request.
+// A request asks the live hub whether a commit newer than the cached version
+// has been heard of (every local commit is, before it is acknowledged, and on
+// PostgreSQL every other instance's by NOTIFY). Only then, or while the hub
+// cannot vouch for what it heard (its listener reconnecting), does it ask the
+// store whether the version moved (ChangesSince from the cached version: one
+// small read) and patch the changed seats; a full SeatMap read happens only
+// on first use or when too far behind. A guest sees their own booking on the
+// next request; another instance's, as soon as its NOTIFY arrives.
 
 // statusWidth fits the longest status, "booked" with its quotes.
 const statusWidth = 8
@@ -47,6 +51,7 @@ type seatMaps struct {
 type renderedMap struct {
 	*frame
 	version int64
+	gen     uint64 // the hub's generation when version was read
 	holders map[boxoffice.SeatID]boxoffice.Guest
 	seats   []byte // the seats array, statuses padded
 
@@ -67,34 +72,38 @@ type frame struct {
 }
 
 // current returns the show's map at its latest committed version.
-func (c *seatMaps) current(ctx context.Context, store boxoffice.Store, id boxoffice.ShowID) (*renderedMap, error) {
+func (c *seatMaps) current(ctx context.Context, store boxoffice.Store, hub *live.Hub, id boxoffice.ShowID) (*renderedMap, error) {
 	c.mu.Lock()
 	old := c.shows[id]
 	c.mu.Unlock()
+	latest, gen, ok := hub.Latest(id)
+	if old != nil && ok && old.gen == gen && latest <= old.version {
+		return old, nil // nothing newer has committed
+	}
 	if old == nil {
-		return c.reload(ctx, store, id)
+		return c.reload(ctx, store, id, gen)
 	}
 	changes, err := store.ChangesSince(ctx, id, old.version, maxReplay)
 	if err != nil {
 		return nil, err
 	}
-	if len(changes) == 0 {
-		return old, nil
-	}
 	if len(changes) == maxReplay {
-		return c.reload(ctx, store, id)
+		return c.reload(ctx, store, id, gen)
 	}
-	next := old.apply(changes)
+	next := old.apply(changes, gen)
 	c.publish(id, next)
 	return next, nil
 }
 
-func (c *seatMaps) reload(ctx context.Context, store boxoffice.Store, id boxoffice.ShowID) (*renderedMap, error) {
+// reload reads the show's map whole; gen is the hub's generation read
+// before.
+func (c *seatMaps) reload(ctx context.Context, store boxoffice.Store, id boxoffice.ShowID, gen uint64) (*renderedMap, error) {
 	m, err := store.SeatMap(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	r := render(m)
+	r.gen = gen
 	c.publish(id, r)
 	return r, nil
 }
@@ -106,7 +115,7 @@ func (c *seatMaps) publish(id boxoffice.ShowID, r *renderedMap) {
 	if c.shows == nil {
 		c.shows = map[boxoffice.ShowID]*renderedMap{}
 	}
-	if old := c.shows[id]; old == nil || old.version < r.version {
+	if old := c.shows[id]; old == nil || old.version < r.version || old.version == r.version && old.gen < r.gen {
 		c.shows[id] = r
 	}
 }
@@ -140,9 +149,18 @@ func writeJSONString(b *bytes.Buffer, s string) {
 	b.Write(j)
 }
 
-// apply returns the map after changes, which follow r's version in order.
-func (r *renderedMap) apply(changes []boxoffice.Change) *renderedMap {
-	next := &renderedMap{frame: r.frame, holders: maps.Clone(r.holders), seats: bytes.Clone(r.seats)}
+// apply returns the map after changes, which follow r's version in order,
+// read under the hub's generation gen.
+func (r *renderedMap) apply(changes []boxoffice.Change, gen uint64) *renderedMap {
+	if len(changes) == 0 {
+		if r.gen == gen {
+			return r
+		}
+		// The same map, now vouched for by the current generation; its
+		// holders and seats are never modified, so they can be shared.
+		return &renderedMap{frame: r.frame, version: r.version, gen: gen, holders: r.holders, seats: r.seats}
+	}
+	next := &renderedMap{frame: r.frame, gen: gen, holders: maps.Clone(r.holders), seats: bytes.Clone(r.seats)}
 	for _, c := range changes {
 		for _, sc := range c.Seats {
 			if sc.Holder == "" {

@@ -81,7 +81,7 @@ func (s *server) currentMap(r *http.Request) (*renderedMap, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.maps.current(r.Context(), s.Store, boxoffice.ShowID(id))
+	return s.maps.current(r.Context(), s.Store, s.Hub, boxoffice.ShowID(id))
 }
 
 func (s *server) handleListShows() http.Handler {
