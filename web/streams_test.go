@@ -1,0 +1,136 @@
+package web_test
+
+import (
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"boxoffice/web"
+)
+
+// Many watchers, some of them holders, each get every change once and in
+// order, as they themselves see it, while guests book concurrently.
+func TestEventStreamManyWatchers(t *testing.T) {
+	e := newEnv(t, testLayout)
+	const watchers, holders = 120, 4
+	type watcher struct {
+		g      *guest
+		stream *sse
+	}
+	ws := make([]watcher, watchers)
+	for i := range ws {
+		g := e.guest()
+		ws[i] = watcher{g, g.events(openShow, "")}
+		if ev := ws[i].stream.next(); ev.name != "snapshot" {
+			t.Fatalf("watcher %d: first event %s", i, ev.name)
+		}
+	}
+	seats := []string{"A1", "A2", "B1", "B2"}
+	var wg sync.WaitGroup
+	for i := range holders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if r := ws[i].g.book(openShow, seats[i]); r.status != 200 {
+				t.Errorf("book %s: %d %s", seats[i], r.status, r.body)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, w := range ws {
+		var mine []string
+		for v := 1; v <= holders; v++ {
+			ev := w.stream.next()
+			if ev.name != "seats" || ev.id != fmt.Sprint(v) {
+				t.Fatalf("watcher %d: event %s %s, want seats %d", i, ev.name, ev.id, v)
+			}
+			if strings.Contains(ev.data, `"mine"`) {
+				mine = append(mine, ev.data)
+			}
+			if !strings.Contains(ev.data, `"booked"`) && !strings.Contains(ev.data, `"mine"`) {
+				t.Errorf("watcher %d: event %s", i, ev.data)
+			}
+		}
+		if want := map[bool]int{true: 1, false: 0}[i < holders]; len(mine) != want {
+			t.Errorf("watcher %d sees %d seats as its own (%v), want %d", i, len(mine), mine, want)
+		}
+	}
+}
+
+// A stream ends cleanly after its lifetime, so that the browser reconnects.
+func TestEventStreamLifetime(t *testing.T) {
+	e := newEnvWith(t, testLayout, func(c *web.Config) { c.StreamLifetime = 200 * time.Millisecond },
+		(*httptest.Server).Start)
+	resp, err := e.guest().c.Get(e.srv.URL + "/api/shows/" + openShow + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	done := make(chan error, 1)
+	go func() {
+		body, err := io.ReadAll(resp.Body)
+		if err == nil && !strings.HasPrefix(string(body), "retry: 2000\nevent: snapshot\n") {
+			err = fmt.Errorf("body %.60q", body)
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("the stream did not end cleanly: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stream outlived its lifetime of 200ms by 5s")
+	}
+}
+
+// Closing the hub, as the server does on shutdown, ends every stream.
+func TestEventStreamsEndWhenHubCloses(t *testing.T) {
+	e := newEnv(t, testLayout)
+	var streams []*sse
+	for range 5 {
+		s := e.guest().events(openShow, "")
+		s.next()
+		streams = append(streams, s)
+	}
+	e.hub.Close()
+	for i, s := range streams {
+		select {
+		case _, ok := <-s.ch:
+			if ok {
+				t.Errorf("stream %d: an event after the hub closed", i)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("stream %d still open 5s after the hub closed", i)
+		}
+	}
+}
+
+// Over HTTP/2 the stream cannot be taken over and stays with net/http.
+func TestEventStreamOverHTTP2(t *testing.T) {
+	e := newEnvWith(t, testLayout, nil, func(s *httptest.Server) {
+		s.EnableHTTP2 = true
+		s.StartTLS()
+	})
+	g := e.guest()
+	stream := g.events(openShow, "")
+	if stream.resp.ProtoMajor != 2 {
+		t.Fatalf("protocol %s, want HTTP/2", stream.resp.Proto)
+	}
+	if ev := stream.next(); ev.name != "snapshot" {
+		t.Fatalf("first event %s", ev.name)
+	}
+	g.book(openShow, "A1")
+	if ev := stream.next(); ev.id != "1" || ev.data != `{"version":1,"seats":[{"id":"A1","status":"mine"}]}` {
+		t.Errorf("event %+v", ev)
+	}
+	e.guest().book(openShow, "A2")
+	if ev := stream.next(); ev.id != "2" || ev.data != `{"version":2,"seats":[{"id":"A2","status":"booked"}]}` {
+		t.Errorf("event %+v", ev)
+	}
+}
+
