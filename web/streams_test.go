@@ -133,4 +133,3 @@ func TestEventStreamOverHTTP2(t *testing.T) {
 		t.Errorf("event %+v", ev)
 	}
 }
-
