@@ -19,11 +19,9 @@ type rawStream struct {
 	raw      syscall.RawConn // nil: every write goes through drain
 	viewer   boxoffice.Guest
 	lifetime *time.Timer
-	// version is the last version written and needRetry says that nothing
-	// was written yet, so the first event carries "retry:". The handler
-	// owns both until the stream joins a group, then the group's run.
-	version   int64
-	needRetry bool
+	// version is the last version written. The handler owns it until the
+	// stream joins a group, then the group's run.
+	version int64
 
 	mu       sync.Mutex
 	group    *streamGroup
@@ -36,7 +34,7 @@ type rawStream struct {
 // first events are flushed, when it is plain HTTP/1.1: the response then is
 // chunked and goes on in chunks. It returns nil, with w untouched, when the
 // stream stays with net/http (HTTP/2, TLS, HEAD, a recorder in tests).
-func takeOver(w http.ResponseWriter, r *http.Request, viewer boxoffice.Guest, version int64, started bool, lifetime time.Duration) *rawStream {
+func takeOver(w http.ResponseWriter, r *http.Request, viewer boxoffice.Guest, version int64, lifetime time.Duration) *rawStream {
 	if !canTakeOver || r.ProtoMajor != 1 || r.ProtoMinor != 1 || r.Method != http.MethodGet || r.TLS != nil {
 		return nil
 	}
@@ -44,7 +42,7 @@ func takeOver(w http.ResponseWriter, r *http.Request, viewer boxoffice.Guest, ve
 	if err != nil {
 		return nil
 	}
-	st := &rawStream{conn: conn, viewer: viewer, version: version, needRetry: !started}
+	st := &rawStream{conn: conn, viewer: viewer, version: version}
 	if sc, ok := conn.(syscall.Conn); ok {
 		st.raw, _ = sc.SyscallConn()
 	}
@@ -71,12 +69,7 @@ func (st *rawStream) framesFor(events []*live.Event) []byte {
 		if e.Version <= st.version {
 			continue
 		}
-		c := frameFor(e, st.viewer)
-		if st.needRetry {
-			st.needRetry = false
-			c = chunk(append([]byte("retry: 2000\n"), unchunk(c)...))
-		}
-		b = append(b, c...)
+		b = append(b, frameFor(e, st.viewer)...)
 		st.version = e.Version
 	}
 	return b

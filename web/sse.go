@@ -69,10 +69,16 @@ func (s *server) handleEvents() http.Handler {
 		for _, e := range missed {
 			stream.frame(unchunk(frameFor(e, viewer)))
 		}
+		if !stream.started {
+			// Nothing missed: the delay alone, which also sends the headers
+			// through any middleware that holds them until there is a body.
+			stream.write([]byte("retry: 2000\n\n"))
+			stream.started = true
+		}
 		if stream.flush() != nil {
 			return
 		}
-		if st := takeOver(w, r, viewer, watch.Version(), stream.started, s.StreamLifetime); st != nil {
+		if st := takeOver(w, r, viewer, watch.Version(), s.StreamLifetime); st != nil {
 			takenOver = true
 			s.streams.add(m.show.ID, st, watch)
 			return

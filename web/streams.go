@@ -277,7 +277,7 @@ func (g *streamGroup) deliver(events []*live.Event) {
 		shared = sharedChunk(events[0]) // no copy
 	}
 	for _, st := range streams {
-		if st.version == from && !st.needRetry && !holders[st.viewer] {
+		if st.version == from && !holders[st.viewer] {
 			st.write(shared)
 			st.version = g.version
 		} else {

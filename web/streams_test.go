@@ -3,7 +3,9 @@ package web_test
 import (
 	"fmt"
 	"io"
+	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -131,5 +133,67 @@ func TestEventStreamOverHTTP2(t *testing.T) {
 	e.guest().book(openShow, "A2")
 	if ev := stream.next(); ev.id != "2" || ev.data != `{"version":2,"seats":[{"id":"A2","status":"booked"}]}` {
 		t.Errorf("event %+v", ev)
+	}
+}
+
+// A client resuming with nothing missed still learns the reconnection delay,
+// at once (a client accepting gzip once got no headers until the next event).
+func TestEventStreamResumedSetsRetry(t *testing.T) {
+	e := newEnv(t, testLayout)
+	g := e.guest()
+	g.book(openShow, "A1")
+	req, _ := http.NewRequest("GET", e.srv.URL+"/api/shows/"+openShow+"/events", nil)
+	req.Header.Set("Last-Event-ID", "1")
+	resp, err := g.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	e.guest().book(openShow, "A2")
+	const want = "retry: 2000\n\nevent: seats\nid: 2\n"
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(resp.Body, got); err != nil || string(got) != want {
+		t.Errorf("stream starts %q (%v), want %q", got, err, want)
+	}
+}
+
+// Watchers connecting while guests book each get an unbroken sequence from
+// their snapshot on: joining a show's running stream group loses nothing and
+// repeats nothing.
+func TestEventStreamsJoinWhileChangesFlow(t *testing.T) {
+	e := newEnv(t, testLayout)
+	const bookers, rounds, watchers = 3, 10, 40
+	seats := []string{"A1", "A2", "A3"}
+	var wg sync.WaitGroup
+	for i := range bookers {
+		g := e.guest()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range rounds {
+				g.book(openShow, seats[i])
+				g.release(openShow, seats[i])
+			}
+		}()
+	}
+	var streams []*sse
+	for range watchers {
+		streams = append(streams, e.guest().events(openShow, ""))
+	}
+	wg.Wait()
+	const final = bookers * rounds * 2
+	for i, s := range streams {
+		ev := s.next()
+		if ev.name != "snapshot" {
+			t.Fatalf("watcher %d: first event %s", i, ev.name)
+		}
+		v, _ := strconv.Atoi(ev.id)
+		for v < final {
+			ev := s.next()
+			if ev.name != "seats" || ev.id != strconv.Itoa(v+1) {
+				t.Fatalf("watcher %d: after %d came %s %s", i, v, ev.name, ev.id)
+			}
+			v++
+		}
 	}
 }
