@@ -26,8 +26,10 @@ import (
 
 const (
 	// maxBacklog is how much a stream may have waiting while its client
-	// catches up before it is closed as too slow (it reconnects and resumes).
-	maxBacklog = 64 << 10
+	// catches up before it is closed as too slow (it reconnects and resumes):
+	// some 60 events beyond what the sockets hold, and at most 160 MB should
+	// all of 10,000 clients stall at once (for writeTimeout at most).
+	maxBacklog = 16 << 10
 	// maxBatch bounds how many waiting events one pass writes.
 	maxBatch = 256
 )
