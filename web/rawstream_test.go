@@ -10,7 +10,7 @@ import (
 
 // tcpPair returns both ends of a loopback TCP connection with small socket
 // buffers, so that a peer that does not read fills them quickly.
-func tcpPair(t *testing.T) (server *net.TCPConn, client *net.TCPConn) {
+func tcpPair(t testing.TB) (server *net.TCPConn, client *net.TCPConn) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -34,7 +34,7 @@ func tcpPair(t *testing.T) (server *net.TCPConn, client *net.TCPConn) {
 	return s, client
 }
 
-func newTestStream(t *testing.T, conn *net.TCPConn) *rawStream {
+func newTestStream(t testing.TB, conn *net.TCPConn) *rawStream {
 	t.Helper()
 	st := &rawStream{conn: conn}
 	var err error

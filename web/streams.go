@@ -16,8 +16,8 @@ import (
 
 // Event streams over HTTP/1.1 are taken over from net/http once their
 // snapshot is out (see handleEvents): net/http keeps two goroutines and two
-// 4 kB buffers per connection, some 30 kB a stream, where a taken-over stream
-// costs its socket and a small struct. A few groups per show then write every
+// 4 kB buffers per connection, some 40 kB a stream in all, where a taken-over
+// stream costs its socket and a small struct, some 3 kB. A few groups per show then write every
 // event to all their streams, each with one non-blocking write: an event
 // costs a system call per watcher and no goroutine wake-up.
 //
