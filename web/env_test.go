@@ -37,9 +37,17 @@ type env struct {
 	t     *testing.T
 	srv   *httptest.Server
 	store boxoffice.Store
+	hub   *live.Hub
 }
 
 func newEnv(t *testing.T, layout string) *env {
+	t.Helper()
+	return newEnvWith(t, layout, nil, (*httptest.Server).Start)
+}
+
+// newEnvWith is newEnv with the handler's config changed by configure (if
+// not nil) and the server started by start.
+func newEnvWith(t *testing.T, layout string, configure func(*web.Config), start func(*httptest.Server)) *env {
 	t.Helper()
 	var hub *live.Hub
 	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), sqlite.Options{
@@ -64,17 +72,22 @@ func newEnv(t *testing.T, layout string) *env {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := web.NewHandler(web.Config{Store: store, Hub: hub, Location: time.UTC, Heartbeat: time.Hour})
+	cfg := web.Config{Store: store, Hub: hub, Location: time.UTC, Heartbeat: time.Hour}
+	if configure != nil {
+		configure(&cfg)
+	}
+	h, err := web.NewHandler(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	srv := httptest.NewUnstartedServer(h)
+	start(srv)
 	t.Cleanup(func() {
 		hub.Close()
 		srv.Close()
 		store.Close()
 	})
-	return &env{t: t, srv: srv, store: store}
+	return &env{t: t, srv: srv, store: store, hub: hub}
 }
 
 // guest is a client with its own cookie jar, as one browser would be.
@@ -85,7 +98,7 @@ type guest struct {
 
 func (e *env) guest() *guest {
 	jar, _ := cookiejar.New(nil)
-	return &guest{e: e, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+	return &guest{e: e, c: &http.Client{Jar: jar, Transport: e.srv.Client().Transport, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}}
 }

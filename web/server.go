@@ -41,6 +41,8 @@ type server struct {
 	pages  *pages
 	maps   seatMaps
 	shows  sync.Map // boxoffice.ShowID → boxoffice.Show, see pathShow
+	// streams writes the event streams taken over from net/http.
+	streams *streamSet
 }
 
 // NewHandler returns the whole HTTP surface of boxoffice.
@@ -61,6 +63,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 		cfg.StreamLifetime = 30 * time.Minute
 	}
 	s := &server{Config: cfg, log: cfg.Logger}
+	s.streams = newStreamSet(cfg.Hub, cfg.Logger, cfg.Heartbeat, cfg.StreamLifetime)
 	var err error
 	if s.assets, err = loadAssets(); err != nil {
 		return nil, err

@@ -46,7 +46,12 @@ func (s *server) handleEvents() http.Handler {
 			s.writeProblem(w, r, err)
 			return
 		}
-		defer watch.Close()
+		takenOver := false
+		defer func() {
+			if !takenOver {
+				watch.Close()
+			}
+		}()
 
 		rc := http.NewResponseController(w)
 		h := w.Header()
@@ -62,9 +67,20 @@ func (s *server) handleEvents() http.Handler {
 			stream.frame(appendEvent(nil, "snapshot", m.version, nil), m.head(s), m.seatsFor(viewer), []byte("}\n\n"))
 		}
 		for _, e := range missed {
-			stream.frame(frameFor(e, viewer))
+			stream.frame(unchunk(frameFor(e, viewer)))
+		}
+		if !stream.started {
+			// Nothing missed: the delay alone, which also sends the headers
+			// through any middleware that holds them until there is a body.
+			stream.write([]byte("retry: 2000\n\n"))
+			stream.started = true
 		}
 		if stream.flush() != nil {
+			return
+		}
+		if st := takeOver(w, r, viewer, watch.Version(), s.StreamLifetime); st != nil {
+			takenOver = true
+			s.streams.add(m.show.ID, st, watch)
 			return
 		}
 
@@ -88,7 +104,7 @@ func (s *server) handleEvents() http.Handler {
 					return false
 				}
 				for _, e := range events {
-					stream.frame(frameFor(e, viewer))
+					stream.frame(unchunk(frameFor(e, viewer)))
 				}
 				select {
 				case e, ok = <-watch.C():
@@ -137,16 +153,17 @@ func (s *server) handleEvents() http.Handler {
 	})
 }
 
-// frameFor is the whole "seats" event for viewer. Most viewers hold none of
-// the changed seats and share one frame, encoded once however many watch;
-// only a holder's own differs ("mine").
+// frameFor is the whole "seats" event for viewer as one HTTP/1.1 chunk (see
+// streams.go; unchunk gives the event itself). Most viewers hold none of the
+// changed seats and share one frame, encoded once however many watch; only a
+// holder's own differs ("mine").
 func frameFor(e *live.Event, viewer boxoffice.Guest) []byte {
 	for _, sc := range e.Seats {
 		if sc.Holder == viewer {
-			return seatsFrame(e.Change, viewer)
+			return chunk(seatsFrame(e.Change, viewer))
 		}
 	}
-	return e.Shared(func(c boxoffice.Change) []byte { return seatsFrame(c, "") })
+	return sharedChunk(e)
 }
 
 func seatsFrame(c boxoffice.Change, viewer boxoffice.Guest) []byte {
