@@ -70,6 +70,7 @@ func BenchmarkBookParallel(b *testing.B) {
 					}
 				}
 			})
+			b.ReportMetric(float64(s.batched.Load())/float64(max(1, s.batches.Load())), "ops/batch")
 		})
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -57,6 +58,10 @@ type Store struct {
 	stop      chan struct{}
 	stopped   chan struct{}
 	closeOnce sync.Once
+
+	// batches and batched count the writer's transactions and the ops
+	// they ran, for the benchmarks' ops/batch.
+	batches, batched atomic.Int64
 }
 
 var _ boxoffice.Store = (*Store)(nil)

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -105,5 +106,111 @@ func TestCloseAnswersQueuedOps(t *testing.T) {
 	}
 	if _, err := s.Book(t.Context(), show, []boxoffice.SeatID{"A1"}, boxoffice.GuestFromToken("late")); !errors.Is(err, errClosed) {
 		t.Errorf("Book after Close = %v, want %v", err, errClosed)
+	}
+}
+
+// A batch of many ops, one commit, logs every op that changed seats at its
+// own version, with its seats in the order asked, and nothing of a refused
+// op: what the live feed and reconnecting browsers replay.
+func TestBigBatchLogsEveryChange(t *testing.T) {
+	block, blocked := make(chan struct{}), make(chan struct{}, 1)
+	var s *Store
+	s = openTest(t, filepath.Join(t.TempDir(), "log.db"), Options{
+		OnCommit: func(boxoffice.ShowID, int64) {
+			select {
+			case blocked <- struct{}{}:
+				<-block
+			default:
+			}
+		},
+	})
+	p := seedDemo(t, s, time.Now())
+	var show boxoffice.ShowID
+	var seats []boxoffice.SeatID
+	for _, sh := range p.Shows {
+		if l := sh.Hall.Layout.Seats; len(l) >= 200 {
+			show = sh.ID
+			for _, seat := range l {
+				seats = append(seats, seat.ID)
+			}
+			break
+		}
+	}
+	ctx := t.Context()
+	g := boxoffice.GuestFromToken
+	first := make(chan error, 1)
+	go func() {
+		_, err := s.Book(ctx, show, seats[:1], g("first"))
+		first <- err
+	}()
+	<-blocked
+
+	// 71 ops in one batch (the queue holds them all).
+	type outcome struct {
+		c   boxoffice.Change
+		err error
+	}
+	var outs []chan outcome
+	queue := func(guest string, book bool, seats ...boxoffice.SeatID) {
+		out := make(chan outcome, 1)
+		n := len(s.queue)
+		go func() {
+			op := s.Book
+			if !book {
+				op = s.Release
+			}
+			c, err := op(ctx, show, seats, g(guest))
+			out <- outcome{c, err}
+		}()
+		for len(s.queue) == n {
+			runtime.Gosched()
+		}
+		outs = append(outs, out)
+	}
+	for i := 1; i <= 60; i++ {
+		queue(fmt.Sprint("g", i), true, seats[i])
+	}
+	queue("many", true, seats[70], seats[65], seats[61]) // three rows, in this order
+	queue("late", true, seats[61], seats[62])            // refused: 61 is taken
+	queue("g1", false, seats[1])                         // a release
+	for i := 2; i <= 9; i++ {
+		queue(fmt.Sprint("g", i), false, seats[i])
+	}
+	close(block)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+
+	want := map[int64]boxoffice.Change{}
+	for i, out := range outs {
+		o := <-out
+		switch {
+		case i == 61:
+			if !errors.Is(o.err, boxoffice.ErrTaken) {
+				t.Errorf("the late booking = %v, want taken", o.err)
+			}
+		case o.err != nil:
+			t.Fatalf("op %d: %v", i, o.err)
+		default:
+			want[o.c.Version] = o.c
+		}
+	}
+	logged, err := s.ChangesSince(ctx, show, 1, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(logged) != len(want) || len(want) != 70 {
+		t.Fatalf("%d changes logged after the first, %d acknowledged; want 70 of each", len(logged), len(want))
+	}
+	for _, c := range logged {
+		w, ok := want[c.Version]
+		if !ok || len(c.Seats) != len(w.Seats) {
+			t.Fatalf("logged version %d: %+v, acknowledged %+v", c.Version, c, w)
+		}
+		for i := range c.Seats {
+			if c.Seats[i] != w.Seats[i] {
+				t.Errorf("version %d seat %d: logged %+v, acknowledged %+v", c.Version, i, c.Seats[i], w.Seats[i])
+			}
+		}
 	}
 }

@@ -3,10 +3,11 @@ package web
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"boxoffice"
@@ -20,37 +21,80 @@ var crossOriginError = boxoffice.Error{Code: codeCrossOrigin,
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
+// The security headers' values, shared by every response (see ctJSON).
+var (
+	nosniff    = []string{"nosniff"}
+	sameOrigin = []string{"same-origin"}
+	csp        = []string{contentSecurityPolicy}
+)
+
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h["X-Content-Type-Options"] = nosniff
+		h["Referrer-Policy"] = sameOrigin
+		h["Content-Security-Policy"] = csp
 		next.ServeHTTP(w, r)
 	})
 }
 
 type ctxKey int
 
-const (
-	requestIDKey ctxKey = iota
-	guestKey
-)
+const requestKey ctxKey = iota
+
+// requestInfo is what the middleware knows of a request: its id, from
+// logRequests, and its guest, from guests. It goes into the request's
+// context once, where guests fills in the guest, so that each request pays
+// for one copy of itself rather than one per value.
+type requestInfo struct {
+	id    string
+	guest boxoffice.Guest
+}
+
+func infoOf(ctx context.Context) *requestInfo {
+	info, _ := ctx.Value(requestKey).(*requestInfo)
+	return info
+}
 
 func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
+	if info := infoOf(ctx); info != nil {
+		return info.id
+	}
+	return ""
 }
+
+// requestIDs numbers requests from a random start, so ids are unique within
+// a process and unlikely to repeat across restarts, without reading the
+// system's randomness for every request.
+var requestIDs = func() *atomic.Uint64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	n := new(atomic.Uint64)
+	n.Store(binary.LittleEndian.Uint64(b[:]))
+	return n
+}()
+
+// newRequestID returns the next id: 16 hex digits.
+func newRequestID() string {
+	var b [16]byte
+	n := requestIDs.Add(1)
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = hexDigits[n&0xf]
+		n >>= 4
+	}
+	return string(b[:])
+}
+
+const hexDigits = "0123456789abcdef"
 
 // logRequests tags each request with an id (in the context, the logs and
 // the X-Request-Id header) and logs one line when it ends.
 func (s *server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var b [8]byte
-		_, _ = rand.Read(b[:])
-		id := hex.EncodeToString(b[:])
-		w.Header().Set("X-Request-Id", id)
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		info := &requestInfo{id: newRequestID()}
+		w.Header()["X-Request-Id"] = []string{info.id}
+		ctx := context.WithValue(r.Context(), requestKey, info)
+		r = r.WithContext(ctx)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
 		next.ServeHTTP(rec, r)
@@ -58,10 +102,18 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 		if rec.status >= 500 {
 			level = slog.LevelWarn
 		}
-		s.log.LogAttrs(r.Context(), level, "request",
-			slog.String("id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		// The handler directly rather than Logger.LogAttrs, which would
+		// unwind the stack for a source location the line never shows.
+		h := s.log.Handler()
+		if !h.Enabled(ctx, level) {
+			return
+		}
+		end := time.Now()
+		line := slog.NewRecord(end, level, "request", 0)
+		line.AddAttrs(slog.String("id", info.id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
-			slog.Duration("duration", time.Since(start)))
+			slog.Duration("duration", end.Sub(start)))
+		_ = h.Handle(ctx, line)
 	})
 }
 
