@@ -23,13 +23,9 @@ func (s *Store) Release(ctx context.Context, show boxoffice.ShowID, seats []boxo
 func (s *Store) apply(ctx context.Context, id boxoffice.ShowID, seats []boxoffice.SeatID,
 	guest boxoffice.Guest, book bool) (boxoffice.Change, error) {
 	// Bad requests are refused before they wait for the writer.
-	seats, err := boxoffice.CheckSeats(seats)
+	seats, err := boxoffice.CheckRequest(seats, guest)
 	if err != nil {
 		return boxoffice.Change{}, err
-	}
-	if guest == "" {
-		// An empty holder reads as a free seat (boxoffice.StatusFor).
-		return boxoffice.Change{}, boxoffice.Errorf(boxoffice.EINVALID, "No guest given")
 	}
 	return s.submit(&op{ctx: ctx, show: id, seats: seats, guest: guest, book: book, done: make(chan result, 1)})
 }
@@ -44,17 +40,8 @@ func (b *batch) applyIn(ctx context.Context, o *op) (boxoffice.Change, error) {
 		return boxoffice.Change{}, err
 	}
 	now := b.store.opts.Now()
-	if !st.show.OpenAt(now) {
-		return boxoffice.Change{}, boxoffice.Errorf(boxoffice.ECLOSED, "Sales for %s closed when the show started", st.show.Title)
-	}
-	var unknown []boxoffice.SeatID
-	for _, seat := range seats {
-		if !st.show.Hall.Layout.Has(seat) {
-			unknown = append(unknown, seat)
-		}
-	}
-	if len(unknown) > 0 {
-		return boxoffice.Change{}, boxoffice.UnknownSeatsError(id, unknown)
+	if err := st.show.Admit(seats, now); err != nil {
+		return boxoffice.Change{}, err
 	}
 
 	// The writer holds the write lock since BEGIN IMMEDIATE and runs one op
