@@ -26,12 +26,11 @@ import (
 // Run is the boxoffice command: it parses args (without the program name)
 // and serves until ctx is cancelled, then shuts down gracefully.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	command := "serve"
 	if len(args) > 0 {
 		switch args[0] {
-		case "serve":
-			args = args[1:]
-		case "migrate":
-			return migrate(ctx, args[1:], getenv, stderr)
+		case "serve", "migrate":
+			command, args = args[0], args[1:]
 		case "help", "-h", "-help", "--help":
 			_, _ = ParseConfig([]string{"-help"}, getenv, stdout)
 			return nil
@@ -49,6 +48,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log := NewLogger(cfg, stderr)
+	if command == "migrate" {
+		return migrate(ctx, cfg, log)
+	}
 	if n, err := raiseOpenFiles(); err != nil {
 		log.Warn("cannot raise the open-files limit", "err", err)
 	} else if n > 0 {
@@ -143,15 +145,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger, onCommit func(
 
 // migrate is the migrate command: it opens the database, which applies
 // pending migrations, and closes it.
-func migrate(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	cfg, err := ParseConfig(args, getenv, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	log := NewLogger(cfg, stderr)
+func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 	store, err := openStore(ctx, cfg, log, nil)
 	if err != nil {
 		return err
