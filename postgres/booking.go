@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"time"
 
@@ -21,7 +20,7 @@ func (s *Store) Release(ctx context.Context, show boxoffice.ShowID, seats []boxo
 	return s.apply(ctx, show, seats, guest, false)
 }
 
-// Bookings and releases run in batches (group commit): one goroutine per
+// Bookings and releases run in batches (group commit, internal/groupcommit): one goroutine per
 // Store, the writer, takes every operation waiting, up to maxBatch, and runs
 // them in one READ COMMITTED transaction, so a batch costs one commit and
 // one WAL flush however many guests it serves. Why that is correct, across
@@ -51,9 +50,6 @@ func (s *Store) Release(ctx context.Context, show boxoffice.ShowID, seats []boxo
 // batch never waits long behind the others.
 const maxBatch = 64
 
-// errClosed answers operations that reach a closed store.
-var errClosed = errors.New("postgres: store closed")
-
 // op is one Book or Release waiting for the writer.
 type op struct {
 	ctx   context.Context
@@ -61,7 +57,6 @@ type op struct {
 	seats []string
 	guest boxoffice.Guest
 	book  bool
-	done  chan result // capacity 1: the writer never waits for the caller
 }
 
 type result struct {
@@ -94,59 +89,21 @@ func (s *Store) apply(ctx context.Context, id boxoffice.ShowID, seats []boxoffic
 	if err := show.Admit(seats, s.stamp()); err != nil {
 		return boxoffice.Change{}, err
 	}
-	o := &op{ctx: ctx, show: show, guest: guest, book: book, done: make(chan result, 1)}
+	o := &op{ctx: ctx, show: show, guest: guest, book: book}
 	for _, seat := range seats {
 		o.seats = append(o.seats, string(seat))
 	}
-	select {
-	case s.queue <- o:
-	case <-ctx.Done():
-		return boxoffice.Change{}, dbError(ctx, o.name(), ctx.Err())
-	case <-s.stopped:
-		return boxoffice.Change{}, errClosed
+	// Once queued, the op is applied or not as a whole, and the caller
+	// learns which: the writer bounds its batches itself.
+	r, err := s.writes.Submit(ctx, o)
+	if err != nil {
+		return boxoffice.Change{}, dbError(ctx, o.name(), err)
 	}
-	// Once the writer has it, the op is applied or not as a whole, and the
-	// caller learns which: the writer bounds its batches itself.
-	select {
-	case r := <-o.done:
-		return r.change, r.err
-	case <-s.stopped:
-		select {
-		case r := <-o.done:
-			return r.change, r.err
-		default: // still queued when the writer stopped: never applied
-			return boxoffice.Change{}, errClosed
-		}
-	}
+	return r.change, r.err
 }
 
-// write is the writer goroutine: it runs batches until the store closes.
-func (s *Store) write() {
-	defer close(s.stopped)
-	batch := make([]*op, 0, maxBatch)
-	for {
-		select {
-		case o := <-s.queue:
-			batch = append(batch[:0], o)
-		case <-s.stop:
-			return
-		}
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case o := <-s.queue:
-				batch = append(batch, o)
-			default:
-				break fill
-			}
-		}
-		s.runBatch(batch)
-		clear(batch) // let the ops be collected
-	}
-}
-
-// runBatch applies the ops in one transaction and answers every one.
-func (s *Store) runBatch(ops []*op) {
+// runBatch applies the ops in one transaction and returns their results.
+func (s *Store) runBatch(ops []*op) []result {
 	// The ops' own contexts are checked before their turn only: one that
 	// ends mid-way must not break the transaction the others share.
 	ctx, cancel := s.bound(context.Background())
@@ -155,17 +112,17 @@ func (s *Store) runBatch(ops []*op) {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return b.run(ctx, tx) })
 	if err != nil {
 		err = dbError(ctx, ops[0].name(), err)
-		for _, o := range ops {
-			o.done <- result{err: err}
+		for i := range b.res {
+			b.res[i] = result{err: err}
 		}
-		return
+		return b.res
 	}
-	for i, o := range ops {
-		if c := b.res[i].change; len(c.Seats) > 0 && s.opts.OnCommit != nil {
+	for _, r := range b.res {
+		if c := r.change; len(c.Seats) > 0 && s.opts.OnCommit != nil {
 			s.opts.OnCommit(c.Show, c.Version)
 		}
-		o.done <- b.res[i]
 	}
+	return b.res
 }
 
 // batch is one transaction of the writer.

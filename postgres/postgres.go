@@ -29,6 +29,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"boxoffice"
+	"boxoffice/internal/groupcommit"
 )
 
 // DefaultPoolSize is the pool's size when neither Options.PoolSize nor the
@@ -64,12 +65,7 @@ type Store struct {
 	mu    sync.RWMutex
 	shows map[boxoffice.ShowID]boxoffice.Show // shows and halls never change once stored
 
-	// The writer goroutine (booking.go) takes ops from queue until stop is
-	// closed, then closes stopped.
-	queue     chan *op
-	stop      chan struct{}
-	stopped   chan struct{}
-	closeOnce sync.Once
+	writes *groupcommit.Queue[*op, result] // bookings and releases, in batches (booking.go)
 }
 
 var _ boxoffice.Store = (*Store)(nil)
@@ -102,8 +98,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "boxoffice"
 
-	s := &Store{opts: opts, shows: map[boxoffice.ShowID]boxoffice.Show{},
-		queue: make(chan *op, 4*maxBatch), stop: make(chan struct{}), stopped: make(chan struct{})}
+	s := &Store{opts: opts, shows: map[boxoffice.ShowID]boxoffice.Show{}}
 	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
@@ -111,15 +106,14 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		s.pool.Close()
 		return nil, err
 	}
-	go s.write()
+	s.writes = groupcommit.Start(maxBatch, s.runBatch)
 	return s, nil
 }
 
 // Close stops the writer, once it has answered the ops it took, and closes
 // the pool. Ops still queued are answered with an error, never applied.
 func (s *Store) Close() error {
-	s.closeOnce.Do(func() { close(s.stop) })
-	<-s.stopped
+	s.writes.Close()
 	s.pool.Close()
 	return nil
 }
