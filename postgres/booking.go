@@ -20,9 +20,9 @@ func (s *Store) Release(ctx context.Context, show boxoffice.ShowID, seats []boxo
 	return s.apply(ctx, show, seats, guest, false)
 }
 
-// Bookings and releases run in batches (group commit, internal/groupcommit): one goroutine per
-// Store, the writer, takes every operation waiting, up to maxBatch, and runs
-// them in one READ COMMITTED transaction, so a batch costs one commit and
+// Bookings and releases run in batches (group commit, internal/groupcommit):
+// one goroutine per Store, the writer, takes every operation waiting, up to
+// maxBatch, and runs them in one READ COMMITTED transaction, so a batch costs one commit and
 // one WAL flush however many guests it serves. Why that is correct, across
 // any number of instances:
 //
