@@ -50,9 +50,13 @@ func (b *batch) applyIn(ctx context.Context, o *op) (boxoffice.Change, error) {
 	// Rows changed before a seat is refused are undone by the rollback.
 	var changed, refused []boxoffice.SeatID
 	if book {
-		changed, refused, err = b.bookEach(ctx, id, seats, guest, next, at)
+		changed, refused, err = b.changeEach(ctx, b.stmts.book, id, seats,
+			func(seat boxoffice.SeatID) []any { return []any{id, seat, guest, next, at} },
+			func(holder boxoffice.Guest) bool { return holder != guest })
 	} else {
-		changed, refused, err = b.releaseEach(ctx, id, seats, guest)
+		changed, refused, err = b.changeEach(ctx, b.stmts.release, id, seats,
+			func(seat boxoffice.SeatID) []any { return []any{id, seat, guest} },
+			func(holder boxoffice.Guest) bool { return holder != "" })
 	}
 	if err != nil {
 		return boxoffice.Change{}, dbError(name, err)
@@ -84,37 +88,16 @@ func (b *batch) applyIn(ctx context.Context, o *op) (boxoffice.Change, error) {
 	return c, nil
 }
 
-// bookEach books each seat with one statement, an insert that lets the
-// primary key decide and returns the seat's row either way (see
-// writeSQL.book): a row at version next is the one this op inserted; a row
-// of the guest's own from before leaves nothing to do; anyone else's refuses
-// the seat. Inserting rather than checking first leaves no gap between the
-// check and the write.
-func (b *batch) bookEach(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID,
-	guest boxoffice.Guest, next, at int64) (changed, refused []boxoffice.SeatID, err error) {
+// changeEach runs stmt once per seat with args(seat): for a booking an
+// insert that lets the primary key decide (a held seat keeps its row), for a
+// release a delete of the guest's own row. A seat whose row it changed is
+// changed; for any other, the seat's holder decides: refused if
+// refuse(holder), else there was nothing to do. Changing first rather than
+// checking first leaves no gap between the check and the write.
+func (b *batch) changeEach(ctx context.Context, stmt *sql.Stmt, show boxoffice.ShowID, seats []boxoffice.SeatID,
+	args func(boxoffice.SeatID) []any, refuse func(boxoffice.Guest) bool) (changed, refused []boxoffice.SeatID, err error) {
 	for _, seat := range seats {
-		var holder boxoffice.Guest
-		var version int64
-		if err := b.stmts.book.QueryRowContext(ctx, show, seat, guest, next, at).Scan(&holder, &version); err != nil {
-			return nil, nil, err
-		}
-		switch {
-		case holder != guest:
-			refused = append(refused, seat)
-		case version == next:
-			changed = append(changed, seat)
-		}
-	}
-	return changed, refused, nil
-}
-
-// releaseEach deletes the guest's own row of each seat. A seat whose row it
-// deleted is changed; for any other, the seat's holder decides: refused if
-// someone holds it, else it was free and there was nothing to do.
-func (b *batch) releaseEach(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID,
-	guest boxoffice.Guest) (changed, refused []boxoffice.SeatID, err error) {
-	for _, seat := range seats {
-		res, err := b.stmts.release.ExecContext(ctx, show, seat, guest)
+		res, err := stmt.ExecContext(ctx, args(seat)...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -127,11 +110,11 @@ func (b *batch) releaseEach(ctx context.Context, show boxoffice.ShowID, seats []
 		var holder boxoffice.Guest
 		err = b.stmts.holder.QueryRowContext(ctx, show, seat).Scan(&holder)
 		if errors.Is(err, sql.ErrNoRows) {
-			continue
+			holder = ""
 		} else if err != nil {
 			return nil, nil, err
 		}
-		if holder != "" {
+		if refuse(holder) {
 			refused = append(refused, seat)
 		}
 	}

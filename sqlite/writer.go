@@ -114,13 +114,8 @@ func (s *Store) write() {
 // (see prepareWrites) rather than parsed again for every op.
 var writeSQL = struct{ show, book, release, holder, bump, log, savepoint, keep, undo string }{
 	show: `SELECT title, starts_at, hall_id, version FROM shows WHERE id = ?`,
-	// A held seat's row is left as it was (holder = holder) but still
-	// returned, so one statement both books a free seat and names the holder
-	// of a taken one: the op inserted the row iff it comes back with the
-	// op's own version.
 	book: `INSERT INTO bookings (show_id, seat_id, holder, version, booked_at)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT (show_id, seat_id) DO UPDATE SET holder = holder
-		RETURNING holder, version`,
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (show_id, seat_id) DO NOTHING`,
 	release:   `DELETE FROM bookings WHERE show_id = ? AND seat_id = ? AND holder = ?`,
 	holder:    `SELECT holder FROM bookings WHERE show_id = ? AND seat_id = ?`,
 	bump:      `UPDATE shows SET version = ? WHERE id = ?`,
@@ -170,8 +165,8 @@ type showState struct {
 
 // run applies one op into res. An op on several seats runs inside a
 // savepoint, so that a refusal after some of its rows changed undoes them
-// alone. An op on one seat needs none: when refused it has written nothing
-// but a seat's row as it was. An error returned (not one in res) breaks the whole batch,
+// alone. An op on one seat needs none: it is refused before it writes
+// anything. An error returned (not one in res) breaks the whole batch,
 // whose ops then all get it and none is applied.
 func (b *batch) run(ctx context.Context, o *op, res *result) error {
 	savepoint := len(o.seats) > 1
