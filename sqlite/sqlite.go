@@ -58,9 +58,6 @@ type Store struct {
 	stop      chan struct{}
 	stopped   chan struct{}
 	closeOnce sync.Once
-	// sinceCkpt counts the writer's batches since its last checkpoint
-	// (checkpoint.go); the writer alone uses it.
-	sinceCkpt int
 
 	// batches and batched count the writer's transactions and the ops
 	// they ran, for the benchmarks' ops/batch.
@@ -94,9 +91,6 @@ func dsn(path string, readOnly bool) string {
 		q.Set("_query_only", "1")
 	} else {
 		q.Set("_txlock", "immediate")
-		// The writer checkpoints between batches (checkpoint.go), not in a
-		// commit.
-		q.Add("_pragma", "wal_autocheckpoint(0)")
 	}
 	return path + "?" + q.Encode()
 }

@@ -106,7 +106,6 @@ func (s *Store) write() {
 		s.batched.Add(int64(len(batch)))
 		s.runBatch(batch)
 		clear(batch) // let the ops be collected
-		s.maybeCheckpoint()
 	}
 }
 
