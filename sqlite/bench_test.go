@@ -70,7 +70,8 @@ func BenchmarkBookParallel(b *testing.B) {
 					}
 				}
 			})
-			b.ReportMetric(float64(s.batched.Load())/float64(max(1, s.batches.Load())), "ops/batch")
+			batches, ops := s.writes.Stats()
+			b.ReportMetric(float64(ops)/float64(max(1, batches)), "ops/batch")
 		})
 	}
 }

@@ -7,6 +7,7 @@
 package sqlite
 
 import (
+	"boxoffice/internal/groupcommit"
 	"context"
 	"database/sql"
 	"errors"
@@ -16,7 +17,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -50,18 +50,9 @@ type Store struct {
 	mu    sync.RWMutex
 	halls map[boxoffice.HallID]boxoffice.Hall // halls never change once stored
 
-	// The writer goroutine (writer.go) takes ops from queue until stop is
-	// closed, then closes stopped.
-	stmts     writeStmts // prepared on the writer pool
-	versionOf *sql.Stmt  // a show's version, on the reader pool
-	queue     chan *op
-	stop      chan struct{}
-	stopped   chan struct{}
-	closeOnce sync.Once
-
-	// batches and batched count the writer's transactions and the ops
-	// they ran, for the benchmarks' ops/batch.
-	batches, batched atomic.Int64
+	writes    *groupcommit.Queue[*op, result] // bookings and releases, in batches (writer.go)
+	stmts     writeStmts                      // the writer's, prepared on the writer pool
+	versionOf *sql.Stmt                       // a show's version, on the reader pool
 }
 
 var _ boxoffice.Store = (*Store)(nil)
@@ -108,8 +99,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{opts: opts, halls: map[boxoffice.HallID]boxoffice.Hall{},
-		queue: make(chan *op, 4*maxBatch), stop: make(chan struct{}), stopped: make(chan struct{})}
+	s := &Store{opts: opts, halls: map[boxoffice.HallID]boxoffice.Hall{}}
 
 	var err error
 	if s.writer, err = sql.Open("sqlite", dsn(path, false)); err != nil {
@@ -131,7 +121,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.writer.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	go s.write()
+	s.writes = groupcommit.Start(maxBatch, s.runBatch)
 
 	if s.reader, err = sql.Open("sqlite", dsn(path, true)); err != nil {
 		s.Close()
@@ -154,8 +144,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 // Close stops the writer, once it has answered the ops it took, and closes
 // both pools. Ops still queued are answered with an error, never applied.
 func (s *Store) Close() error {
-	s.closeOnce.Do(func() { close(s.stop) })
-	<-s.stopped
+	if s.writes != nil {
+		s.writes.Close()
+	}
 	var errs []error
 	for _, p := range s.stmts.all() {
 		if *p != nil {

@@ -3,28 +3,23 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"runtime"
 
 	"boxoffice"
 )
 
-// Group commit. One goroutine, the writer, owns the write connection. Book
-// and Release queue an op for it; it takes every op waiting (up to maxBatch)
-// and runs them in one transaction, each that needs it inside its own
-// savepoint so that a refused op rolls back alone and keeps its own error
-// (see batch.run). One COMMIT, so one
-// fsync, makes the whole batch durable; only then is any op answered. Each op
+// Group commit. One goroutine, the writer (internal/groupcommit), owns the
+// write connection. Book and Release queue an op for it; it takes every op
+// waiting (up to maxBatch) and runs them in one transaction, each that needs
+// it inside its own savepoint so that a refused op rolls back alone and keeps
+// its own error (see batch.run). One COMMIT, so one fsync, makes the whole
+// batch durable; only then is any op answered. Each op
 // that changed seats still has its own version and change rows, so versions
 // stay consecutive per show.
 
 // maxBatch bounds the ops in one transaction, so the first op of a batch
 // never waits long behind the others.
 const maxBatch = 128
-
-// errClosed answers ops that reach a closed store.
-var errClosed = errors.New("sqlite: store closed")
 
 // op is one Book or Release waiting for the writer.
 type op struct {
@@ -33,7 +28,6 @@ type op struct {
 	seats []boxoffice.SeatID
 	guest boxoffice.Guest
 	book  bool
-	done  chan result // capacity 1: the writer never waits for the caller
 }
 
 type result struct {
@@ -48,65 +42,15 @@ func (o *op) name() string {
 	return "release"
 }
 
-// submit queues o and waits for its result. Once queued, an op is waited for
-// even if its context ends: it is applied or not as a whole, and the caller
-// learns which.
+// submit queues o for the writer and waits for its result. Once queued, an
+// op is waited for even if its context ends: it is applied or not as a
+// whole, and the caller learns which.
 func (s *Store) submit(o *op) (boxoffice.Change, error) {
-	if err := o.ctx.Err(); err != nil {
+	r, err := s.writes.Submit(o.ctx, o)
+	if err != nil {
 		return boxoffice.Change{}, err
 	}
-	select {
-	case s.queue <- o:
-	case <-o.ctx.Done():
-		return boxoffice.Change{}, o.ctx.Err()
-	case <-s.stopped:
-		return boxoffice.Change{}, errClosed
-	}
-	select {
-	case r := <-o.done:
-		return r.change, r.err
-	case <-s.stopped:
-		// The writer answers every op it took before it stops; an op still
-		// in the queue was never applied.
-		select {
-		case r := <-o.done:
-			return r.change, r.err
-		default:
-			return boxoffice.Change{}, errClosed
-		}
-	}
-}
-
-// write is the writer goroutine: it runs batches until the store closes.
-func (s *Store) write() {
-	defer close(s.stopped)
-	batch := make([]*op, 0, maxBatch)
-	for {
-		select {
-		case o := <-s.queue:
-			batch = append(batch[:0], o)
-		case <-s.stop:
-			return
-		}
-		// Let the goroutines that are ready run first: under load they are
-		// mostly requests on their way to queue an op, which then join this
-		// batch instead of each paying for a commit of its own. Idle, nobody
-		// else is ready and this returns at once.
-		runtime.Gosched()
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case o := <-s.queue:
-				batch = append(batch, o)
-			default:
-				break fill
-			}
-		}
-		s.batches.Add(1)
-		s.batched.Add(int64(len(batch)))
-		s.runBatch(batch)
-		clear(batch) // let the ops be collected
-	}
+	return r.change, r.err
 }
 
 // writeSQL are the writer's statements, prepared once on its connection
@@ -209,21 +153,21 @@ func (b *batch) show(ctx context.Context, id boxoffice.ShowID) (*showState, erro
 	return st, nil
 }
 
-// runBatch applies the ops in one transaction and answers every one.
-func (s *Store) runBatch(ops []*op) {
+// runBatch applies the ops in one transaction and returns their results.
+func (s *Store) runBatch(ops []*op) []result {
 	// The ops' own contexts are checked before their turn only: one that
 	// ends mid-way must not break the transaction the others share.
 	ctx := context.Background()
 	res := make([]result, len(ops))
-	fail := func(err error) {
-		for _, o := range ops {
-			o.done <- result{err: err}
+	fail := func(err error) []result {
+		for i := range res {
+			res[i] = result{err: err}
 		}
+		return res
 	}
 	tx, err := s.beginWrite(ctx)
 	if err != nil {
-		fail(dbError(ops[0].name(), err))
-		return
+		return fail(dbError(ops[0].name(), err))
 	}
 	defer tx.Rollback() // a no-op after Commit
 	b := &batch{store: s, tx: tx, shows: map[boxoffice.ShowID]*showState{}}
@@ -238,27 +182,24 @@ func (s *Store) runBatch(ops []*op) {
 			continue
 		}
 		if err := b.run(ctx, o, &res[i]); err != nil {
-			fail(dbError(o.name(), err))
-			return
+			return fail(dbError(o.name(), err))
 		}
 	}
 	// Each show's version is written once per batch, at its last op's.
 	for id, st := range b.shows {
 		if st.dirty {
 			if _, err := b.stmts.bump.ExecContext(ctx, st.version, id); err != nil {
-				fail(dbError(ops[0].name(), err))
-				return
+				return fail(dbError(ops[0].name(), err))
 			}
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		fail(dbError(ops[0].name(), err))
-		return
+		return fail(dbError(ops[0].name(), err))
 	}
-	for i, o := range ops {
-		if c := res[i].change; res[i].err == nil && len(c.Seats) > 0 && s.opts.OnCommit != nil {
+	for _, r := range res {
+		if c := r.change; r.err == nil && len(c.Seats) > 0 && s.opts.OnCommit != nil {
 			s.opts.OnCommit(c.Show, c.Version)
 		}
-		o.done <- res[i]
 	}
+	return res
 }

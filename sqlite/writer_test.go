@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"boxoffice/internal/groupcommit"
 	"context"
 	"errors"
 	"fmt"
@@ -45,12 +46,12 @@ func TestBatchKeepsEachOpsOutcome(t *testing.T) {
 	}
 	queue := func(ctx context.Context, guest string, seats ...boxoffice.SeatID) chan outcome {
 		out := make(chan outcome, 1)
-		n := len(s.queue)
+		n := s.writes.Waiting()
 		go func() {
 			c, err := s.Book(ctx, show, seats, g(guest))
 			out <- outcome{c, err}
 		}()
-		for len(s.queue) == n { // queued in this order, so batched in it
+		for s.writes.Waiting() == n { // queued in this order, so batched in it
 			runtime.Gosched()
 		}
 		return out
@@ -104,8 +105,8 @@ func TestCloseAnswersQueuedOps(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Book(t.Context(), show, []boxoffice.SeatID{"A1"}, boxoffice.GuestFromToken("late")); !errors.Is(err, errClosed) {
-		t.Errorf("Book after Close = %v, want %v", err, errClosed)
+	if _, err := s.Book(t.Context(), show, []boxoffice.SeatID{"A1"}, boxoffice.GuestFromToken("late")); !errors.Is(err, groupcommit.ErrClosed) {
+		t.Errorf("Book after Close = %v, want %v", err, groupcommit.ErrClosed)
 	}
 }
 
@@ -153,7 +154,7 @@ func TestBigBatchLogsEveryChange(t *testing.T) {
 	var outs []chan outcome
 	queue := func(guest string, book bool, seats ...boxoffice.SeatID) {
 		out := make(chan outcome, 1)
-		n := len(s.queue)
+		n := s.writes.Waiting()
 		go func() {
 			op := s.Book
 			if !book {
@@ -162,7 +163,7 @@ func TestBigBatchLogsEveryChange(t *testing.T) {
 			c, err := op(ctx, show, seats, g(guest))
 			out <- outcome{c, err}
 		}()
-		for len(s.queue) == n {
+		for s.writes.Waiting() == n {
 			runtime.Gosched()
 		}
 		outs = append(outs, out)

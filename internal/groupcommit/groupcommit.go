@@ -76,6 +76,9 @@ func (q *Queue[Op, Res]) Submit(ctx context.Context, op Op) (Res, error) {
 	}
 }
 
+// Waiting returns how many operations are queued for the next batch.
+func (q *Queue[Op, Res]) Waiting() int { return len(q.in) }
+
 // Stats returns how many batches have run, and how many operations in all.
 func (q *Queue[Op, Res]) Stats() (batches, ops int64) {
 	return q.batches.Load(), q.ops.Load()
