@@ -1,8 +1,7 @@
 package server_test
 
 import (
-	"bufio"
-	"context"
+	"boxoffice/internal/ssetest"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -42,25 +41,7 @@ func TestPostgresOutage(t *testing.T) {
 	}
 
 	// A watcher whose stream stays open through the outage.
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/shows/"+show+"/events", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	events := make(chan string, 64)
-	go func() {
-		defer close(events)
-		sc := bufio.NewScanner(resp.Body)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
-				events <- data
-			}
-		}
-	}()
+	events := ssetest.Watch(t, base+"/api/shows/"+show+"/events")
 	<-events // the snapshot
 
 	pgtest.Cut(t, db)
@@ -90,7 +71,7 @@ func TestPostgresOutage(t *testing.T) {
 	if code := status(t, guest, http.MethodGet, base+"/healthz", nil); code != http.StatusOK {
 		t.Errorf("/healthz during the outage: %d; it reports liveness only", code)
 	}
-	req, _ = http.NewRequest(http.MethodGet, base+"/shows/"+show, nil)
+	req, _ := http.NewRequest(http.MethodGet, base+"/shows/"+show, nil)
 	req.Header.Set("Accept", "text/html")
 	page, err := guest.Do(req)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"boxoffice/internal/testbin"
 	"bufio"
 	"encoding/json"
 	"fmt"
@@ -18,32 +19,8 @@ import (
 	"time"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
 // binary builds the real boxoffice command once for all tests.
-func binary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "boxoffice-e2e")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "boxoffice")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
+func binary(t *testing.T) string { return testbin.Build(t, ".") }
 
 type proc struct {
 	cmd  *exec.Cmd

@@ -1,8 +1,7 @@
 package main_test
 
 import (
-	"bufio"
-	"context"
+	"boxoffice/internal/ssetest"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -34,25 +33,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	}
 
 	// A watcher on instance b.
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, b.base+"/api/shows/"+show+"/events", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	events := make(chan string, 64)
-	go func() {
-		defer close(events)
-		sc := bufio.NewScanner(resp.Body)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
-				events <- data
-			}
-		}
-	}()
+	events := ssetest.Watch(t, b.base+"/api/shows/"+show+"/events")
 	if _, ok := <-events; !ok { // the snapshot
 		t.Fatal("the event stream on b ended before its snapshot")
 	}
@@ -117,7 +98,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 			t.Errorf("%s: the winner sees A1 as %q, want mine", p.base, st)
 		}
 	}
-	req, _ = http.NewRequest(http.MethodDelete, b.base+"/api/shows/"+show+"/seats/A1", nil)
+	req, _ := http.NewRequest(http.MethodDelete, b.base+"/api/shows/"+show+"/seats/A1", nil)
 	resp2, err := winner.Do(req)
 	if err != nil {
 		t.Fatal(err)
