@@ -29,23 +29,24 @@ const MaxWatchers = 10000
 
 // Config is one run's settings.
 type Config struct {
-	Target    string // base URL of a running server; "" starts one in process
-	DB        string // in process: "sqlite" (a fresh temp file), a new SQLite file path, or a postgres:// URL
-	Scenario  string
-	Show      string // show id; "" picks the largest hall's first show
-	Seats     int    // how many of the show's seats the guests use; 0: the scenario's default
-	Guests    int    // virtual guests, each with its own cookie
-	Readers   int    // extra cookie-less readers of the show's JSON, beside any scenario
-	Watchers  int    // event-stream watchers (watch)
-	Read      string // what read loads: json, page or both
-	Duration  time.Duration
-	Rate      float64 // guests' operations per second in all (open loop); 0: as fast as possible
-	Timeout   time.Duration
-	JSON      bool
-	ServerPID int // with Target: a local server's process id, to read its memory
-	Check     bool
-	Seed      int64
-	Progress  string // auto, on or off
+	Target     string // base URL of a running server; "" starts one in process
+	DB         string // in process: "sqlite" (a fresh temp file), a new SQLite file path, or a postgres:// URL
+	Scenario   string
+	Show       string // show id; "" picks the largest hall's first show
+	Seats      int    // how many of the show's seats the guests use; 0: the scenario's default
+	Guests     int    // virtual guests, each with its own cookie
+	Readers    int    // extra cookie-less readers of the show's JSON, beside any scenario
+	Watchers   int    // event-stream watchers (watch)
+	Read       string // what read loads: json, page or both
+	Duration   time.Duration
+	Rate       float64 // guests' operations per second in all (open loop); 0: as fast as possible
+	Timeout    time.Duration
+	JSON       bool
+	ServerPID  int // with Target: a local server's process id, to read its memory
+	Check      bool
+	Seed       int64
+	Progress   string // auto, on or off
+	CPUProfile string // file for a CPU profile of the scenario phase
 }
 
 const usage = `boxoffice-load: drives a boxoffice server with virtual guests and measures it
@@ -94,6 +95,7 @@ func ParseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.BoolVar(&c.Check, "check", true, "check the final state against every acknowledged booking and release")
 	fs.Int64Var(&c.Seed, "seed", 0, "random seed for the guests' choices (0: from the clock)")
 	fs.StringVar(&c.Progress, "progress", "auto", "progress bar on stderr: auto (when it is a terminal), on or off")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the scenario (not the baseline) to this file, for go tool pprof; in process it covers the server too")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"time"
 )
@@ -148,9 +149,16 @@ func run(ctx context.Context, cfg Config, stderr io.Writer) (*Report, error) {
 	}
 
 	rss := startRSS(rssPID)
+	stopProfile, err := startCPUProfile(cfg.CPUProfile)
+	if err != nil {
+		return nil, err
+	}
 	p := startProgress(bar, cfg.Scenario, cfg.Duration, cnt)
 	elapsed := drive(ctx, crews, cfg.Duration)
 	p.finish()
+	if err := stopProfile(); err != nil {
+		return nil, err
+	}
 
 	var lastVersion int64
 	for _, w := range writers {
@@ -285,4 +293,27 @@ func leaveClean(ctx context.Context, c *caller, show string, writers []*writer, 
 		}
 	}
 	return nil
+}
+
+// startCPUProfile profiles this process into path until the returned stop;
+// an empty path profiles nothing.
+func startCPUProfile(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		return nil
+	}, nil
 }

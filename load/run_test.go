@@ -2,12 +2,15 @@ package load
 
 import (
 	"boxoffice/postgres/pgtest"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -161,5 +164,27 @@ func TestSmokePostgres(t *testing.T) {
 	}
 	if left != 0 {
 		t.Errorf("%d load databases left on the server", left)
+	}
+}
+
+// --cpuprofile leaves a profile that go tool pprof reads: gzip-compressed
+// protobuf, not empty.
+func TestCPUProfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cpu.prof")
+	if _, err := runJSON(t, "--scenario", "hot", "--guests", "2", "--duration", "300ms", "--cpuprofile", path); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("no profile: %v", err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("the profile is not gzip-compressed as pprof writes it: %v", err)
+	}
+	n, err := io.Copy(io.Discard, zr)
+	if err != nil || n == 0 {
+		t.Errorf("the profile holds %d bytes (%v), want a profile", n, err)
 	}
 }
