@@ -36,6 +36,11 @@ type Options struct {
 	// answered. It must not block: the next batch waits for it. The live hub takes it as a wake-up only and
 	// reads the change log itself.
 	OnCommit func(show boxoffice.ShowID, version int64)
+	// OnBatch, if set, hears every batch of bookings and releases once it is
+	// committed and answered: how many operations it held and how long the
+	// writer took from its first statement to the commit's return. It runs
+	// in the writer goroutine and must not block.
+	OnBatch func(ops int, took time.Duration)
 	// Logger receives operational messages (migrations applied). Nil
 	// discards them.
 	Logger *slog.Logger
@@ -121,7 +126,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.writer.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	s.writes = groupcommit.Start(maxBatch, s.runBatch)
+	s.writes = groupcommit.Start(maxBatch, s.runBatch, s.opts.OnBatch)
 
 	if s.reader, err = sql.Open("sqlite", dsn(path, true)); err != nil {
 		s.Close()

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // ErrClosed answers operations submitted to, or still queued in, a closed
@@ -23,6 +24,7 @@ var ErrClosed = errors.New("groupcommit: closed")
 // Queue runs batches of operations of type Op, each answered with a Res.
 type Queue[Op, Res any] struct {
 	run     func(ops []Op) []Res
+	observe func(ops int, took time.Duration)
 	max     int
 	in      chan *pending[Op, Res]
 	stop    chan struct{}
@@ -38,9 +40,11 @@ type pending[Op, Res any] struct {
 }
 
 // Start starts the goroutine that runs batches of up to max operations with
-// run, which returns one result per operation, in order.
-func Start[Op, Res any](max int, run func(ops []Op) []Res) *Queue[Op, Res] {
-	q := &Queue[Op, Res]{run: run, max: max, in: make(chan *pending[Op, Res], 4*max),
+// run, which returns one result per operation, in order. observe, if not
+// nil, hears each batch's size and how long run took, once the batch is
+// answered; it runs on the batch goroutine and must not block.
+func Start[Op, Res any](max int, run func(ops []Op) []Res, observe func(ops int, took time.Duration)) *Queue[Op, Res] {
+	q := &Queue[Op, Res]{run: run, observe: observe, max: max, in: make(chan *pending[Op, Res], 4*max),
 		stop: make(chan struct{}), stopped: make(chan struct{})}
 	go q.loop()
 	return q
@@ -121,8 +125,14 @@ func (q *Queue[Op, Res]) loop() {
 		}
 		q.batches.Add(1)
 		q.ops.Add(int64(len(ops)))
-		for i, r := range q.run(ops) {
+		start := time.Now()
+		res := q.run(ops)
+		took := time.Since(start)
+		for i, r := range res {
 			batch[i].done <- r
+		}
+		if q.observe != nil {
+			q.observe(len(ops), took)
 		}
 		clear(batch) // let the operations be collected
 		clear(ops)

@@ -6,12 +6,15 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Many goroutines submit at once: every operation is run exactly once and
-// answered with its own result, and some batches hold several operations.
+// answered with its own result, and some batches hold several operations;
+// the observer hears every batch, with its size.
 func TestEveryOperationRunsOnceAndGetsItsOwnResult(t *testing.T) {
 	var runs sync.Map
+	var observed, observedOps int64 // only the batch goroutine writes them
 	q := Start(16, func(ops []int) []int {
 		res := make([]int, len(ops))
 		for i, op := range ops {
@@ -21,6 +24,12 @@ func TestEveryOperationRunsOnceAndGetsItsOwnResult(t *testing.T) {
 			res[i] = op * 10
 		}
 		return res
+	}, func(ops int, took time.Duration) {
+		if ops < 1 || ops > 16 || took < 0 {
+			t.Errorf("observed a batch of %d operations taking %v", ops, took)
+		}
+		observed++
+		observedOps += int64(ops)
 	})
 	defer q.Close()
 	const n = 500
@@ -38,13 +47,17 @@ func TestEveryOperationRunsOnceAndGetsItsOwnResult(t *testing.T) {
 	if ops != n || batches < 1 || batches > n {
 		t.Errorf("Stats = %d batches, %d ops; want %d ops", batches, ops, n)
 	}
+	q.Close() // the last batch's observation happens before the runner stops
+	if observed != batches || observedOps != n {
+		t.Errorf("observed %d batches with %d operations; Stats says %d with %d", observed, observedOps, batches, ops)
+	}
 	t.Logf("%d operations in %d batches", ops, batches)
 }
 
 // An operation whose context has ended is not run.
 func TestCancelledBeforeQueuedIsNotRun(t *testing.T) {
 	var ran atomic.Int32
-	q := Start(4, func(ops []int) []int { ran.Add(int32(len(ops))); return make([]int, len(ops)) })
+	q := Start(4, func(ops []int) []int { ran.Add(int32(len(ops))); return make([]int, len(ops)) }, nil)
 	defer q.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -67,7 +80,7 @@ func TestClose(t *testing.T) {
 		close(started)
 		<-release
 		return make([]int, len(ops))
-	})
+	}, nil)
 	answered := make(chan error, 1)
 	go func() {
 		_, err := q.Submit(context.Background(), 1)
