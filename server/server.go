@@ -18,6 +18,7 @@ import (
 	"boxoffice"
 	"boxoffice/demo"
 	"boxoffice/live"
+	"boxoffice/metrics"
 	"boxoffice/postgres"
 	"boxoffice/sqlite"
 	"boxoffice/web"
@@ -79,6 +80,7 @@ type Server struct {
 	log   *slog.Logger
 	store boxoffice.Store
 	hub   *live.Hub
+	stats *metrics.Metrics
 	http  *http.Server
 	ln    net.Listener
 	done  chan error // Serve's result
@@ -96,14 +98,15 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	// store. The closure breaks the cycle: nothing commits before the hub
 	// exists, because nothing serves before then.
 	var hub *live.Hub
-	store, err := openStore(ctx, cfg, log, func(show boxoffice.ShowID, v int64) { hub.Committed(show, v) })
+	stats := metrics.New()
+	store, err := openStore(ctx, cfg, log, func(show boxoffice.ShowID, v int64) { hub.Committed(show, v) }, stats.Batch)
 	if err != nil {
 		return nil, err
 	}
 	_, shared := store.(*postgres.Store)
 	// SQLite: this process makes every commit, so the hub hears them all.
 	hub = live.NewHub(store, live.Options{Logger: log, Complete: !shared})
-	s := &Server{cfg: cfg, log: log, store: store, hub: hub, done: make(chan error, 1)}
+	s := &Server{cfg: cfg, log: log, store: store, hub: hub, stats: stats, done: make(chan error, 1)}
 	if pg, ok := store.(*postgres.Store); ok {
 		// Other instances' commits arrive by NOTIFY; after a reconnect every
 		// watched show is re-read from the last version it published.
@@ -124,7 +127,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 
 // openStore opens the database cfg names, SQLite or PostgreSQL, applying
 // pending migrations.
-func openStore(ctx context.Context, cfg Config, log *slog.Logger, onCommit func(boxoffice.ShowID, int64)) (boxoffice.Store, error) {
+func openStore(ctx context.Context, cfg Config, log *slog.Logger,
+	onCommit func(boxoffice.ShowID, int64), onBatch func(int, time.Duration)) (boxoffice.Store, error) {
 	var (
 		store boxoffice.Store
 		err   error
@@ -132,9 +136,9 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger, onCommit func(
 	engine := "sqlite"
 	if isPostgres(cfg.DB) {
 		engine = "postgres"
-		store, err = postgres.Open(ctx, cfg.DB, postgres.Options{Logger: log, OnCommit: onCommit, PoolSize: cfg.DBPoolSize})
+		store, err = postgres.Open(ctx, cfg.DB, postgres.Options{Logger: log, OnCommit: onCommit, OnBatch: onBatch, PoolSize: cfg.DBPoolSize})
 	} else {
-		store, err = sqlite.Open(ctx, cfg.DB, sqlite.Options{Logger: log, OnCommit: onCommit})
+		store, err = sqlite.Open(ctx, cfg.DB, sqlite.Options{Logger: log, OnCommit: onCommit, OnBatch: onBatch})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("opening database %s: %w", redactDB(cfg.DB), err)
@@ -146,7 +150,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger, onCommit func(
 // migrate is the migrate command: it opens the database, which applies
 // pending migrations, and closes it.
 func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
-	store, err := openStore(ctx, cfg, log, nil)
+	store, err := openStore(ctx, cfg, log, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -169,8 +173,9 @@ func (s *Server) start(ctx context.Context) error {
 		}
 	}
 	handler, err := web.NewHandler(web.Config{
-		Store: s.store, Hub: s.hub, Logger: s.log, Location: s.cfg.Location,
+		Store: s.stats.Store(s.store), Hub: s.hub, Logger: s.log, Location: s.cfg.Location,
 		TrustForwardedProto: s.cfg.TrustForwardedProto,
+		Observer:            s.stats, Metrics: s.stats.Handler(),
 	})
 	if err != nil {
 		return err

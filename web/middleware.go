@@ -49,6 +49,7 @@ const requestKey ctxKey = iota
 type requestInfo struct {
 	id    string
 	guest boxoffice.Guest
+	route string // the URL pattern that matched, from muxErrors
 }
 
 func infoOf(ctx context.Context) *requestInfo {
@@ -88,7 +89,8 @@ func newRequestID() string {
 const hexDigits = "0123456789abcdef"
 
 // logRequests tags each request with an id (in the context, the logs and
-// the X-Request-Id header) and logs one line when it ends.
+// the X-Request-Id header), and when it ends logs one line and tells the
+// observer.
 func (s *server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info := &requestInfo{id: newRequestID()}
@@ -98,6 +100,8 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
 		next.ServeHTTP(rec, r)
+		end := time.Now()
+		s.Observer.Request(info.route, rec.status, end.Sub(start))
 		level := slog.LevelInfo
 		if rec.status >= 500 {
 			level = slog.LevelWarn
@@ -108,7 +112,6 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 		if !h.Enabled(ctx, level) {
 			return
 		}
-		end := time.Now()
 		line := slog.NewRecord(end, level, "request", 0)
 		line.AddAttrs(slog.String("id", info.id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),

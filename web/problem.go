@@ -169,6 +169,9 @@ func (s *server) handleProblemType() http.Handler {
 func (s *server) muxErrors(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern != "" {
+			if info := infoOf(r.Context()); info != nil {
+				info.route = pattern
+			}
 			mux.ServeHTTP(w, r)
 			return
 		}

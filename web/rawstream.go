@@ -19,6 +19,7 @@ type rawStream struct {
 	raw      syscall.RawConn // nil: every write goes through drain
 	viewer   boxoffice.Guest
 	lifetime *time.Timer
+	onClose  func() // called once, when the stream closes
 	// version is the last version written. The handler owns it until the
 	// stream joins a group, then the group's run.
 	version int64
@@ -34,7 +35,7 @@ type rawStream struct {
 // first events are flushed, when it is plain HTTP/1.1: the response then is
 // chunked and goes on in chunks. It returns nil, with w untouched, when the
 // stream stays with net/http (HTTP/2, TLS, HEAD, a recorder in tests).
-func takeOver(w http.ResponseWriter, r *http.Request, viewer boxoffice.Guest, version int64, lifetime time.Duration) *rawStream {
+func takeOver(w http.ResponseWriter, r *http.Request, viewer boxoffice.Guest, version int64, lifetime time.Duration, onClose func()) *rawStream {
 	if !canTakeOver || r.ProtoMajor != 1 || r.ProtoMinor != 1 || r.Method != http.MethodGet || r.TLS != nil {
 		return nil
 	}
@@ -42,7 +43,7 @@ func takeOver(w http.ResponseWriter, r *http.Request, viewer boxoffice.Guest, ve
 	if err != nil {
 		return nil
 	}
-	st := &rawStream{conn: conn, viewer: viewer, version: version}
+	st := &rawStream{conn: conn, viewer: viewer, version: version, onClose: onClose}
 	if sc, ok := conn.(syscall.Conn); ok {
 		st.raw, _ = sc.SyscallConn()
 	}
@@ -167,4 +168,5 @@ func (st *rawStream) close(cleanly bool) {
 	if g != nil {
 		g.remove(st)
 	}
+	st.onClose()
 }

@@ -36,7 +36,7 @@ func tcpPair(t testing.TB) (server *net.TCPConn, client *net.TCPConn) {
 
 func newTestStream(t testing.TB, conn *net.TCPConn) *rawStream {
 	t.Helper()
-	st := &rawStream{conn: conn}
+	st := &rawStream{conn: conn, onClose: func() {}}
 	var err error
 	if st.raw, err = conn.SyscallConn(); err != nil {
 		t.Fatal(err)

@@ -32,6 +32,9 @@ func (s *server) routes() (http.Handler, error) {
 	// Probes.
 	mux.Handle("GET /healthz", s.handleHealth())
 	mux.Handle("GET /readyz", s.handleReady())
+	if s.Metrics != nil {
+		mux.Handle("GET /metrics", s.Metrics)
+	}
 
 	gzip, err := gzhttp.NewWrapper(
 		gzhttp.EnableZstd(false),

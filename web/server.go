@@ -32,7 +32,29 @@ type Config struct {
 	// StreamLifetime bounds one event stream; the browser reconnects and
 	// resumes. Default 30 minutes.
 	StreamLifetime time.Duration
+	// Observer hears every request and event stream, for metrics. Nil
+	// hears nothing.
+	Observer Observer
+	// Metrics, if set, is served at GET /metrics.
+	Metrics http.Handler
 }
+
+// Observer hears what the handler serves.
+type Observer interface {
+	// Request is called once a request is answered, with its route (the
+	// URL pattern that matched, "" for none), status and duration.
+	Request(route string, status int, took time.Duration)
+	// StreamOpened and StreamClosed are called as each event stream starts
+	// and ends.
+	StreamOpened()
+	StreamClosed()
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Request(string, int, time.Duration) {}
+func (nopObserver) StreamOpened()                      {}
+func (nopObserver) StreamClosed()                      {}
 
 type server struct {
 	Config
@@ -61,6 +83,9 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	}
 	if cfg.StreamLifetime <= 0 {
 		cfg.StreamLifetime = 30 * time.Minute
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
 	}
 	s := &server{Config: cfg, log: cfg.Logger}
 	s.streams = newStreamSet(cfg.Hub, cfg.Logger, cfg.Heartbeat, cfg.StreamLifetime)

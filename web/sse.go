@@ -46,10 +46,12 @@ func (s *server) handleEvents() http.Handler {
 			s.writeProblem(w, r, err)
 			return
 		}
+		s.Observer.StreamOpened()
 		takenOver := false
 		defer func() {
 			if !takenOver {
 				watch.Close()
+				s.Observer.StreamClosed()
 			}
 		}()
 
@@ -78,7 +80,7 @@ func (s *server) handleEvents() http.Handler {
 		if stream.flush() != nil {
 			return
 		}
-		if st := takeOver(w, r, viewer, watch.Version(), s.StreamLifetime); st != nil {
+		if st := takeOver(w, r, viewer, watch.Version(), s.StreamLifetime, s.Observer.StreamClosed); st != nil {
 			takenOver = true
 			s.streams.add(m.show.ID, st, watch)
 			return

@@ -1,0 +1,137 @@
+// Package metrics counts what an operator of boxoffice watches: requests by
+// route and status, seat operations by outcome, the writer's commit batches,
+// open event streams. It serves them, with the Go runtime's and the process's
+// own, in the Prometheus text format.
+package metrics
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"boxoffice"
+)
+
+// Metrics is one server's metrics, in a registry of their own.
+type Metrics struct {
+	reg       *prometheus.Registry
+	requests  *prometheus.CounterVec
+	durations *prometheus.HistogramVec
+	seatOps   *prometheus.CounterVec
+	batchOps  prometheus.Histogram
+	batchTime prometheus.Histogram
+	streams   prometheus.Gauge
+}
+
+// latencyBuckets reach from a cached seat map (well under a millisecond) to
+// a request that timed out.
+var latencyBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+
+// New returns the server's metrics, all at zero.
+func New() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "boxoffice_http_requests_total",
+			Help: "HTTP requests answered, by route (the URL pattern, \"unrouted\" for none) and status code.",
+		}, []string{"route", "code"}),
+		durations: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "boxoffice_http_request_duration_seconds",
+			Help:    "Time from a request's arrival to its answer, by route. An event stream counts until it is handed to the stream writers.",
+			Buckets: latencyBuckets,
+		}, []string{"route"}),
+		seatOps: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "boxoffice_seat_operations_total",
+			Help: "Bookings and releases by outcome: changed, unchanged (already so), canceled (the caller gave up first), or the error code (taken, not_yours, closed, not_found, invalid, unavailable; error for any other).",
+		}, []string{"operation", "result"}),
+		batchOps: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "boxoffice_commit_batch_operations",
+			Help:    "Bookings and releases made durable by one commit (group commit).",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128},
+		}),
+		batchTime: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "boxoffice_commit_batch_duration_seconds",
+			Help:    "Time the writer spent on one batch, from its first statement to its durable commit.",
+			Buckets: latencyBuckets,
+		}),
+		streams: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "boxoffice_event_streams",
+			Help: "Event streams open now.",
+		}),
+	}
+	m.reg.MustRegister(m.requests, m.durations, m.seatOps, m.batchOps, m.batchTime, m.streams,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the metrics in the Prometheus text format. It leaves
+// compression to the middleware around it.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{DisableCompression: true})
+}
+
+// Request counts one answered request.
+func (m *Metrics) Request(route string, status int, took time.Duration) {
+	if route == "" {
+		route = "unrouted"
+	}
+	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	m.durations.WithLabelValues(route).Observe(took.Seconds())
+}
+
+// StreamOpened and StreamClosed keep the count of open event streams.
+func (m *Metrics) StreamOpened() { m.streams.Inc() }
+
+// StreamClosed: see StreamOpened.
+func (m *Metrics) StreamClosed() { m.streams.Dec() }
+
+// Batch counts one commit of the writer: how many operations it made
+// durable and how long it took.
+func (m *Metrics) Batch(ops int, took time.Duration) {
+	m.batchOps.Observe(float64(ops))
+	m.batchTime.Observe(took.Seconds())
+}
+
+// Store returns s with its bookings and releases counted by outcome.
+func (m *Metrics) Store(s boxoffice.Store) boxoffice.Store {
+	return &countingStore{Store: s, m: m}
+}
+
+type countingStore struct {
+	boxoffice.Store
+	m *Metrics
+}
+
+func (s *countingStore) Book(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest) (boxoffice.Change, error) {
+	c, err := s.Store.Book(ctx, show, seats, guest)
+	s.m.seatOps.WithLabelValues("book", outcome(c, err)).Inc()
+	return c, err
+}
+
+func (s *countingStore) Release(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest) (boxoffice.Change, error) {
+	c, err := s.Store.Release(ctx, show, seats, guest)
+	s.m.seatOps.WithLabelValues("release", outcome(c, err)).Inc()
+	return c, err
+}
+
+// outcome names a seat operation's result for the result label.
+func outcome(c boxoffice.Change, err error) string {
+	switch {
+	case err == nil && len(c.Seats) > 0:
+		return "changed"
+	case err == nil:
+		return "unchanged"
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return "canceled"
+	}
+	if code := boxoffice.ErrorCode(err); code != "" {
+		return code
+	}
+	return "error"
+}

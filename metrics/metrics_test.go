@@ -1,0 +1,70 @@
+package metrics_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"boxoffice"
+	"boxoffice/metrics"
+)
+
+// answers is a store whose Book and Release answer what it is told.
+type answers struct {
+	boxoffice.Store
+	change boxoffice.Change
+	err    error
+}
+
+func (a *answers) Book(context.Context, boxoffice.ShowID, []boxoffice.SeatID, boxoffice.Guest) (boxoffice.Change, error) {
+	return a.change, a.err
+}
+
+func (a *answers) Release(context.Context, boxoffice.ShowID, []boxoffice.SeatID, boxoffice.Guest) (boxoffice.Change, error) {
+	return a.change, a.err
+}
+
+// Every outcome of a booking or release lands under a result label an
+// operator can alert on, and the store's answer passes through untouched.
+func TestSeatOperationOutcomes(t *testing.T) {
+	m := metrics.New()
+	changed := boxoffice.Change{Version: 3, Seats: []boxoffice.SeatChange{{Seat: "A1"}}}
+	for _, c := range []struct {
+		change boxoffice.Change
+		err    error
+		book   bool
+	}{
+		{changed, nil, true},
+		{boxoffice.Change{Version: 3}, nil, true},
+		{boxoffice.Change{}, boxoffice.TakenError([]boxoffice.SeatID{"A1"}), true},
+		{boxoffice.Change{}, boxoffice.Errorf(boxoffice.EUNAVAILABLE, "down"), false},
+		{boxoffice.Change{}, context.Canceled, false},
+		{boxoffice.Change{}, errors.New("disk on fire"), false},
+	} {
+		s := m.Store(&answers{change: c.change, err: c.err})
+		op := s.Release
+		if c.book {
+			op = s.Book
+		}
+		got, err := op(t.Context(), "show", []boxoffice.SeatID{"A1"}, "guest")
+		if err != c.err || got.Version != c.change.Version {
+			t.Errorf("the store's answer changed on the way: %+v, %v", got, err)
+		}
+	}
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, line := range []string{
+		`boxoffice_seat_operations_total{operation="book",result="changed"} 1`,
+		`boxoffice_seat_operations_total{operation="book",result="unchanged"} 1`,
+		`boxoffice_seat_operations_total{operation="book",result="taken"} 1`,
+		`boxoffice_seat_operations_total{operation="release",result="unavailable"} 1`,
+		`boxoffice_seat_operations_total{operation="release",result="canceled"} 1`,
+		`boxoffice_seat_operations_total{operation="release",result="error"} 1`,
+	} {
+		if !strings.Contains(rec.Body.String(), line+"\n") {
+			t.Errorf("no line %s in:\n%s", line, rec.Body.String())
+		}
+	}
+}
