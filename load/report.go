@@ -26,6 +26,8 @@ type Report struct {
 	Rows     []Row `json:"rows"`
 
 	Watch *WatchStats `json:"watch,omitempty"`
+	// Commits is the server's writer during the scenario, from its /metrics.
+	Commits *Commits `json:"commits,omitempty"`
 
 	RSSMB   float64 `json:"rss_peak_mb,omitempty"`
 	RSSNote string  `json:"rss_note,omitempty"`
@@ -139,6 +141,10 @@ func (rep *Report) WriteText(w io.Writer) error {
 	if ws := rep.Watch; ws != nil {
 		fmt.Fprintf(&b, "\nwatchers: %d of %d connected in %.1fs; %d events delivered, %d reconnects, %d gaps, %d unmatched, %d errors, %d behind at the end\n",
 			ws.Connected, ws.Watchers, ws.ConnectSec, ws.Events, ws.Reconnects, ws.Gaps, ws.Unmatched, ws.Errors, ws.Behind)
+	}
+	if c := rep.Commits; c != nil && c.Batches > 0 {
+		fmt.Fprintf(&b, "\nserver commits: %.0f, %.1f operations and %.2f ms each; the writer was busy %.0f%% of the time\n",
+			c.Batches, c.PerBatch, c.MeanMS, 100*c.Busy)
 	}
 	if rep.RSSMB > 0 {
 		fmt.Fprintf(&b, "\nserver RSS peak: %.0f MB (%s)\n", rep.RSSMB, rep.RSSNote)

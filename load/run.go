@@ -148,6 +148,10 @@ func run(ctx context.Context, cfg Config, stderr io.Writer) (*Report, error) {
 		}
 	}
 
+	commitsBefore, haveCommits, err := scrapeCommits(setup, hc, base)
+	if err != nil {
+		return nil, err
+	}
 	rss := startRSS(rssPID)
 	stopProfile, err := startCPUProfile(cfg.CPUProfile)
 	if err != nil {
@@ -158,6 +162,15 @@ func run(ctx context.Context, cfg Config, stderr io.Writer) (*Report, error) {
 	p.finish()
 	if err := stopProfile(); err != nil {
 		return nil, err
+	}
+	if haveCommits {
+		after, ok, err := scrapeCommits(setup, hc, base)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			rep.Commits = commitsBetween(commitsBefore, after, elapsed.Seconds())
+		}
 	}
 
 	var lastVersion int64

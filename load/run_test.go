@@ -84,6 +84,19 @@ func TestSmoke(t *testing.T) {
 					t.Errorf("violations: %q", rep.Invariant.Violations)
 				}
 			}
+			if tt.checked {
+				// The server's own count of the writes it committed, from
+				// its /metrics, matches the tool's.
+				var writes int64
+				for _, name := range []string{opBook, opRelease, opGroupBook} {
+					if r, ok := row(rep, name); ok {
+						writes += r.Ops
+					}
+				}
+				if c := rep.Commits; c == nil || c.Batches < 1 || c.Operations != float64(writes) || c.PerBatch < 1 || c.Busy <= 0 {
+					t.Errorf("server commits = %+v, want the %d writes the tool sent in one batch or more", rep.Commits, writes)
+				}
+			}
 			if tt.scenario == ScenarioWatch {
 				if w := rep.Watch; w == nil || w.Connected != 20 || w.Gaps != 0 || w.Events == 0 {
 					t.Errorf("watch stats = %+v, want 20 watchers connected, events, no gaps", rep.Watch)

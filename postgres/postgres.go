@@ -47,9 +47,9 @@ type Options struct {
 	// overlap and arrive out of order; it should not block.
 	OnCommit func(show boxoffice.ShowID, version int64)
 	// OnBatch, if set, hears every batch of bookings and releases once it is
-	// committed and answered: how many operations it held and how long the
-	// writer took from its first statement to the commit's return. It runs
-	// in the writer goroutine and must not block.
+	// committed, before its operations are answered: how many operations it
+	// held and how long the writer took from its first statement to the
+	// commit's return. It runs in the writer goroutine and must not block.
 	OnBatch func(ops int, took time.Duration)
 	// PoolSize caps the store's connections. Zero means the URL's
 	// pool_max_conns, or DefaultPoolSize. Listen uses one more.

@@ -41,8 +41,9 @@ type pending[Op, Res any] struct {
 
 // Start starts the goroutine that runs batches of up to max operations with
 // run, which returns one result per operation, in order. observe, if not
-// nil, hears each batch's size and how long run took, once the batch is
-// answered; it runs on the batch goroutine and must not block.
+// nil, hears each batch's size and how long run took, before the batch is
+// answered (so a caller who has its answer finds its batch counted); it runs
+// on the batch goroutine and must not block.
 func Start[Op, Res any](max int, run func(ops []Op) []Res, observe func(ops int, took time.Duration)) *Queue[Op, Res] {
 	q := &Queue[Op, Res]{run: run, observe: observe, max: max, in: make(chan *pending[Op, Res], 4*max),
 		stop: make(chan struct{}), stopped: make(chan struct{})}
@@ -127,12 +128,11 @@ func (q *Queue[Op, Res]) loop() {
 		q.ops.Add(int64(len(ops)))
 		start := time.Now()
 		res := q.run(ops)
-		took := time.Since(start)
+		if q.observe != nil {
+			q.observe(len(ops), time.Since(start))
+		}
 		for i, r := range res {
 			batch[i].done <- r
-		}
-		if q.observe != nil {
-			q.observe(len(ops), took)
 		}
 		clear(batch) // let the operations be collected
 		clear(ops)

@@ -1,0 +1,72 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// Commits is what the server's /metrics told of its writer during the
+// scenario: how many commits, how many bookings and releases each made
+// durable, how long each took. Short commits with small batches and a writer
+// often idle say the CPU holds the figure back; long commits and a writer busy
+// nearly all the time say the disk does.
+type Commits struct {
+	Batches    float64 `json:"batches"`
+	Operations float64 `json:"operations"`
+	PerBatch   float64 `json:"operations_per_batch"`
+	MeanMS     float64 `json:"mean_batch_ms"`
+	// Busy is the share of the scenario's time the writer spent on batches.
+	Busy float64 `json:"writer_busy"`
+}
+
+// commitTotals are the writer's counters at one moment.
+type commitTotals struct{ batches, ops, seconds float64 }
+
+// scrapeCommits reads the writer's counters from the server's /metrics.
+// ok is false when the server has no such metrics (another server, or an
+// older boxoffice); the figures are then left out of the report.
+func scrapeCommits(ctx context.Context, hc *http.Client, base string) (t commitTotals, ok bool, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		return t, false, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return t, false, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return t, false, nil
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		return t, false, fmt.Errorf("reading %s/metrics: %w", base, err)
+	}
+	ops, dur := fams["boxoffice_commit_batch_operations"], fams["boxoffice_commit_batch_duration_seconds"]
+	if ops == nil || dur == nil || len(ops.Metric) != 1 || len(dur.Metric) != 1 ||
+		ops.Metric[0].Histogram == nil || dur.Metric[0].Histogram == nil {
+		return t, false, nil
+	}
+	t.batches = float64(ops.Metric[0].Histogram.GetSampleCount())
+	t.ops = ops.Metric[0].Histogram.GetSampleSum()
+	t.seconds = dur.Metric[0].Histogram.GetSampleSum()
+	return t, true, nil
+}
+
+// commitsBetween is what the writer did from before to after, over seconds.
+func commitsBetween(before, after commitTotals, seconds float64) *Commits {
+	c := &Commits{Batches: after.batches - before.batches, Operations: after.ops - before.ops}
+	if c.Batches > 0 {
+		c.PerBatch = c.Operations / c.Batches
+		c.MeanMS = (after.seconds - before.seconds) / c.Batches * 1000
+	}
+	if seconds > 0 {
+		c.Busy = (after.seconds - before.seconds) / seconds
+	}
+	return c
+}
