@@ -70,6 +70,29 @@ func New() *Metrics {
 	return m
 }
 
+// TrackListener adds the metrics of an instance that hears other instances'
+// commits over PostgreSQL's LISTEN, and returns what to call when the
+// listening connection is up (again) or lost.
+func (m *Metrics) TrackListener() (listening func(up bool)) {
+	up := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "boxoffice_postgres_listener_up",
+		Help: "1 while this instance hears other instances' bookings (LISTEN), 0 while it reconnects: its event streams then lag.",
+	})
+	connects := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "boxoffice_postgres_listener_connects_total",
+		Help: "Times the listening connection was (re)established; each time, every watched show is read again.",
+	})
+	m.reg.MustRegister(up, connects)
+	return func(ok bool) {
+		if ok {
+			up.Set(1)
+			connects.Inc()
+		} else {
+			up.Set(0)
+		}
+	}
+}
+
 // Handler serves the metrics in the Prometheus text format. It leaves
 // compression to the middleware around it.
 func (m *Metrics) Handler() http.Handler {

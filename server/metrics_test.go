@@ -24,6 +24,42 @@ func TestMetrics(t *testing.T) {
 	t.Run("postgres", func(t *testing.T) { testMetrics(t, pgtest.Database(t)) })
 }
 
+// On PostgreSQL, /metrics says whether the instance hears the others'
+// bookings: up once listening, and up again, counted, once a lost
+// connection is back.
+func TestMetricsListener(t *testing.T) {
+	db := pgtest.Database(t)
+	srv, err := server.Start(t.Context(), server.Config{Addr: "127.0.0.1:0", DB: db, Demo: true, Location: time.UTC},
+		slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	base := "http://" + srv.URLHost()
+	waitFor(t, base, "boxoffice_postgres_listener_up", 1)
+	waitFor(t, base, "boxoffice_postgres_listener_connects_total", 1)
+	pgtest.Terminate(t, db, "boxoffice-listener")
+	waitFor(t, base, "boxoffice_postgres_listener_connects_total", 2)
+	waitFor(t, base, "boxoffice_postgres_listener_up", 1)
+}
+
+// waitFor polls /metrics until series has value want; the server sends no
+// other signal. It fails after 10 s.
+func waitFor(t *testing.T, base, series string, want float64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, ok := scrape(t, base)[series]
+		if ok && got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s = %v (present: %v), want %v within 10s", series, got, ok, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func testMetrics(t *testing.T, db string) {
 	srv, err := server.Start(t.Context(), server.Config{Addr: "127.0.0.1:0", DB: db,
 		Demo: true, Location: time.UTC}, slog.New(slog.DiscardHandler))
@@ -82,6 +118,9 @@ func testMetrics(t *testing.T, db string) {
 	}
 	if n := m["boxoffice_commit_batch_duration_seconds_count"]; n < 1 || n > 4 {
 		t.Errorf("%v commit batches for 4 operations", n)
+	}
+	if _, ok := m["boxoffice_postgres_listener_up"]; ok != strings.HasPrefix(db, "postgres://") {
+		t.Errorf("boxoffice_postgres_listener_up present: %v; want it exactly on PostgreSQL", ok)
 	}
 	for _, series := range []string{"go_goroutines", "process_resident_memory_bytes"} {
 		if m[series] <= 0 {

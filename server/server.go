@@ -112,9 +112,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		// watched show is re-read from the last version it published.
 		listenCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 		listened := make(chan struct{})
+		hearer := listenerStats{Hub: hub, listening: stats.TrackListener()}
 		go func() {
 			defer close(listened)
-			pg.Listen(listenCtx, hub)
+			pg.Listen(listenCtx, hearer)
 		}()
 		s.stopListening = func() { stop(); <-listened }
 	}
@@ -124,6 +125,16 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	return s, nil
 }
+
+// listenerStats passes what the PostgreSQL listener hears to the hub, and
+// whether it listens to the metrics.
+type listenerStats struct {
+	*live.Hub
+	listening func(up bool)
+}
+
+func (l listenerStats) Lost()   { l.listening(false); l.Hub.Lost() }
+func (l listenerStats) Resync() { l.listening(true); l.Hub.Resync() }
 
 // openStore opens the database cfg names, SQLite or PostgreSQL, applying
 // pending migrations.
