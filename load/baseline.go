@@ -1,47 +1,75 @@
 package load
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"slices"
 	"time"
 )
 
-// runBaseline drives an empty handler in this process with conns workers.
-func runBaseline(ctx context.Context, cfg Config, conns int, bar *os.File) (Row, error) {
+// baseline is what every figure is compared with: an empty handler served in
+// this process, driven with the scenario's client settings and concurrency.
+type baseline struct {
+	hs   *http.Server
+	hc   *http.Client
+	crew *crew
+}
+
+// startBaseline serves the empty handler and readies conns workers for it.
+func startBaseline(cfg Config, conns int, cnt *counts) (*baseline, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return Row{}, fmt.Errorf("baseline: %w", err)
+		return nil, fmt.Errorf("baseline: %w", err)
 	}
 	body := []byte(`{"ok":true}` + "\n")
-	hs := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write(body)
-		}),
-		ReadHeaderTimeout: 5 * time.Second,
+	b := &baseline{
+		hs: &http.Server{
+			Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write(body)
+			}),
+			ReadHeaderTimeout: 5 * time.Second,
+		},
+		hc:   newClient(conns, cfg.Timeout),
+		crew: &crew{name: opBaseline},
 	}
-	go func() { _ = hs.Serve(ln) }()
-	defer hs.Close()
-	hc := newClient(conns, cfg.Timeout)
-	defer hc.CloseIdleConnections()
-	cnt := &counts{}
-	cr := &crew{name: opBaseline}
+	go func() { _ = b.hs.Serve(ln) }()
 	for range conns {
-		cr.workers = append(cr.workers, &reader{c: caller{hc: hc, base: "http://" + ln.Addr().String()}, op: opBaseline, path: "/", t: newTallies(cnt)})
+		b.crew.workers = append(b.crew.workers, &reader{c: caller{hc: b.hc, base: "http://" + ln.Addr().String()},
+			op: opBaseline, path: "/", t: newTallies(cnt)})
 	}
-	p := startProgress(bar, opBaseline, cfg.Duration, cnt)
-	elapsed := drive(ctx, []*crew{cr}, cfg.Duration)
-	p.finish()
-	rows := crewRows(cr, elapsed.Seconds())
+	return b, nil
+}
+
+func (b *baseline) close() {
+	b.hc.CloseIdleConnections()
+	_ = b.hs.Close()
+}
+
+// row is the baseline's figures, having been driven for seconds in all.
+func (b *baseline) row(seconds float64) (Row, error) {
+	rows := crewRows(b.crew, seconds)
 	if len(rows) == 0 || rows[0].OK == 0 {
 		return Row{}, errors.New("the baseline answered nothing")
 	}
 	return rows[0], nil
+}
+
+// turns splits d into turns of about turn each; turn 0 (or longer than d)
+// is one turn of d.
+func turns(d, turn time.Duration) []time.Duration {
+	if turn <= 0 || turn >= d {
+		return []time.Duration{d}
+	}
+	n := int((d + turn - 1) / turn)
+	ts := make([]time.Duration, n)
+	for i := range ts {
+		ts[i] = d / time.Duration(n)
+	}
+	ts[n-1] += d - d/time.Duration(n)*time.Duration(n)
+	return ts
 }
 
 // crewRows merges a crew's tallies into a row per operation, and a total row

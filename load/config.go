@@ -45,8 +45,9 @@ type Config struct {
 	ServerPID  int // with Target: a local server's process id, to read its memory
 	Check      bool
 	Seed       int64
-	Progress   string // auto, on or off
-	CPUProfile string // file for a CPU profile of the scenario phase
+	Progress   string        // auto, on or off
+	CPUProfile string        // file for a CPU profile of the scenario phase
+	Turn       time.Duration // baseline and scenario take turns this long; 0: the whole baseline first
 }
 
 const usage = `boxoffice-load: drives a boxoffice server with virtual guests and measures it
@@ -95,7 +96,8 @@ func ParseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.BoolVar(&c.Check, "check", true, "check the final state against every acknowledged booking and release")
 	fs.Int64Var(&c.Seed, "seed", 0, "random seed for the guests' choices (0: from the clock)")
 	fs.StringVar(&c.Progress, "progress", "auto", "progress bar on stderr: auto (when it is a terminal), on or off")
-	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the scenario (not the baseline) to this file, for go tool pprof; in process it covers the server too")
+	fs.DurationVar(&c.Turn, "turn", time.Second, "the baseline and the scenario take turns this long each, so that both meet the same background load; 0 runs the whole baseline first")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the scenario (not the baseline) to this file, for go tool pprof; in process it covers the server too; implies --turn 0")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -164,6 +166,14 @@ func (c *Config) validate(set map[string]bool) error {
 	}
 	if c.Rate < 0 {
 		bad("--rate %v: want operations per second, or 0 for as fast as possible", c.Rate)
+	}
+	if c.Turn < 0 {
+		bad("--turn %v: want a duration, or 0 to run the whole baseline first", c.Turn)
+	} else if c.CPUProfile != "" && set["turn"] && c.Turn > 0 {
+		bad("--cpuprofile profiles the scenario alone, so the baseline runs first: it cannot go with --turn %v", c.Turn)
+	}
+	if c.CPUProfile != "" {
+		c.Turn = 0
 	}
 	if c.Timeout <= 0 {
 		bad("--timeout %v: want more than 0", c.Timeout)

@@ -15,7 +15,7 @@ func TestParseConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Scenario != ScenarioSpread || c.Guests != 64 || c.DB != "sqlite" || c.Target != "" ||
-		c.Duration != 10*time.Second || c.Rate != 0 || !c.Check {
+		c.Duration != 10*time.Second || c.Rate != 0 || !c.Check || c.Turn != time.Second {
 		t.Errorf("defaults = %+v", c)
 	}
 }
@@ -53,6 +53,8 @@ func TestParseConfigRefusesBadFlags(t *testing.T) {
 		{[]string{"--scenario", "read", "--read", "pdf"}, `--read "pdf"`},
 		{[]string{"--duration", "0s"}, "--duration 0s"},
 		{[]string{"--rate", "-5"}, "--rate -5"},
+		{[]string{"--turn", "-1s"}, "--turn -1s"},
+		{[]string{"--cpuprofile", "p.prof", "--turn", "2s"}, "cannot go with --turn 2s"},
 		{[]string{"--seats", "-1"}, "--seats -1"},
 		{[]string{"--scenario", "groups", "--seats", "1"}, "groups need at least 2"},
 		{[]string{"--target", "ftp://example.com"}, `--target "ftp://example.com"`},
@@ -93,5 +95,41 @@ func TestHelpIsNotAnError(t *testing.T) {
 	}
 	if err := Run(t.Context(), []string{"-help"}, io.Discard, io.Discard); err != nil {
 		t.Errorf("Run -help = %v, want nil", err)
+	}
+}
+
+// A profile covers the scenario alone, so the baseline runs first.
+func TestCPUProfileRunsTheBaselineFirst(t *testing.T) {
+	c, err := ParseConfig([]string{"--cpuprofile", "p.prof"}, io.Discard)
+	if err != nil || c.Turn != 0 {
+		t.Errorf("ParseConfig = turn %v, %v; want turn 0", c.Turn, err)
+	}
+}
+
+// The baseline and the scenario take equal turns that add up to the
+// duration.
+func TestTurns(t *testing.T) {
+	for _, tc := range []struct {
+		d, turn time.Duration
+		n       int
+	}{
+		{10 * time.Second, time.Second, 10},
+		{10 * time.Second, 3 * time.Second, 4},
+		{time.Second, time.Second, 1},
+		{time.Second, 0, 1},
+		{500 * time.Millisecond, time.Second, 1},
+		{time.Second, 300 * time.Millisecond, 4},
+	} {
+		ts := turns(tc.d, tc.turn)
+		var sum time.Duration
+		for _, d := range ts {
+			sum += d
+			if tc.turn > 0 && d > tc.turn+time.Millisecond && len(ts) > 1 {
+				t.Errorf("turns(%v, %v): a turn of %v", tc.d, tc.turn, d)
+			}
+		}
+		if len(ts) != tc.n || sum != tc.d {
+			t.Errorf("turns(%v, %v) = %v: %d turns adding up to %v, want %d adding up to %v", tc.d, tc.turn, ts, len(ts), sum, tc.n, tc.d)
+		}
 	}
 }

@@ -19,6 +19,7 @@ type Report struct {
 	Watchers int     `json:"watchers,omitempty"`
 	Rate     float64 `json:"rate,omitempty"`
 	Duration float64 `json:"duration_seconds"`
+	Turn     float64 `json:"turn_seconds"` // baseline and scenario took turns this long; 0: baseline first
 	Machine  string  `json:"machine"`
 	OpenFile uint64  `json:"open_files_limit"`
 
@@ -110,7 +111,11 @@ func (rep *Report) WriteText(w io.Writer) error {
 	if rep.Rate > 0 {
 		fmt.Fprintf(&b, ", open loop at %g ops/s", rep.Rate)
 	}
-	fmt.Fprintf(&b, ", %gs; %s; open files limit %d\n\n", rep.Duration, rep.Machine, rep.OpenFile)
+	fmt.Fprintf(&b, ", %gs", rep.Duration)
+	if rep.Turn > 0 && rep.Turn < rep.Duration {
+		fmt.Fprintf(&b, " in turns of %gs with the baseline", rep.Turn)
+	}
+	fmt.Fprintf(&b, "; %s; open files limit %d\n\n", rep.Machine, rep.OpenFile)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	// Numbers align right; names, padded to one width first, read left.
 	width := len("operation")

@@ -47,7 +47,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func run(ctx context.Context, cfg Config, stderr io.Writer) (*Report, error) {
 	rep := &Report{
 		Scenario: cfg.Scenario, Guests: cfg.Guests, Readers: cfg.Readers, Rate: cfg.Rate,
-		Duration: cfg.Duration.Seconds(), OpenFile: raiseOpenFiles(),
+		Duration: cfg.Duration.Seconds(), Turn: cfg.Turn.Seconds(), OpenFile: raiseOpenFiles(),
 		Machine: fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()),
 	}
 	if cfg.Scenario == ScenarioWatch {
@@ -80,19 +80,18 @@ func run(ctx context.Context, cfg Config, stderr io.Writer) (*Report, error) {
 	rep.Show, rep.Seats = show.ID, len(pool)
 
 	// The baseline: the same client settings and concurrency against an
-	// empty handler, for as long, just before the scenario.
-	baseRow, err := runBaseline(ctx, cfg, conns, bar)
+	// empty handler, for as long as the scenario, in turns with it.
+	cnt := &counts{}
+	bl, err := startBaseline(cfg, conns, cnt)
 	if err != nil {
 		return nil, err
 	}
-	baseRow.Workers = conns
-	rep.Baseline = baseRow
+	defer bl.close()
 
 	seed := cfg.Seed
 	if seed == 0 {
 		seed = time.Now().UnixNano()
 	}
-	cnt := &counts{}
 	var writers []*writer
 	var sent *sendTimes
 	if cfg.Scenario == ScenarioWatch {
@@ -153,16 +152,29 @@ func run(ctx context.Context, cfg Config, stderr io.Writer) (*Report, error) {
 		return nil, err
 	}
 	rss := startRSS(rssPID)
-	stopProfile, err := startCPUProfile(cfg.CPUProfile)
+	p := startProgress(bar, cfg.Scenario, 2*cfg.Duration, cnt)
+	var baseTime, elapsed time.Duration
+	for _, d := range turns(cfg.Duration, cfg.Turn) {
+		baseTime += drive(ctx, []*crew{bl.crew}, d)
+		// With a profile there is one turn each (see Config.validate).
+		stopProfile, err := startCPUProfile(cfg.CPUProfile)
+		if err != nil {
+			p.finish()
+			return nil, err
+		}
+		elapsed += drive(ctx, crews, d)
+		if err := stopProfile(); err != nil {
+			p.finish()
+			return nil, err
+		}
+	}
+	p.finish()
+	baseRow, err := bl.row(baseTime.Seconds())
 	if err != nil {
 		return nil, err
 	}
-	p := startProgress(bar, cfg.Scenario, cfg.Duration, cnt)
-	elapsed := drive(ctx, crews, cfg.Duration)
-	p.finish()
-	if err := stopProfile(); err != nil {
-		return nil, err
-	}
+	baseRow.Workers = conns
+	rep.Baseline = baseRow
 	if haveCommits {
 		after, ok, err := scrapeCommits(setup, hc, base)
 		if err != nil {
