@@ -29,13 +29,7 @@ func TestMetrics(t *testing.T) {
 // connection is back.
 func TestMetricsListener(t *testing.T) {
 	db := pgtest.Database(t)
-	srv, err := server.Start(t.Context(), server.Config{Addr: "127.0.0.1:0", DB: db, Demo: true, Location: time.UTC},
-		slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown()
-	base := "http://" + srv.URLHost()
+	base := startServer(t, db)
 	waitFor(t, base, "boxoffice_postgres_listener_up", 1)
 	waitFor(t, base, "boxoffice_postgres_listener_connects_total", 1)
 	pgtest.Terminate(t, db, "boxoffice-listener")
@@ -61,13 +55,7 @@ func waitFor(t *testing.T, base, series string, want float64) {
 }
 
 func testMetrics(t *testing.T, db string) {
-	srv, err := server.Start(t.Context(), server.Config{Addr: "127.0.0.1:0", DB: db,
-		Demo: true, Location: time.UTC}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown()
-	base := "http://" + srv.URLHost()
+	base := startServer(t, db)
 	guest := func() *http.Client {
 		jar, _ := cookiejar.New(nil)
 		return &http.Client{Jar: jar, Timeout: 10 * time.Second}
@@ -156,4 +144,17 @@ func scrape(t *testing.T, base string) map[string]float64 {
 		m[line[:i]] = v
 	}
 	return m
+}
+
+// startServer serves the demo programme from db on a free port until the
+// test ends, and returns its base URL.
+func startServer(t *testing.T, db string) string {
+	t.Helper()
+	srv, err := server.Start(t.Context(), server.Config{Addr: "127.0.0.1:0", DB: db, Demo: true, Location: time.UTC},
+		slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown() })
+	return "http://" + srv.URLHost()
 }

@@ -4,7 +4,6 @@ import (
 	"boxoffice/internal/ssetest"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	"boxoffice"
 	"boxoffice/postgres"
 	"boxoffice/postgres/pgtest"
-	"boxoffice/server"
 )
 
 // While PostgreSQL is cut away, the API answers 503 problem+json promptly,
@@ -23,13 +21,7 @@ import (
 // catches up with what another instance committed meanwhile.
 func TestPostgresOutage(t *testing.T) {
 	db := pgtest.Database(t)
-	srv, err := server.Start(t.Context(), server.Config{Addr: "127.0.0.1:0", DB: db, Demo: true, Location: time.UTC},
-		slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown()
-	base := "http://" + srv.URLHost()
+	base := startServer(t, db)
 	jar, _ := cookiejar.New(nil)
 	guest := &http.Client{Jar: jar, Timeout: 20 * time.Second}
 
