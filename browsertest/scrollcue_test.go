@@ -1,0 +1,209 @@
+package browsertest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// cueState is what a guest sees of the map's sideways scrolling: the
+// opacity of the shadow on its start (left) and end (right) edge, and
+// whether the "swipe sideways" hint shows.
+type cueState struct {
+	Overflows  bool
+	ScrollLeft float64
+	MaxScroll  float64
+	Start, End float64 // opacity of the edge shadows, 0 to 1
+	Hint       bool
+}
+
+const cueJS = `(() => {
+	const map = document.querySelector('.map'), view = document.querySelector('.view');
+	const hint = document.querySelector('.swipe');
+	return {
+		Overflows: map.scrollWidth > map.clientWidth,
+		ScrollLeft: map.scrollLeft, MaxScroll: map.scrollWidth - map.clientWidth,
+		Start: parseFloat(getComputedStyle(view, '::before').opacity),
+		End: parseFloat(getComputedStyle(view, '::after').opacity),
+		Hint: hint.checkVisibility({opacityProperty: true, visibilityProperty: true}) && hint.offsetHeight > 0,
+	};
+})()`
+
+func cues(t *testing.T, tab context.Context) cueState {
+	t.Helper()
+	return eval[cueState](t, tab, cueJS)
+}
+
+// waitCues waits until the cues read as wanted: a shadow shows when its
+// opacity is above 0.9 and is gone at 0. Scroll-driven styles follow the
+// scroll position on the next frame, hence the wait. It polls from here, not
+// in the page (chromedp.Poll), because a page with scripts off runs no timers.
+func waitCues(t *testing.T, tab context.Context, what string, start, end, hint bool) {
+	t.Helper()
+	shows := func(on bool, opacity float64) bool {
+		if on {
+			return opacity > 0.9
+		}
+		return opacity == 0
+	}
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(liveBound)
+	for {
+		c := cues(t, tab)
+		if shows(start, c.Start) && shows(end, c.End) && c.Hint == hint {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("%s: want shadow on the left %t, on the right %t, hint %t; within %v the page shows %+v",
+				what, start, end, hint, liveBound, c)
+		}
+	}
+}
+
+// scrollMap scrolls the map sideways to x CSS pixels (clamped to its ends).
+func scrollMap(t *testing.T, tab context.Context, x string) {
+	t.Helper()
+	eval[any](t, tab, `(() => { const m = document.querySelector('.map'); m.scrollLeft = `+x+`; })()`)
+}
+
+// On a phone the grand hall's map is wider than the screen and scrolls
+// sideways in its own box. The guest is told so: a shadow falls on each edge
+// that has seats beyond it, gone from the edge scrolled to its end, and a
+// hint under the map says to swipe sideways. Where the map fits (the studio
+// on a phone, the grand hall on a desktop) neither shows. With scripts off,
+// or with reduced motion asked for, the cues work all the same.
+func TestScrollCues(t *testing.T) {
+	t.Parallel()
+	s := startSite(t)
+
+	t.Run("phone", func(t *testing.T) {
+		g := newGuest(t)
+		phone(t, g)
+		openLive(t, g, s.mapURL("grand"))
+		// The script starts a wide map at its middle: seats on both sides.
+		if c := cues(t, g); !c.Overflows || c.ScrollLeft == 0 {
+			t.Fatalf("the grand hall on a phone: %+v, want a map that overflows, scrolled to its middle", c)
+		}
+		waitCues(t, g, "scrolled to the middle", true, true, true)
+		viewport(t, g, "cues-phone-middle")
+		scrollMap(t, g, "0")
+		waitCues(t, g, "scrolled to the far left", false, true, true)
+		viewport(t, g, "cues-phone-left")
+		scrollMap(t, g, "m.scrollWidth")
+		waitCues(t, g, "scrolled to the far right", true, false, true)
+		viewport(t, g, "cues-phone-right")
+
+		openLive(t, g, s.mapURL("studio"))
+		if c := cues(t, g); c.Overflows {
+			t.Fatalf("the studio scrolls sideways on a phone: %+v", c)
+		}
+		waitCues(t, g, "the studio, which fits a phone", false, false, false)
+	})
+
+	t.Run("phone without JavaScript", func(t *testing.T) {
+		g := newGuest(t)
+		phone(t, g)
+		if _, err := chromedp.Call(g, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+			t.Fatal(err)
+		}
+		open(t, g, s.mapURL("grand"))
+		if c := cues(t, g); c.ScrollLeft != 0 {
+			t.Fatalf("without scripts the map starts scrolled: %+v", c)
+		}
+		waitCues(t, g, "at first", false, true, true)
+		scrollMap(t, g, "m.scrollWidth")
+		waitCues(t, g, "scrolled to the far right", true, false, true)
+	})
+
+	t.Run("phone with reduced motion", func(t *testing.T) {
+		g := newGuest(t)
+		phone(t, g)
+		if _, err := chromedp.Call(g, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{
+			{Name: "prefers-reduced-motion", Value: "reduce"},
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		openLive(t, g, s.mapURL("grand"))
+		if !eval[bool](t, g, `matchMedia('(prefers-reduced-motion: reduce)').matches`) {
+			t.Fatal("reduced motion is not emulated")
+		}
+		scrollMap(t, g, "0")
+		waitCues(t, g, "scrolled to the far left", false, true, true)
+		scrollMap(t, g, "m.scrollWidth")
+		waitCues(t, g, "scrolled to the far right", true, false, true)
+	})
+
+	t.Run("desktop", func(t *testing.T) {
+		g := newGuest(t)
+		if err := chromedp.Do(g, chromedp.EmulateViewport(1280, 900)); err != nil {
+			t.Fatal(err)
+		}
+		for _, hall := range []string{"grand", "studio"} {
+			openLive(t, g, s.mapURL(hall))
+			if c := cues(t, g); c.Overflows {
+				t.Fatalf("%s on a desktop scrolls sideways: %+v", hall, c)
+			}
+			waitCues(t, g, hall+" on a desktop", false, false, false)
+		}
+	})
+}
+
+// On a phone, moving the focus with the keyboard to a seat beyond the edge
+// of the map scrolls the map so that the seat shows whole, clear of the row
+// labels that stick to both edges.
+func TestKeyboardScrollsMap(t *testing.T) {
+	t.Parallel()
+	s := startSite(t)
+	g := newGuest(t)
+	phone(t, g)
+	openLive(t, g, s.mapURL("grand"))
+	if err := chromedp.Do(g, chromedp.Focus(chromedp.CSS(seatSel("H5")))); err != nil {
+		t.Fatal(err)
+	}
+	scrollMap(t, g, "0")
+	type place struct {
+		Seat                  string
+		Left, Right           float64 // the focused seat's edges
+		ViewLeft, ViewRight   float64 // the part of the map between the row labels
+		ScrollLeft, MaxScroll float64
+	}
+	where := func() place {
+		t.Helper()
+		return eval[place](t, g, `(() => {
+			const b = document.activeElement, r = b.getBoundingClientRect(), row = b.closest('.row');
+			const labels = row.querySelectorAll('.rl'), m = document.querySelector('.map');
+			return {
+				Seat: b.dataset.seat || '', Left: r.left, Right: r.right,
+				ViewLeft: labels[0].getBoundingClientRect().right, ViewRight: labels[labels.length - 1].getBoundingClientRect().left,
+				ScrollLeft: m.scrollLeft, MaxScroll: m.scrollWidth - m.clientWidth,
+			};
+		})()`)
+	}
+	inView := func(p place) bool { return p.Left >= p.ViewLeft && p.Right <= p.ViewRight }
+	if p := where(); p.Seat != "H5" || p.ScrollLeft != 0 {
+		t.Fatalf("before: %+v, want H5 focused and the map at its left end", p)
+	}
+	for _, st := range []struct{ key, want string }{
+		{kb.End, "H26"}, {kb.Home, "H1"}, {kb.End, "H26"}, {kb.ArrowLeft, "H25"},
+	} {
+		if err := chromedp.Do(g, chromedp.KeyEvent(st.key)); err != nil {
+			t.Fatal(err)
+		}
+		p := where()
+		if p.Seat != st.want {
+			t.Fatalf("after %q the focus is on %q, want %s", st.key, p.Seat, st.want)
+		}
+		if !inView(p) {
+			t.Errorf("after %q the focused seat %s spans %.0f–%.0fpx, outside the map's view %.0f–%.0fpx (%+v)",
+				st.key, p.Seat, p.Left, p.Right, p.ViewLeft, p.ViewRight, p)
+		}
+	}
+	viewport(t, g, "keyboard-grand-phone")
+}
