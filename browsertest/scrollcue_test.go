@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -83,11 +84,14 @@ func TestScrollCues(t *testing.T) {
 	t.Parallel()
 	s := startSite(t)
 
-	t.Run("phone", func(t *testing.T) {
-		g := newGuest(t)
+	// The script starts a wide map at its middle: seats on both sides.
+	phoneCues := func(t *testing.T, g context.Context, fallback bool) {
+		t.Helper()
 		phone(t, g)
 		openLive(t, g, s.mapURL("grand"))
-		// The script starts a wide map at its middle: seats on both sides.
+		if got := eval[bool](t, g, `document.querySelector('form.hall').classList.contains('cues')`); got != fallback {
+			t.Fatalf("the script sets the cues' classes: %t, want %t", got, fallback)
+		}
 		if c := cues(t, g); !c.Overflows || c.ScrollLeft == 0 {
 			t.Fatalf("the grand hall on a phone: %+v, want a map that overflows, scrolled to its middle", c)
 		}
@@ -105,6 +109,20 @@ func TestScrollCues(t *testing.T) {
 			t.Fatalf("the studio scrolls sideways on a phone: %+v", c)
 		}
 		waitCues(t, g, "the studio, which fits a phone", false, false, false)
+	}
+	t.Run("phone", func(t *testing.T) { phoneCues(t, newGuest(t), false) })
+
+	// A browser without scroll-driven animations (Firefox; Safari before
+	// 26) gets the same cues from classes the script sets.
+	t.Run("phone without scroll-driven animations", func(t *testing.T) {
+		g := newGuest(t)
+		if _, err := chromedp.Call(g, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `{
+			const supports = CSS.supports;
+			CSS.supports = (...a) => !a.join(':').includes('animation-timeline') && supports.apply(CSS, a);
+		}`}); err != nil {
+			t.Fatal(err)
+		}
+		phoneCues(t, g, true)
 	})
 
 	t.Run("phone without JavaScript", func(t *testing.T) {
@@ -190,19 +208,19 @@ func TestKeyboardScrollsMap(t *testing.T) {
 	if p := where(); p.Seat != "H5" || p.ScrollLeft != 0 {
 		t.Fatalf("before: %+v, want H5 focused and the map at its left end", p)
 	}
-	for _, st := range []struct{ key, want string }{
-		{kb.End, "H26"}, {kb.Home, "H1"}, {kb.End, "H26"}, {kb.ArrowLeft, "H25"},
+	for _, st := range []struct{ key, name, want string }{
+		{kb.End, "End", "H26"}, {kb.Home, "Home", "H1"}, {kb.End, "End", "H26"}, {kb.ArrowLeft, "ArrowLeft", "H25"},
 	} {
 		if err := chromedp.Do(g, chromedp.KeyEvent(st.key)); err != nil {
 			t.Fatal(err)
 		}
 		p := where()
 		if p.Seat != st.want {
-			t.Fatalf("after %q the focus is on %q, want %s", st.key, p.Seat, st.want)
+			t.Fatalf("after %s the focus is on %q, want %s", st.name, p.Seat, st.want)
 		}
 		if !inView(p) {
-			t.Errorf("after %q the focused seat %s spans %.0f–%.0fpx, outside the map's view %.0f–%.0fpx (%+v)",
-				st.key, p.Seat, p.Left, p.Right, p.ViewLeft, p.ViewRight, p)
+			t.Errorf("after %s the focused seat %s spans %.0f–%.0fpx, outside the map's view %.0f–%.0fpx (%+v)",
+				st.name, p.Seat, p.Left, p.Right, p.ViewLeft, p.ViewRight, p)
 		}
 	}
 	viewport(t, g, "keyboard-grand-phone")
