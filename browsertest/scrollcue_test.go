@@ -158,6 +158,43 @@ func TestScrollCues(t *testing.T) {
 		waitCues(t, g, "scrolled to the far right", true, false, true)
 	})
 
+	// In forced colours (Windows high contrast) the browser drops the
+	// shadows' gradients; the cues become solid bars in the text colour.
+	t.Run("phone in forced colors", func(t *testing.T) {
+		g := newGuest(t)
+		phone(t, g)
+		if _, err := chromedp.Call(g, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{
+			{Name: "forced-colors", Value: "active"},
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		openLive(t, g, s.mapURL("grand"))
+		scrollMap(t, g, "0")
+		waitCues(t, g, "scrolled to the far left", false, true, true)
+		type colours struct{ Cue, Text, Wheelchair, ButtonText string }
+		c := eval[colours](t, g, `(() => {
+			const system = (name) => {
+				const probe = document.body.appendChild(document.createElement('span'));
+				probe.style.color = name;
+				const c = getComputedStyle(probe).color;
+				probe.remove();
+				return c;
+			};
+			return {
+				Cue: getComputedStyle(document.querySelector('.view'), '::after').backgroundColor, Text: system('CanvasText'),
+				Wheelchair: getComputedStyle(document.querySelector('button.w'), '::before').backgroundColor, ButtonText: system('ButtonText'),
+			};
+		})()`)
+		if c.Cue != c.Text {
+			t.Errorf("in forced colours the cue is %s, want the text colour %s", c.Cue, c.Text)
+		}
+		// Not a scroll cue, but as easily lost: the wheelchair symbol.
+		if c.Wheelchair != c.ButtonText {
+			t.Errorf("in forced colours the wheelchair symbol is %s, want the button text colour %s", c.Wheelchair, c.ButtonText)
+		}
+		viewport(t, g, "cues-phone-forced-colors")
+	})
+
 	t.Run("desktop", func(t *testing.T) {
 		g := newGuest(t)
 		if err := chromedp.Do(g, chromedp.EmulateViewport(1280, 900)); err != nil {
