@@ -100,6 +100,16 @@ func TestScrollCues(t *testing.T) {
 		scrollMap(t, g, "0")
 		waitCues(t, g, "scrolled to the far left", false, true, true)
 		viewport(t, g, "cues-phone-left")
+		// The shadow lies over the seats at the edge, and a tap there
+		// still reaches the seat under it.
+		if got := eval[string](t, g, `(() => {
+			const r = getComputedStyle(document.querySelector('.view'), '::after'), v = document.querySelector('.view').getBoundingClientRect();
+			const seat = document.querySelector('button[data-seat="E1"]').getBoundingClientRect();
+			const e = document.elementFromPoint(v.right - parseFloat(r.right) - parseFloat(r.width) / 2, seat.top + seat.height / 2);
+			return e?.dataset?.seat || e?.className || '';
+		})()`); got == "" || got == "view" {
+			t.Errorf("a tap on the shadow at the right edge reaches %q, want the seat under it", got)
+		}
 		scrollMap(t, g, "m.scrollWidth")
 		waitCues(t, g, "scrolled to the far right", true, false, true)
 		viewport(t, g, "cues-phone-right")
@@ -261,4 +271,20 @@ func TestKeyboardScrollsMap(t *testing.T) {
 		}
 	}
 	viewport(t, g, "keyboard-grand-phone")
+
+	// Tab out of the map, scroll it away from the seat, Shift+Tab back in:
+	// the browser scrolls the focused seat into view.
+	if err := chromedp.Do(g, chromedp.KeyEvent(kb.Tab)); err != nil {
+		t.Fatal(err)
+	}
+	if eval[bool](t, g, `!!document.activeElement?.dataset?.seat`) {
+		t.Fatal("Tab did not leave the map")
+	}
+	scrollMap(t, g, "0")
+	if err := chromedp.Do(g, chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift))); err != nil {
+		t.Fatal(err)
+	}
+	if p := where(); p.Seat != "H25" || !inView(p) {
+		t.Errorf("back in the map with Shift+Tab: %+v, want H25 focused and in view", p)
+	}
 }
