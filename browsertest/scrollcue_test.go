@@ -77,9 +77,10 @@ func scrollMap(t *testing.T, tab context.Context, x string) {
 // On a phone the grand hall's map is wider than the screen and scrolls
 // sideways in its own box. The guest is told so: a shadow falls on each edge
 // that has seats beyond it, gone from the edge scrolled to its end, and a
-// hint under the map says to swipe sideways. Where the map fits (the studio
+// hint above the map says to swipe sideways. Where the map fits (the studio
 // on a phone, the grand hall on a desktop) neither shows. With scripts off,
-// or with reduced motion asked for, the cues work all the same.
+// in a browser without scroll-driven animations, with reduced motion asked
+// for, and in forced colours, the cues work all the same.
 func TestScrollCues(t *testing.T) {
 	t.Parallel()
 	s := startSite(t)
