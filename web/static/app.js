@@ -191,7 +191,7 @@
 
   // The cues that the map scrolls sideways are CSS scroll-driven animations.
   // A browser without those gets them from classes set here (see app.css).
-  if (map && !CSS.supports('animation-timeline: scroll()')) {
+  if (map && !(CSS.supports('animation-timeline: scroll()') && CSS.supports('timeline-scope: --map'))) {
     const cue = () => {
       const max = map.scrollWidth - map.clientWidth;
       form.classList.toggle('overflows', max > 0);
