@@ -62,7 +62,7 @@ func axe(t *testing.T, tab context.Context, src, what string) {
 }
 
 // The programme and both halls' maps pass axe-core's WCAG A and AA rules,
-// also with seats booked and with an error showing; and a screen reader
+// also with seats booked, with an error showing and on a phone; and a screen reader
 // hears each seat's row, number and state, in rows that are labelled.
 func TestAccessibility(t *testing.T) {
 	t.Parallel()
@@ -97,6 +97,12 @@ func TestAccessibility(t *testing.T) {
 	// The same error from the form path, rendered by the server.
 	open(t, g, s.mapURL("grand")+"?result=taken&seat=J1")
 	axe(t, g, src, "grand map with a form error")
+
+	// On a phone, with the cues that the map scrolls sideways showing.
+	phone(t, g)
+	openLive(t, g, s.mapURL("grand"))
+	waitCues(t, g, "the grand map on a phone", true, true, true)
+	axe(t, g, src, "grand map on a phone")
 }
 
 // seatNames checks what assistive technology is given, in Chromium's own

@@ -189,6 +189,21 @@
     }
   }
 
+  // The cues that the map scrolls sideways are CSS scroll-driven animations.
+  // A browser without those gets them from classes set here (see app.css).
+  if (map && !(CSS.supports('animation-timeline: scroll()') && CSS.supports('timeline-scope: --map'))) {
+    const cue = () => {
+      const max = map.scrollWidth - map.clientWidth;
+      form.classList.toggle('overflows', max > 0);
+      form.classList.toggle('at-start', map.scrollLeft <= 0);
+      form.classList.toggle('at-end', map.scrollLeft >= max - 1); // scrollLeft may stop a fraction short
+    };
+    form.classList.add('cues');
+    map.addEventListener('scroll', cue, { passive: true });
+    addEventListener('resize', cue);
+    cue();
+  }
+
   // Live updates.
   const parse = (data) => { try { return JSON.parse(data); } catch { return null; } };
 
