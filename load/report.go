@@ -140,7 +140,8 @@ func (rep *Report) WriteText(w io.Writer) error {
 	tw.Flush()
 	for _, r := range rep.Rows {
 		if r.Dropped > 0 {
-			fmt.Fprintf(&b, "%s: %d scheduled operations were not sent before the end: the server did not keep up with --rate\n", r.Name, r.Dropped)
+			fmt.Fprintf(&b, "%s: %d scheduled operations were not sent before their time was up, every guest being busy "+
+				"(a few at the end of each turn are usual; more mean the server did not keep up with --rate)\n", r.Name, r.Dropped)
 		}
 	}
 	if ws := rep.Watch; ws != nil {
