@@ -184,9 +184,13 @@ func (s *Server) start(ctx context.Context) error {
 		}
 	}
 	handler, err := web.NewHandler(web.Config{
-		Store: s.stats.Store(s.store), Hub: s.hub, Logger: s.log, Location: s.cfg.Location,
+		Store:               s.stats.Store(s.store), // bookings and releases counted by outcome
+		Hub:                 s.hub,
+		Logger:              s.log,
+		Location:            s.cfg.Location,
 		TrustForwardedProto: s.cfg.TrustForwardedProto,
-		Observer:            s.stats, Metrics: s.stats.Handler(),
+		Observer:            s.stats,
+		Metrics:             s.stats.Handler(),
 	})
 	if err != nil {
 		return err
