@@ -43,7 +43,7 @@ func New() *Metrics {
 		}, []string{"route", "code"}),
 		durations: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "boxoffice_http_request_duration_seconds",
-			Help:    "Time from a request's arrival to its answer, by route. An event stream counts until it is handed to the stream writers.",
+			Help:    "Time from a request's arrival to its answer, by route. An event stream over plain HTTP/1.1 counts until it is handed to the stream writers; over HTTP/2 or TLS, while it lasts.",
 			Buckets: latencyBuckets,
 		}, []string{"route"}),
 		seatOps: prometheus.NewCounterVec(prometheus.CounterOpts{
