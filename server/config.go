@@ -21,6 +21,7 @@ type Config struct {
 	Location            *time.Location
 	Demo                bool
 	TrustForwardedProto bool
+	MetricsToken        string // GET /metrics wants it as a bearer token; "" serves the metrics to anyone
 	LogFormat           string // "text" or "json"
 	LogLevel            slog.Level
 	ShutdownTimeout     time.Duration
@@ -86,6 +87,8 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.BoolVar(&c.Demo, "demo", envBool("BOXOFFICE_DEMO", true), "fill an empty database with the demo programme [BOXOFFICE_DEMO]")
 	fs.BoolVar(&c.TrustForwardedProto, "trust-forwarded-proto", envBool("BOXOFFICE_TRUST_FORWARDED_PROTO", false),
 		"treat X-Forwarded-Proto: https as TLS (mark the guest cookie Secure); only behind a proxy that sets it [BOXOFFICE_TRUST_FORWARDED_PROTO]")
+	fs.StringVar(&c.MetricsToken, "metrics-token", env("BOXOFFICE_METRICS_TOKEN", ""),
+		"if set, GET /metrics wants it as a bearer token (Authorization: Bearer …); prefer the environment, which other users cannot list [BOXOFFICE_METRICS_TOKEN]")
 	fs.StringVar(&c.LogFormat, "log-format", env("BOXOFFICE_LOG_FORMAT", "text"), "log format: text or json [BOXOFFICE_LOG_FORMAT]")
 	fs.StringVar(&level, "log-level", env("BOXOFFICE_LOG_LEVEL", "info"), "log level: debug, info, warn or error [BOXOFFICE_LOG_LEVEL]")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long requests in flight may take to finish on SIGINT/SIGTERM")

@@ -15,12 +15,12 @@ func TestConfigDefaultsEnvAndFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != ":8080" || c.DB != "boxoffice.db" || !c.Demo || c.TrustForwardedProto || c.DBPoolSize != 0 {
+	if c.Addr != ":8080" || c.DB != "boxoffice.db" || !c.Demo || c.TrustForwardedProto || c.DBPoolSize != 0 || c.MetricsToken != "" {
 		t.Errorf("defaults: %+v", c)
 	}
 	env := getenv(map[string]string{"BOXOFFICE_ADDR": ":9000", "BOXOFFICE_DB": "env.db", "BOXOFFICE_DEMO": "false",
-		"BOXOFFICE_DB_POOL_SIZE": "5"})
-	if c, _ = ParseConfig(nil, env, io.Discard); c.Addr != ":9000" || c.DB != "env.db" || c.Demo || c.DBPoolSize != 5 {
+		"BOXOFFICE_DB_POOL_SIZE": "5", "BOXOFFICE_METRICS_TOKEN": "s3cret"})
+	if c, _ = ParseConfig(nil, env, io.Discard); c.Addr != ":9000" || c.DB != "env.db" || c.Demo || c.DBPoolSize != 5 || c.MetricsToken != "s3cret" {
 		t.Errorf("environment ignored: %+v", c)
 	}
 	if c, _ = ParseConfig([]string{"--addr", ":7000", "--db", "flag.db", "--db-pool-size", "3"}, env, io.Discard); c.Addr != ":7000" || c.DB != "flag.db" || c.DBPoolSize != 3 {

@@ -191,6 +191,7 @@ func (s *Server) start(ctx context.Context) error {
 		TrustForwardedProto: s.cfg.TrustForwardedProto,
 		Observer:            s.stats,
 		Metrics:             s.stats.Handler(),
+		MetricsToken:        s.cfg.MetricsToken,
 	})
 	if err != nil {
 		return err

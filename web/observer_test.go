@@ -1,9 +1,12 @@
 package web_test
 
 import (
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -95,5 +98,50 @@ func TestObserverHearsRequestsAndStreams(t *testing.T) {
 				t.Errorf("requests heard: %q, want the event stream's", requests)
 			}
 		})
+	}
+}
+
+// /metrics is for the operator: with a token configured it answers only a
+// request bearing it, and tells the others how to ask, as a problem.
+func TestMetricsToken(t *testing.T) {
+	metrics := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "boxoffice_up 1\n") })
+	for _, tc := range []struct {
+		token, auth string
+		want        int
+	}{
+		{"", "", http.StatusOK},
+		{"s3cret", "Bearer s3cret", http.StatusOK},
+		{"s3cret", "", http.StatusUnauthorized},
+		{"s3cret", "Bearer wrong", http.StatusUnauthorized},
+		{"s3cret", "Basic czNjcmV0", http.StatusUnauthorized},
+		{"s3cret", "Bearer s3cret2", http.StatusUnauthorized},
+	} {
+		e := newEnvWith(t, testLayout, func(c *web.Config) { c.Metrics, c.MetricsToken = metrics, tc.token }, (*httptest.Server).Start)
+		req, _ := http.NewRequest("GET", e.srv.URL+"/metrics", nil)
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("token %q, Authorization %q: %d, want %d", tc.token, tc.auth, resp.StatusCode, tc.want)
+			continue
+		}
+		switch tc.want {
+		case http.StatusOK:
+			if string(body) != "boxoffice_up 1\n" {
+				t.Errorf("token %q, Authorization %q: body %q, want the metrics", tc.token, tc.auth, body)
+			}
+		case http.StatusUnauthorized:
+			if ct, wa := resp.Header.Get("Content-Type"), resp.Header.Get("WWW-Authenticate"); ct != "application/problem+json" ||
+				!strings.HasPrefix(wa, "Bearer ") || strings.Contains(string(body), "boxoffice_up") {
+				t.Errorf("token %q, Authorization %q: %s, WWW-Authenticate %q, body %s; want a problem and a Bearer challenge",
+					tc.token, tc.auth, ct, wa, body)
+			}
+		}
 	}
 }

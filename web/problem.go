@@ -17,6 +17,7 @@ const (
 	codeMediaType   = "unsupported_media"  // wrong Content-Type
 	codeMethod      = "method_not_allowed" // the mux's own 405
 	codeCrossOrigin = "cross_origin"       // an unsafe request from another site
+	codeNoToken     = "unauthorized"       // /metrics without the operator's token
 )
 
 // problemType describes one kind of problem: its HTTP status and the
@@ -42,6 +43,7 @@ var problems = map[string]problemType{
 	codeMediaType:          {http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type", "Send the body as application/json."},
 	codeMethod:             {http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "The resource does not support this method; the Allow header lists those it does."},
 	codeCrossOrigin:        {http.StatusForbidden, "cross-origin", "Cross-origin request refused", "Requests that change seats must come from the box office's own pages or from clients that are not browsers."},
+	codeNoToken:            {http.StatusUnauthorized, "unauthorized", "Unauthorized", "The metrics are for the operator: send the token the server was started with as Authorization: Bearer <token>."},
 }
 
 var internalProblem = problemType{http.StatusInternalServerError, "internal", "Internal error", "Something went wrong on our side. The request id helps the operator find it in the logs."}
@@ -134,10 +136,11 @@ func appendProblem(b []byte, p problem) []byte {
 }
 
 // wantsHTML tells whether an error should be shown as a page: outside the
-// API and the probes, unless the client asks for JSON and not HTML.
+// API, the probes and the metrics, unless the client asks for JSON and not
+// HTML.
 func wantsHTML(r *http.Request) bool {
 	p := r.URL.Path
-	if strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/readyz" {
+	if strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/readyz" || p == "/metrics" {
 		return false
 	}
 	accept := r.Header.Get("Accept")

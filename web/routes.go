@@ -33,7 +33,7 @@ func (s *server) routes() (http.Handler, error) {
 	mux.Handle("GET /healthz", s.handleHealth())
 	mux.Handle("GET /readyz", s.handleReady())
 	if s.Metrics != nil {
-		mux.Handle("GET /metrics", s.Metrics)
+		mux.Handle("GET /metrics", s.handleMetrics())
 	}
 
 	gzip, err := gzhttp.NewWrapper(

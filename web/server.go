@@ -37,6 +37,9 @@ type Config struct {
 	Observer Observer
 	// Metrics, if set, is served at GET /metrics.
 	Metrics http.Handler
+	// MetricsToken, if set, is what GET /metrics wants as its bearer token
+	// (Authorization: Bearer …); empty serves the metrics to anyone.
+	MetricsToken string
 }
 
 // Observer hears what the handler serves.
