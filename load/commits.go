@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -26,19 +27,29 @@ type Commits struct {
 // commitTotals are the writer's counters at one moment.
 type commitTotals struct{ batches, ops, seconds float64 }
 
-// scrapeCommits reads the writer's counters from the server's /metrics.
-// ok is false when the server has no such metrics (another server, or an
-// older boxoffice); the figures are then left out of the report.
-func scrapeCommits(ctx context.Context, hc *http.Client, base string) (t commitTotals, ok bool, err error) {
+// errMetricsToken says the server's /metrics wants a token the tool lacks.
+var errMetricsToken = errors.New("the server's /metrics wants a token: set BOXOFFICE_METRICS_TOKEN for the tool as for the server")
+
+// scrapeCommits reads the writer's counters from the server's /metrics,
+// sending the token in BOXOFFICE_METRICS_TOKEN if there is one. ok is false
+// when the server has no such metrics (another server, or an older
+// boxoffice); the figures are then left out of the report.
+func scrapeCommits(ctx context.Context, hc *http.Client, base, token string) (t commitTotals, ok bool, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
 	if err != nil {
 		return t, false, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		return t, false, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized {
+		return t, false, errMetricsToken
+	}
 	if resp.StatusCode != http.StatusOK {
 		return t, false, nil
 	}

@@ -2,11 +2,13 @@ package load
 
 import (
 	"boxoffice/postgres/pgtest"
+	"boxoffice/server"
 	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +16,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // runJSON runs the tool with args and --json and decodes its report.
@@ -199,5 +202,35 @@ func TestCPUProfile(t *testing.T) {
 	n, err := io.Copy(io.Discard, zr)
 	if err != nil || n == 0 {
 		t.Errorf("the profile holds %d bytes (%v), want a profile", n, err)
+	}
+}
+
+// A server whose /metrics wants a token gets it from BOXOFFICE_METRICS_TOKEN;
+// without it the run goes on, and the report says why it has no commit
+// figures.
+func TestMetricsToken(t *testing.T) {
+	srv, err := server.Start(t.Context(), server.Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "t.db"),
+		Demo: true, Location: time.UTC, MetricsToken: "s3cret"}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	args := []string{"--target", "http://" + srv.URLHost(), "--scenario", "hot", "--guests", "2", "--duration", "300ms"}
+
+	t.Setenv("BOXOFFICE_METRICS_TOKEN", "")
+	rep, err := runJSON(t, args...)
+	if err != nil {
+		t.Fatalf("run without the token: %v", err)
+	}
+	if rep.Commits != nil || !strings.Contains(strings.Join(rep.Notes, "\n"), "BOXOFFICE_METRICS_TOKEN") {
+		t.Errorf("without the token: commits %+v, notes %q; want no figures and a note naming the variable", rep.Commits, rep.Notes)
+	}
+
+	t.Setenv("BOXOFFICE_METRICS_TOKEN", "s3cret")
+	if rep, err = runJSON(t, args...); err != nil {
+		t.Fatalf("run with the token: %v", err)
+	}
+	if rep.Commits == nil || rep.Commits.Batches < 1 {
+		t.Errorf("with the token: commits %+v, want the server's figures", rep.Commits)
 	}
 }
