@@ -31,7 +31,7 @@ type commitTotals struct{ batches, ops, seconds float64 }
 var errMetricsToken = errors.New("the server's /metrics wants a token: set BOXOFFICE_METRICS_TOKEN for the tool as for the server")
 
 // scrapeCommits reads the writer's counters from the server's /metrics,
-// sending the token in BOXOFFICE_METRICS_TOKEN if there is one. ok is false
+// sending token, if any, as a bearer token. ok is false
 // when the server has no such metrics (another server, or an older
 // boxoffice); the figures are then left out of the report.
 func scrapeCommits(ctx context.Context, hc *http.Client, base, token string) (t commitTotals, ok bool, err error) {
