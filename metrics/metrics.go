@@ -27,6 +27,7 @@ type Metrics struct {
 	batchOps  prometheus.Histogram
 	batchTime prometheus.Histogram
 	streams   prometheus.Gauge
+	closed    *prometheus.CounterVec
 }
 
 // latencyBuckets reach from a cached seat map (well under a millisecond) to
@@ -64,8 +65,12 @@ func New() *Metrics {
 			Name: "boxoffice_event_streams",
 			Help: "Event streams open now.",
 		}),
+		closed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "boxoffice_event_streams_closed_total",
+			Help: "Event streams ended, by why: left (the guest went away), slow (too far behind, closed by the server), lifetime (its time ran out), server (shutting down, or the show's changes could not be read). All but left reconnect and resume.",
+		}, []string{"why"}),
 	}
-	m.reg.MustRegister(m.requests, m.durations, m.seatOps, m.batchOps, m.batchTime, m.streams,
+	m.reg.MustRegister(m.requests, m.durations, m.seatOps, m.batchOps, m.batchTime, m.streams, m.closed,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -108,11 +113,14 @@ func (m *Metrics) Request(route string, status int, took time.Duration) {
 	m.durations.WithLabelValues(route).Observe(took.Seconds())
 }
 
-// StreamOpened and StreamClosed keep the count of open event streams.
+// StreamOpened counts an event stream open.
 func (m *Metrics) StreamOpened() { m.streams.Inc() }
 
-// StreamClosed: see StreamOpened.
-func (m *Metrics) StreamClosed() { m.streams.Dec() }
+// StreamClosed counts an event stream ended, and why.
+func (m *Metrics) StreamClosed(why string) {
+	m.streams.Dec()
+	m.closed.WithLabelValues(why).Inc()
+}
 
 // Batch counts one commit of the writer: how many operations it made
 // durable and how long it took.

@@ -68,3 +68,22 @@ func TestSeatOperationOutcomes(t *testing.T) {
 		}
 	}
 }
+
+// The open-streams gauge follows streams up and down, and every end is
+// counted under its reason.
+func TestStreams(t *testing.T) {
+	m := metrics.New()
+	m.StreamOpened()
+	m.StreamOpened()
+	m.StreamClosed("slow")
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, line := range []string{
+		"boxoffice_event_streams 1",
+		`boxoffice_event_streams_closed_total{why="slow"} 1`,
+	} {
+		if !strings.Contains(rec.Body.String(), line+"\n") {
+			t.Errorf("no line %s in:\n%s", line, rec.Body.String())
+		}
+	}
+}

@@ -19,7 +19,7 @@ type observer struct {
 	mu       sync.Mutex
 	requests []string // "route status"
 	open     int
-	closed   chan struct{}
+	closed   chan string // why each stream ended
 }
 
 func (o *observer) Request(route string, status int, took time.Duration) {
@@ -30,11 +30,23 @@ func (o *observer) Request(route string, status int, took time.Duration) {
 
 func (o *observer) StreamOpened() { o.mu.Lock(); o.open++; o.mu.Unlock() }
 
-func (o *observer) StreamClosed() {
+func (o *observer) StreamClosed(why string) {
 	o.mu.Lock()
 	o.open--
 	o.mu.Unlock()
-	o.closed <- struct{}{}
+	o.closed <- why
+}
+
+// ended waits for the next stream to end and returns why.
+func (o *observer) ended(t *testing.T, after string) string {
+	t.Helper()
+	select {
+	case why := <-o.closed:
+		return why
+	case <-time.After(5 * time.Second):
+		t.Fatalf("no stream's end was heard within 5s of %s", after)
+	}
+	return ""
 }
 
 func (o *observer) state() ([]string, int) {
@@ -43,19 +55,23 @@ func (o *observer) state() ([]string, int) {
 	return slices.Clone(o.requests), o.open
 }
 
+// protocols are the two ways an event stream is served: taken over from
+// net/http (plain HTTP/1.1), or kept by it (HTTP/2 over TLS).
+var protocols = []struct {
+	name  string
+	start func(*httptest.Server)
+}{
+	{"HTTP/1.1", (*httptest.Server).Start},
+	{"HTTP/2", func(s *httptest.Server) { s.EnableHTTP2 = true; s.StartTLS() }},
+}
+
 // The observer behind /metrics hears each request with the route that
 // matched and its status, and each event stream as it opens and as it ends,
 // whether net/http keeps the stream (HTTP/2) or it is taken over (HTTP/1.1).
 func TestObserverHearsRequestsAndStreams(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		start func(*httptest.Server)
-	}{
-		{"HTTP/1.1", (*httptest.Server).Start},
-		{"HTTP/2", func(s *httptest.Server) { s.EnableHTTP2 = true; s.StartTLS() }},
-	} {
+	for _, tc := range protocols {
 		t.Run(tc.name, func(t *testing.T) {
-			obs := &observer{closed: make(chan struct{}, 4)}
+			obs := &observer{closed: make(chan string, 4)}
 			e := newEnvWith(t, testLayout, func(c *web.Config) {
 				c.Observer = obs
 				// A taken-over stream learns that its client left when it
@@ -85,10 +101,8 @@ func TestObserverHearsRequestsAndStreams(t *testing.T) {
 			}
 
 			stream.resp.Body.Close()
-			select {
-			case <-obs.closed:
-			case <-time.After(5 * time.Second):
-				t.Fatal("the stream's end was not heard within 5s of its client leaving")
+			if why := obs.ended(t, "its client leaving"); why != web.ClosedLeft {
+				t.Errorf("the stream ended as %q, want %q", why, web.ClosedLeft)
 			}
 			requests, open = obs.state()
 			if open != 0 {
@@ -96,6 +110,33 @@ func TestObserverHearsRequestsAndStreams(t *testing.T) {
 			}
 			if !slices.Contains(requests, "GET /api/shows/{show}/events 200") {
 				t.Errorf("requests heard: %q, want the event stream's", requests)
+			}
+		})
+	}
+}
+
+// A stream that reaches its lifetime, or that the server ends as it shuts
+// down, says so; the browser then reconnects.
+func TestObserverHearsWhyStreamsEnd(t *testing.T) {
+	for _, tc := range protocols {
+		t.Run(tc.name, func(t *testing.T) {
+			obs := &observer{closed: make(chan string, 4)}
+			e := newEnvWith(t, testLayout, func(c *web.Config) {
+				c.Observer = obs
+				c.StreamLifetime = 200 * time.Millisecond
+			}, tc.start)
+			stream := e.guest().events(openShow, "")
+			stream.next() // the snapshot
+			if why := obs.ended(t, "the stream's lifetime"); why != web.ClosedLifetime {
+				t.Errorf("at the end of its lifetime the stream ended as %q, want %q", why, web.ClosedLifetime)
+			}
+
+			e2 := newEnvWith(t, testLayout, func(c *web.Config) { c.Observer = obs }, tc.start)
+			stream = e2.guest().events(openShow, "")
+			stream.next()
+			e2.hub.Close()
+			if why := obs.ended(t, "the hub closing"); why != web.ClosedServer {
+				t.Errorf("as the server shut down the stream ended as %q, want %q", why, web.ClosedServer)
 			}
 		})
 	}

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -19,7 +21,7 @@ type rawStream struct {
 	raw      syscall.RawConn // nil: every write goes through drain
 	viewer   boxoffice.Guest
 	lifetime *time.Timer
-	onClose  func() // called once, when the stream closes
+	onClose  func(why string) // called once, when the stream closes
 	// version is the last version written. The handler owns it until the
 	// stream joins a group, then the group's run.
 	version int64
@@ -35,7 +37,7 @@ type rawStream struct {
 // first events are flushed, when it is plain HTTP/1.1: the response then is
 // chunked and goes on in chunks. It returns nil, with w untouched, when the
 // stream stays with net/http (HTTP/2, TLS, HEAD, a recorder in tests).
-func takeOver(w http.ResponseWriter, r *http.Request, viewer boxoffice.Guest, version int64, lifetime time.Duration, onClose func()) *rawStream {
+func takeOver(w http.ResponseWriter, r *http.Request, viewer boxoffice.Guest, version int64, lifetime time.Duration, onClose func(why string)) *rawStream {
 	if !canTakeOver || r.ProtoMajor != 1 || r.ProtoMinor != 1 || r.Method != http.MethodGet || r.TLS != nil {
 		return nil
 	}
@@ -47,7 +49,7 @@ func takeOver(w http.ResponseWriter, r *http.Request, viewer boxoffice.Guest, ve
 	if sc, ok := conn.(syscall.Conn); ok {
 		st.raw, _ = sc.SyscallConn()
 	}
-	st.lifetime = time.AfterFunc(lifetime, func() { st.close(true) })
+	st.lifetime = time.AfterFunc(lifetime, func() { st.close(ClosedLifetime) })
 	return st
 }
 
@@ -88,26 +90,28 @@ func (st *rawStream) write(b []byte) {
 		st.mu.Unlock()
 		return
 	}
-	var err error
+	why := ""
 	if st.draining {
 		if len(st.backlog)+len(b) > maxBacklog {
-			err = errors.New("too far behind")
+			why = ClosedSlow
 		} else {
 			st.backlog = append(st.backlog, b...)
 		}
 	} else {
-		var n int
-		n, err = st.tryWrite(b)
-		if errors.Is(err, errWouldBlock) {
+		n, err := st.tryWrite(b)
+		switch {
+		case errors.Is(err, errWouldBlock):
 			// b may be shared by every stream: copy what is left.
 			st.backlog = append(st.backlog[:0], b[n:]...)
-			st.draining, err = true, nil
+			st.draining = true
 			go st.drain()
+		case err != nil:
+			why = ClosedLeft
 		}
 	}
 	st.mu.Unlock()
-	if err != nil {
-		st.close(false)
+	if why != "" {
+		st.close(why)
 	}
 }
 
@@ -127,8 +131,8 @@ func (st *rawStream) drain() {
 			return
 		}
 		st.mu.Unlock()
-		if st.writeBlocking(b) != nil {
-			st.close(false)
+		if err := st.writeBlocking(b); err != nil {
+			st.close(whyFailed(err))
 			return
 		}
 	}
@@ -148,17 +152,26 @@ func (st *rawStream) writeBlocking(b []byte) error {
 	return st.conn.SetWriteDeadline(time.Time{})
 }
 
-// close ends the stream; cleanly means with the response's last chunk, as
-// at the end of its lifetime or at shutdown. Either way the browser
-// reconnects and resumes.
-func (st *rawStream) close(cleanly bool) {
+// whyFailed is why a stream ends after a blocking write failed: it timed
+// out (too slow), or the connection is gone.
+func whyFailed(err error) string {
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, live.ErrSlow) || errors.Is(err, context.DeadlineExceeded) {
+		return ClosedSlow
+	}
+	return ClosedLeft
+}
+
+// close ends the stream, why being one of the Closed* reasons. At the end of
+// its lifetime or at shutdown it ends cleanly, with the response's last
+// chunk. Either way the browser reconnects and resumes.
+func (st *rawStream) close(why string) {
 	st.mu.Lock()
 	if st.closed {
 		st.mu.Unlock()
 		return
 	}
 	st.closed = true
-	if cleanly && !st.draining {
+	if (why == ClosedLifetime || why == ClosedServer) && !st.draining {
 		_, _ = st.tryWrite(lastChunk)
 	}
 	g := st.group
@@ -168,5 +181,5 @@ func (st *rawStream) close(cleanly bool) {
 	if g != nil {
 		g.remove(st)
 	}
-	st.onClose()
+	st.onClose(why)
 }

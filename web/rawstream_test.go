@@ -34,22 +34,25 @@ func tcpPair(t testing.TB) (server *net.TCPConn, client *net.TCPConn) {
 	return s, client
 }
 
-func newTestStream(t testing.TB, conn *net.TCPConn) *rawStream {
+// newTestStream is a taken-over stream on conn; closed receives why it was
+// closed.
+func newTestStream(t testing.TB, conn *net.TCPConn) (st *rawStream, closed <-chan string) {
 	t.Helper()
-	st := &rawStream{conn: conn, onClose: func() {}}
+	why := make(chan string, 1)
+	st = &rawStream{conn: conn, onClose: func(w string) { why <- w }}
 	var err error
 	if st.raw, err = conn.SyscallConn(); err != nil {
 		t.Fatal(err)
 	}
-	st.lifetime = time.AfterFunc(time.Hour, func() { st.close(true) })
-	return st
+	st.lifetime = time.AfterFunc(time.Hour, func() { st.close(ClosedLifetime) })
+	return st, why
 }
 
 // A client that stops reading is closed once it is maxBacklog behind beyond
 // what the sockets hold, rather than making the stream's group wait.
 func TestRawStreamClosesClientThatStopsReading(t *testing.T) {
 	server, _ := tcpPair(t)
-	st := newTestStream(t, server)
+	st, why := newTestStream(t, server)
 	piece := chunk(bytes.Repeat([]byte("x"), 1000))
 	start := time.Now()
 	for i := 0; ; i++ {
@@ -68,13 +71,16 @@ func TestRawStreamClosesClientThatStopsReading(t *testing.T) {
 	if since := time.Since(start); since > writeTimeout/2 {
 		t.Errorf("writes took %v: they must not wait for the client", since)
 	}
+	if got := <-why; got != ClosedSlow {
+		t.Errorf("closed as %q, want %q", got, ClosedSlow)
+	}
 }
 
 // A client that reads slower than the stream is written gets everything, in
 // order, through the backlog.
 func TestRawStreamBacklogKeepsOrder(t *testing.T) {
 	server, client := tcpPair(t)
-	st := newTestStream(t, server)
+	st, why := newTestStream(t, server)
 	var want bytes.Buffer
 	// Less than maxBacklog in all, more than the sockets hold.
 	for i := 0; want.Len() < maxBacklog*3/4; i++ {
@@ -97,8 +103,11 @@ func TestRawStreamBacklogKeepsOrder(t *testing.T) {
 	}
 	// Closing ends the response with its last chunk, unless the drain had
 	// not yet noticed it was done: either way the client sees the end.
-	st.close(true)
+	st.close(ClosedLifetime)
 	if rest, err := io.ReadAll(client); err != nil || len(rest) > 0 && !bytes.Equal(rest, lastChunk) {
 		t.Errorf("after close: %q %v, want the end of the stream", rest, err)
+	}
+	if got := <-why; got != ClosedLifetime {
+		t.Errorf("closed as %q, want %q", got, ClosedLifetime)
 	}
 }

@@ -48,16 +48,25 @@ type Observer interface {
 	// URL pattern that matched, "" for none), status and duration.
 	Request(route string, status int, took time.Duration)
 	// StreamOpened and StreamClosed are called as each event stream starts
-	// and ends.
+	// and ends; why is one of the Closed* reasons.
 	StreamOpened()
-	StreamClosed()
+	StreamClosed(why string)
 }
+
+// Why an event stream ended. In every case but the first the browser
+// reconnects and resumes from the last event it has.
+const (
+	ClosedLeft     = "left"     // the guest went away: the page closed, the network dropped
+	ClosedSlow     = "slow"     // too far behind: the guest's connection did not take the events in time
+	ClosedLifetime = "lifetime" // the stream's lifetime (Config.StreamLifetime) ran out
+	ClosedServer   = "server"   // the server is shutting down, or could not read the show's changes
+)
 
 type nopObserver struct{}
 
 func (nopObserver) Request(string, int, time.Duration) {}
 func (nopObserver) StreamOpened()                      {}
-func (nopObserver) StreamClosed()                      {}
+func (nopObserver) StreamClosed(string)                {}
 
 type server struct {
 	Config

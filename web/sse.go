@@ -48,10 +48,11 @@ func (s *server) handleEvents() http.Handler {
 		}
 		s.Observer.StreamOpened()
 		takenOver := false
+		why := ClosedLeft // unless a return below says otherwise
 		defer func() {
 			if !takenOver {
 				watch.Close()
-				s.Observer.StreamClosed()
+				s.Observer.StreamClosed(why)
 			}
 		}()
 
@@ -98,11 +99,19 @@ func (s *server) handleEvents() http.Handler {
 				if !ok {
 					// Fell behind, or shutting down: ending the stream makes
 					// the browser reconnect and resume from its last id.
+					why = ClosedSlow
+					if errors.Is(watch.Err(), live.ErrClosed) {
+						why = ClosedServer
+					}
 					return false
 				}
 				events, err := watch.Accept(ctx, e)
 				if err != nil {
 					s.log.WarnContext(ctx, "event stream cannot catch up", "show", m.show.ID, "err", err)
+					why = ClosedSlow
+					if ctx.Err() != nil {
+						why = ClosedLeft
+					}
 					return false
 				}
 				for _, e := range events {
@@ -135,6 +144,7 @@ func (s *server) handleEvents() http.Handler {
 			case <-flushDue:
 				flushDue, flushNow = nil, true
 			case <-lifetime.C:
+				why = ClosedLifetime
 				return
 			case <-ctx.Done():
 				return

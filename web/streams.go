@@ -153,7 +153,7 @@ func (g *streamGroup) join(st *rawStream, watch *live.Watcher) bool {
 			}
 			if err != nil {
 				watch.Close()
-				st.close(false)
+				st.close(whyFailed(err))
 				return true
 			}
 		}
@@ -319,7 +319,7 @@ func (g *streamGroup) end() {
 	g.set.mu.Unlock()
 	g.watch.Close()
 	for st := range streams {
-		st.close(true)
+		st.close(ClosedServer)
 	}
 }
 

@@ -101,7 +101,7 @@ func TestStreamJoinsGroupAhead(t *testing.T) {
 
 func newStreamAt(t *testing.T, conn *net.TCPConn, version int64) *rawStream {
 	t.Helper()
-	st := newTestStream(t, conn)
+	st, _ := newTestStream(t, conn)
 	st.version = version
 	return st
 }
@@ -117,7 +117,7 @@ func BenchmarkStreamGroupDeliver(b *testing.B) {
 	for range streams {
 		server, client := tcpPair(b)
 		go func() { _, _ = io.Copy(io.Discard, client) }()
-		st := newTestStream(b, server)
+		st, _ := newTestStream(b, server)
 		g.streams[st] = struct{}{}
 		st.group = g
 	}
