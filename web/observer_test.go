@@ -65,19 +65,28 @@ var protocols = []struct {
 	{"HTTP/2", func(s *httptest.Server) { s.EnableHTTP2 = true; s.StartTLS() }},
 }
 
+// observed is a test server started by start whose handler, configured
+// further by configure (if not nil), tells obs what it serves.
+func observed(t *testing.T, start func(*httptest.Server), configure func(*web.Config)) (obs *observer, e *env) {
+	t.Helper()
+	obs = &observer{closed: make(chan string, 4)}
+	return obs, newEnvWith(t, testLayout, func(c *web.Config) {
+		c.Observer = obs
+		if configure != nil {
+			configure(c)
+		}
+	}, start)
+}
+
 // The observer behind /metrics hears each request with the route that
 // matched and its status, and each event stream as it opens and as it ends,
 // whether net/http keeps the stream (HTTP/2) or it is taken over (HTTP/1.1).
 func TestObserverHearsRequestsAndStreams(t *testing.T) {
 	for _, tc := range protocols {
 		t.Run(tc.name, func(t *testing.T) {
-			obs := &observer{closed: make(chan string, 4)}
-			e := newEnvWith(t, testLayout, func(c *web.Config) {
-				c.Observer = obs
-				// A taken-over stream learns that its client left when it
-				// next writes: soon, here.
-				c.Heartbeat = 20 * time.Millisecond
-			}, tc.start)
+			// A taken-over stream learns that its client left when it next
+			// writes: soon, here.
+			obs, e := observed(t, tc.start, func(c *web.Config) { c.Heartbeat = 20 * time.Millisecond })
 			g := e.guest()
 			g.book(openShow, "A1")
 			e.guest().book(openShow, "A1")
@@ -120,21 +129,17 @@ func TestObserverHearsRequestsAndStreams(t *testing.T) {
 func TestObserverHearsWhyStreamsEnd(t *testing.T) {
 	for _, tc := range protocols {
 		t.Run(tc.name, func(t *testing.T) {
-			obs := &observer{closed: make(chan string, 4)}
-			e := newEnvWith(t, testLayout, func(c *web.Config) {
-				c.Observer = obs
-				c.StreamLifetime = 200 * time.Millisecond
-			}, tc.start)
+			obs, e := observed(t, tc.start, func(c *web.Config) { c.StreamLifetime = 200 * time.Millisecond })
 			stream := e.guest().events(openShow, "")
 			stream.next() // the snapshot
 			if why := obs.ended(t, "the stream's lifetime"); why != web.ClosedLifetime {
 				t.Errorf("at the end of its lifetime the stream ended as %q, want %q", why, web.ClosedLifetime)
 			}
 
-			e2 := newEnvWith(t, testLayout, func(c *web.Config) { c.Observer = obs }, tc.start)
-			stream = e2.guest().events(openShow, "")
+			obs, e = observed(t, tc.start, nil)
+			stream = e.guest().events(openShow, "")
 			stream.next()
-			e2.hub.Close()
+			e.hub.Close()
 			if why := obs.ended(t, "the hub closing"); why != web.ClosedServer {
 				t.Errorf("as the server shut down the stream ended as %q, want %q", why, web.ClosedServer)
 			}
