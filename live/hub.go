@@ -37,7 +37,7 @@ type Event struct {
 
 // Shared returns encode's result, computed once per event however many
 // subscribers ask: the encoding that every viewer holding none of the changed
-// seats receives.
+// seats receives. It is the event itself, without any transport's framing.
 func (e *Event) Shared(encode func(boxoffice.Change) []byte) []byte {
 	e.once.Do(func() { e.shared = encode(e.Change) })
 	return e.shared
@@ -67,6 +67,11 @@ type Hub struct {
 	src  Source
 	opts Options
 
+	// ctx bounds the feeds' reads of the store: Close cancels it, so that
+	// no read outlives the hub (and reaches a closed database).
+	ctx    context.Context
+	cancel context.CancelFunc
+
 	mu     sync.Mutex
 	feeds  map[boxoffice.ShowID]*feed
 	closed bool
@@ -92,7 +97,8 @@ func NewHub(src Source, opts Options) *Hub {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Hub{src: src, opts: opts, feeds: map[boxoffice.ShowID]*feed{},
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Hub{src: src, opts: opts, ctx: ctx, cancel: cancel, feeds: map[boxoffice.ShowID]*feed{},
 		latest: map[boxoffice.ShowID]int64{}, trusted: opts.Complete}
 }
 
@@ -148,13 +154,14 @@ func (h *Hub) Poke(show boxoffice.ShowID) {
 	}
 }
 
-// Subscribe starts receiving the show's changes. after is the version the
-// caller has already seen; a show nobody watched yet starts its feed there.
-// Events may still arrive that the caller has seen, or with a gap before
-// them when the feed was already further on: callers skip versions they have
-// and fill gaps from the store (see Catchup). The subscription must be
-// closed.
-func (h *Hub) Subscribe(show boxoffice.ShowID, after int64) (*Subscription, error) {
+// Subscribe starts receiving the show's changes. at is the show's current
+// version as the caller last read it from the store: a show nobody watched
+// yet starts its feed there, so a new feed never replays the past into a
+// subscriber's buffer. Events may still arrive that the caller has seen, or
+// with a gap before them when the feed was already further on: callers skip
+// versions they have and fill gaps from the store (Watcher does both). The
+// subscription must be closed.
+func (h *Hub) Subscribe(show boxoffice.ShowID, at int64) (*Subscription, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -162,7 +169,7 @@ func (h *Hub) Subscribe(show boxoffice.ShowID, after int64) (*Subscription, erro
 	}
 	f := h.feeds[show]
 	if f == nil {
-		f = &feed{hub: h, show: show, version: after, wake: make(chan struct{}, 1),
+		f = &feed{hub: h, show: show, version: at, wake: make(chan struct{}, 1),
 			stop: make(chan struct{}), subs: map[*Subscription]struct{}{}}
 		h.feeds[show] = f
 		h.wg.Add(1)
@@ -177,25 +184,25 @@ func (h *Hub) Subscribe(show boxoffice.ShowID, after int64) (*Subscription, erro
 	return s, nil
 }
 
-// Close ends every subscription with ErrClosed and stops the feeds. Open event
-// streams see their channel close and end, so shutdown is not held up by them.
+// Close ends every subscription with ErrClosed, cancels the feeds' reads of
+// the store and returns once every feed has stopped: after Close the hub
+// reads nothing, so the store can be closed. A second Close waits as well.
 func (h *Hub) Close() {
 	h.mu.Lock()
-	if h.closed {
-		h.mu.Unlock()
-		return
-	}
-	h.closed = true
-	for show, f := range h.feeds {
-		f.close(ErrClosed)
-		delete(h.feeds, show)
+	if !h.closed {
+		h.closed = true
+		for show, f := range h.feeds {
+			f.close(ErrClosed)
+			delete(h.feeds, show)
+		}
+		h.cancel()
 	}
 	h.mu.Unlock()
 	h.wg.Wait()
 }
 
-// Watchers counts open subscriptions, for metrics.
-func (h *Hub) Watchers() int {
+// watchers counts open subscriptions.
+func (h *Hub) watchers() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	n := 0
@@ -289,9 +296,12 @@ func (f *feed) run() {
 // each to every subscriber.
 func (f *feed) publishNew() error {
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(f.hub.ctx, 5*time.Second)
 		changes, err := f.hub.src.ChangesSince(ctx, f.show, f.version, f.hub.opts.Batch)
 		cancel()
+		if f.hub.ctx.Err() != nil {
+			return nil // closing: the read was cancelled, not failed
+		}
 		if err != nil {
 			return err
 		}

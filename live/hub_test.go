@@ -97,8 +97,8 @@ func TestSlowSubscriberIsDroppedNotSkipped(t *testing.T) {
 	if !errors.Is(slow.Err(), ErrSlow) {
 		t.Errorf("Err = %v, want ErrSlow", slow.Err())
 	}
-	if hub.Watchers() != 1 {
-		t.Errorf("%d watchers, want the fast one only", hub.Watchers())
+	if hub.watchers() != 1 {
+		t.Errorf("%d watchers, want the fast one only", hub.watchers())
 	}
 }
 
@@ -133,7 +133,7 @@ func TestWatchJoinsWithoutGapsOrRepeats(t *testing.T) {
 
 	// A client that has seen up to version 2 joins: it must get 3, 4, 5 from
 	// the log, then 6 and 7 from the feed, each once.
-	w, missed, err := hub.Watch(context.Background(), "s", 2)
+	w, missed, err := hub.Watch(context.Background(), "s", 2, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestWatcherFillsGap(t *testing.T) {
 	log := &fakeLog{}
 	hub := NewHub(log, Options{})
 	defer hub.Close()
-	w, _, err := hub.Watch(context.Background(), "s", 0)
+	w, _, err := hub.Watch(context.Background(), "s", 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,5 +221,35 @@ func TestLatestVouchesOnlyWhileHearingEverything(t *testing.T) {
 	defer complete.Close()
 	if v, _, ok := complete.Latest("s"); v != 0 || !ok {
 		t.Fatalf("a Complete hub: Latest = %d, %v; want 0, true", v, ok)
+	}
+}
+
+// A lone watcher resuming far behind gets the past from the store, not
+// through its buffer: a new feed starts at the show's current version, so the
+// watcher is not dropped as slow on arrival, and hears what comes next.
+func TestWatchFarBehindStartsFeedAtCurrentVersion(t *testing.T) {
+	log := &fakeLog{}
+	hub := NewHub(log, Options{Buffer: 4, Batch: 16})
+	defer hub.Close()
+	var current int64
+	for range 300 {
+		current = log.append("A1")
+	}
+	w, missed, err := hub.Watch(context.Background(), "s", 0, current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if len(missed) != 300 || missed[299].Version != current {
+		t.Fatalf("missed %d changes, want the 300 in the log", len(missed))
+	}
+	next := log.append("A2")
+	hub.Poke("s")
+	e, ok := <-w.C()
+	if !ok {
+		t.Fatalf("the watcher was dropped (%v), want it to hear version %d", w.Err(), next)
+	}
+	if out, err := w.Accept(context.Background(), e); err != nil || len(out) != 1 || out[0].Version != next {
+		t.Errorf("after catching up: %v %v, want version %d alone", out, err, next)
 	}
 }

@@ -10,6 +10,8 @@ import (
 // Watcher follows one show from a version on and hands out every later change
 // exactly once, in version order: it skips events it has already delivered and
 // fills gaps from the store, so joining a feed that is ahead or behind is safe.
+// It is the one catch-up routine: event streams and the seat-map cache all
+// follow a show through a Watcher.
 type Watcher struct {
 	*Subscription
 	src     Source
@@ -19,12 +21,13 @@ type Watcher struct {
 }
 
 // Watch subscribes to show for a client that has seen every change up to
-// version from. It returns the changes committed since then, to be delivered
-// before anything from C. Reading them after subscribing, not before, is what
-// makes the sequence gapless: a change either is in this read or is published
-// after the subscription existed.
-func (h *Hub) Watch(ctx context.Context, show boxoffice.ShowID, from int64) (*Watcher, []*Event, error) {
-	sub, err := h.Subscribe(show, from)
+// version from; at is the show's version as the caller last read it (at ≥
+// from), where a new feed starts. It returns the changes committed after
+// from, to be delivered before anything from C. Reading them after
+// subscribing, not before, is what makes the sequence gapless: a change
+// either is in this read or is published after the subscription existed.
+func (h *Hub) Watch(ctx context.Context, show boxoffice.ShowID, from, at int64) (*Watcher, []*Event, error) {
+	sub, err := h.Subscribe(show, max(from, at))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -37,8 +40,37 @@ func (h *Hub) Watch(ctx context.Context, show boxoffice.ShowID, from int64) (*Wa
 	return w, missed, nil
 }
 
+// Show is the show watched.
+func (w *Watcher) Show() boxoffice.ShowID { return w.show }
+
 // Version is the last version handed out.
 func (w *Watcher) Version() int64 { return w.version }
+
+// Next returns what to deliver now for e, received from C (ok false when C
+// was closed), and for the events already waiting behind it, up to max in
+// all: each change once, in order, gaps filled from the store. An error ends
+// the watch: the subscription's (ErrSlow, ErrClosed) or the store's.
+func (w *Watcher) Next(ctx context.Context, e *Event, ok bool, max int) ([]*Event, error) {
+	var out []*Event
+	for {
+		if !ok {
+			return out, w.Err()
+		}
+		events, err := w.Accept(ctx, e)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, events...)
+		if len(out) >= max {
+			return out, nil
+		}
+		select {
+		case e, ok = <-w.C():
+		default:
+			return out, nil
+		}
+	}
+}
 
 // Accept takes an event from C and returns what to deliver for it: nothing if
 // it was delivered already, the missing changes first if there is a gap.
@@ -60,6 +92,11 @@ func (w *Watcher) Accept(ctx context.Context, e *Event) ([]*Event, error) {
 	w.version = e.Version
 	return append(missed, e), nil
 }
+
+// CatchUp reads from the store every change after the delivered version:
+// for a caller that must know the latest state now, such as after a gap in
+// hearing commits, rather than when the feed publishes it.
+func (w *Watcher) CatchUp(ctx context.Context) ([]*Event, error) { return w.fill(ctx, -1) }
 
 // fill reads changes after the delivered version, up to version upTo (-1: all).
 func (w *Watcher) fill(ctx context.Context, upTo int64) ([]*Event, error) {

@@ -28,6 +28,7 @@ type Metrics struct {
 	batchTime prometheus.Histogram
 	streams   prometheus.Gauge
 	closed    *prometheus.CounterVec
+	takeovers prometheus.Counter
 }
 
 // latencyBuckets reach from a cached seat map (well under a millisecond) to
@@ -69,8 +70,12 @@ func New() *Metrics {
 			Name: "boxoffice_event_streams_closed_total",
 			Help: "Event streams ended, by why: left (the guest went away), slow (too far behind, closed by the server), lifetime (its time ran out), server (shutting down, or the show's changes could not be read). All but left reconnect and resume.",
 		}, []string{"why"}),
+		takeovers: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "boxoffice_event_stream_takeover_failures_total",
+			Help: "Plain HTTP/1.1 event streams that could not be taken over from net/http (a middleware hiding Unwrap, say) and so stayed with their handler, at some ten times the memory. Should stay 0.",
+		}),
 	}
-	m.reg.MustRegister(m.requests, m.durations, m.seatOps, m.batchOps, m.batchTime, m.streams, m.closed,
+	m.reg.MustRegister(m.requests, m.durations, m.seatOps, m.batchOps, m.batchTime, m.streams, m.closed, m.takeovers,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -121,6 +126,10 @@ func (m *Metrics) StreamClosed(why string) {
 	m.streams.Dec()
 	m.closed.WithLabelValues(why).Inc()
 }
+
+// StreamTakeoverFailed counts an event stream that stayed with net/http
+// though it should have been taken over.
+func (m *Metrics) StreamTakeoverFailed() { m.takeovers.Inc() }
 
 // Batch counts one commit of the writer: how many operations it made
 // durable and how long it took.

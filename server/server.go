@@ -81,6 +81,7 @@ type Server struct {
 	store boxoffice.Store
 	hub   *live.Hub
 	stats *metrics.Metrics
+	web   *web.Handler
 	http  *http.Server
 	ln    net.Listener
 	done  chan error // Serve's result
@@ -183,7 +184,8 @@ func (s *Server) start(ctx context.Context) error {
 			s.log.Info("empty database: demo programme added", "halls", len(p.Halls), "shows", len(p.Shows))
 		}
 	}
-	handler, err := web.NewHandler(web.Config{
+	var err error
+	s.web, err = web.NewHandler(web.Config{
 		Store:               s.stats.Store(s.store), // bookings and releases counted by outcome
 		Hub:                 s.hub,
 		Logger:              s.log,
@@ -197,7 +199,7 @@ func (s *Server) start(ctx context.Context) error {
 		return err
 	}
 	s.http = &http.Server{
-		Handler:           handler,
+		Handler:           s.web,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second, // event streams lift it for themselves
@@ -205,9 +207,9 @@ func (s *Server) start(ctx context.Context) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	// Event streams end when the hub closes; without this, Shutdown would
+	// Event streams never end by themselves: without this, Shutdown would
 	// wait for them until its timeout.
-	s.http.RegisterOnShutdown(s.hub.Close)
+	s.http.RegisterOnShutdown(s.web.EndStreams)
 	if s.ln, err = net.Listen("tcp", s.cfg.Addr); err != nil {
 		return err
 	}
@@ -231,7 +233,9 @@ func (s *Server) URLHost() string {
 }
 
 // Shutdown stops accepting connections, ends event streams, lets requests in
-// flight finish (up to the configured timeout) and closes the database.
+// flight finish (up to the configured timeout) and then closes, in order and
+// each waiting for its goroutines: the handler (streams, seat-map cache),
+// the PostgreSQL listener, the hub, the database.
 func (s *Server) Shutdown() error {
 	timeout := s.cfg.ShutdownTimeout
 	if timeout <= 0 {
@@ -249,8 +253,12 @@ func (s *Server) Shutdown() error {
 	return err
 }
 
-// close stops the listener and the hub and closes the database.
+// close stops what reads the store, each waiting for its goroutines, then
+// closes the store: nothing reads a closed database.
 func (s *Server) close() error {
+	if s.web != nil {
+		s.web.Close()
+	}
 	if s.stopListening != nil {
 		s.stopListening()
 	}

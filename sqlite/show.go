@@ -33,36 +33,48 @@ func (s *Store) Shows(ctx context.Context) ([]boxoffice.ShowSummary, error) {
 		return nil, dbError("list shows", err)
 	}
 	defer rows.Close()
-	var list []boxoffice.ShowSummary
+	type row struct {
+		show     boxoffice.Show
+		startsAt int64
+		booked   int
+	}
+	var found []row
 	for rows.Next() {
-		var sum boxoffice.ShowSummary
-		var startsAt int64
-		if err := rows.Scan(&sum.ID, &sum.Title, &startsAt, &sum.Hall.ID, &sum.Booked); err != nil {
+		var r row
+		if err := rows.Scan(&r.show.ID, &r.show.Title, &r.startsAt, &r.show.Hall.ID, &r.booked); err != nil {
 			return nil, dbError("list shows", err)
 		}
-		sum.StartsAt = fromMillis(startsAt)
-		list = append(list, sum)
+		found = append(found, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, dbError("list shows", err)
 	}
 	rows.Close()
-	for i := range list {
-		if list[i].Hall, err = s.findHall(ctx, tx, list[i].Hall.ID); err != nil {
+	list := make([]boxoffice.ShowSummary, len(found))
+	for i, r := range found {
+		show, err := s.cache(ctx, tx, r.show, r.startsAt)
+		if err != nil {
 			return nil, err
 		}
+		list[i] = boxoffice.ShowSummary{Show: show, Booked: r.booked}
 	}
 	return list, nil
 }
 
-// Show returns one show with its hall.
+// Show returns one show with its hall: from memory, once read.
 func (s *Store) Show(ctx context.Context, id boxoffice.ShowID) (boxoffice.Show, error) {
+	s.mu.RLock()
+	show, ok := s.shows[id]
+	s.mu.RUnlock()
+	if ok {
+		return show, nil
+	}
 	tx, err := s.beginRead(ctx)
 	if err != nil {
 		return boxoffice.Show{}, dbError("find show", err)
 	}
 	defer tx.Rollback()
-	show, _, err := s.findShow(ctx, tx, id)
+	show, _, err = s.findShow(ctx, tx, id)
 	return show, err
 }
 
@@ -187,37 +199,40 @@ func (s *Store) findShowWith(ctx context.Context, row *sql.Row, q queryer, id bo
 	} else if err != nil {
 		return boxoffice.Show{}, 0, dbError("find show", err)
 	}
-	show.StartsAt = fromMillis(startsAt)
-	if show.Hall, err = s.findHall(ctx, q, show.Hall.ID); err != nil {
+	if show, err = s.cache(ctx, q, show, startsAt); err != nil {
 		return boxoffice.Show{}, 0, err
 	}
 	return show, version, nil
 }
 
-// findHall returns a hall with its parsed layout. Halls never change once
-// stored, so each is read and parsed once per Store.
-func (s *Store) findHall(ctx context.Context, q queryer, id boxoffice.HallID) (boxoffice.Hall, error) {
+// cache returns the show whose row holds show's id, title and hall id and
+// startsAt, with its hall: the cached one if the show was read before (shows
+// and halls never change once stored), else this one with its hall read and
+// its layout parsed, which is then cached. This is the process's one cache
+// of shows and halls: the web handler asks Show for them.
+func (s *Store) cache(ctx context.Context, q queryer, show boxoffice.Show, startsAt int64) (boxoffice.Show, error) {
 	s.mu.RLock()
-	h, ok := s.halls[id]
+	cached, ok := s.shows[show.ID]
 	s.mu.RUnlock()
 	if ok {
-		return h, nil
+		return cached, nil
 	}
-	h = boxoffice.Hall{ID: id}
+	show.StartsAt = fromMillis(startsAt)
+	h := &show.Hall
 	var src string
-	err := q.QueryRowContext(ctx, `SELECT name, layout FROM halls WHERE id = ?`, id).Scan(&h.Name, &src)
+	err := q.QueryRowContext(ctx, `SELECT name, layout FROM halls WHERE id = ?`, h.ID).Scan(&h.Name, &src)
 	if err != nil {
 		// A show's hall is guarded by a foreign key: a missing one is a
 		// broken database, not a caller's mistake.
-		return boxoffice.Hall{}, dbError(fmt.Sprintf("find hall %q", id), err)
+		return boxoffice.Show{}, dbError(fmt.Sprintf("find hall %q", h.ID), err)
 	}
 	if h.Layout, err = boxoffice.ParseLayout(src); err != nil {
-		return boxoffice.Hall{}, fmt.Errorf("sqlite: hall %q: stored layout: %w", id, err)
+		return boxoffice.Show{}, fmt.Errorf("sqlite: hall %q: stored layout: %w", h.ID, err)
 	}
 	s.mu.Lock()
-	s.halls[id] = h
+	s.shows[show.ID] = show
 	s.mu.Unlock()
-	return h, nil
+	return show, nil
 }
 
 func showNotFound(id boxoffice.ShowID) error {

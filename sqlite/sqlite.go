@@ -53,7 +53,7 @@ type Store struct {
 	opts   Options
 
 	mu    sync.RWMutex
-	halls map[boxoffice.HallID]boxoffice.Hall // halls never change once stored
+	shows map[boxoffice.ShowID]boxoffice.Show // see cache
 
 	writes    *groupcommit.Queue[*op, result] // bookings and releases, in batches (writer.go)
 	stmts     writeStmts                      // the writer's, prepared on the writer pool
@@ -104,7 +104,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{opts: opts, halls: map[boxoffice.HallID]boxoffice.Hall{}}
+	s := &Store{opts: opts, shows: map[boxoffice.ShowID]boxoffice.Show{}}
 
 	var err error
 	if s.writer, err = sql.Open("sqlite", dsn(path, false)); err != nil {

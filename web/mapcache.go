@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"html/template"
 	"maps"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"boxoffice"
 	"boxoffice/live"
@@ -19,17 +24,26 @@ import (
 // every status value is padded with spaces to one width (JSON allows
 // whitespace between tokens), so each seat's status sits at a fixed offset.
 //
-// A request asks the live hub whether a commit newer than the cached version
-// has been heard of (every local commit is, before it is acknowledged, and on
-// PostgreSQL every other instance's by NOTIFY). Only then, or while the hub
-// cannot vouch for what it heard (its listener reconnecting), does it ask the
-// store whether the version moved (ChangesSince from the cached version: one
-// small read) and patch the changed seats; a full SeatMap read happens only
-// on first use or when too far behind. A guest sees their own booking on the
-// next request; another instance's, as soon as its NOTIFY arrives.
+// Each cached show follows the live hub through a watcher: the changes the
+// hub's feed reads from the store once are applied to the map as well, so a
+// change is read from the database once per process. A request asks the hub
+// whether a commit newer than the cached version has been heard of (every
+// local commit is, before it is acknowledged; on PostgreSQL every other
+// instance's, by NOTIFY) and, if so, takes the feed's events until the map
+// has it. The store is read only on first use, when the map fell too far
+// behind, or while the hub cannot vouch for what it heard (its listener
+// reconnecting). Requests that find the map behind at once share one
+// refresh.
 
-// statusWidth fits the longest status, "booked" with its quotes.
-const statusWidth = 8
+const (
+	// statusWidth fits the longest status, "booked" with its quotes.
+	statusWidth = 8
+	// feedWait bounds how long a refresh waits for the feed to publish a
+	// commit it has been told of before reading the store itself.
+	feedWait = time.Second
+	// refreshTimeout bounds a refresh, which callers share.
+	refreshTimeout = 5 * time.Second
+)
 
 var paddedStatus = map[boxoffice.Status][]byte{}
 
@@ -42,16 +56,34 @@ func init() {
 
 // seatMaps caches each show's latest rendered map.
 type seatMaps struct {
-	mu    sync.Mutex
-	shows map[boxoffice.ShowID]*renderedMap
+	store   boxoffice.Store
+	hub     *live.Hub
+	ctx     context.Context // cancelled by close: ends refreshes
+	cancel  context.CancelFunc
+	refresh singleflight.Group
+
+	mu     sync.Mutex
+	shows  map[boxoffice.ShowID]*followed // only shows that exist
+	closed bool
+}
+
+// followed is one show's cached map and the watcher that keeps it current.
+type followed struct {
+	current atomic.Pointer[renderedMap]
+	watch   *live.Watcher // nil when not following; touched only by refreshes, which never overlap
+}
+
+func newSeatMaps(store boxoffice.Store, hub *live.Hub) *seatMaps {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &seatMaps{store: store, hub: hub, ctx: ctx, cancel: cancel, shows: map[boxoffice.ShowID]*followed{}}
 }
 
 // renderedMap is one show's map at one version, as seen by a viewer holding
 // none of its seats. It is never modified once published.
 type renderedMap struct {
-	*frame
+	*skeleton
 	version int64
-	gen     uint64 // the hub's generation when version was read
+	gen     uint64 // the hub's generation under which version was current
 	holders map[boxoffice.SeatID]boxoffice.Guest
 	seats   []byte // the seats array, statuses padded
 
@@ -61,9 +93,9 @@ type renderedMap struct {
 	pages [2][]byte        // the whole page for such a viewer, by open
 }
 
-// frame is what never changes for a show: the show and the offset of each
-// seat's status in the seats array.
-type frame struct {
+// skeleton is what never changes for a show: the show and the offset of
+// each seat's status in the seats array.
+type skeleton struct {
 	show boxoffice.Show
 	at   map[boxoffice.SeatID]int
 
@@ -72,57 +104,153 @@ type frame struct {
 }
 
 // current returns the show's map at its latest committed version.
-func (c *seatMaps) current(ctx context.Context, store boxoffice.Store, hub *live.Hub, id boxoffice.ShowID) (*renderedMap, error) {
+func (c *seatMaps) current(ctx context.Context, id boxoffice.ShowID) (*renderedMap, error) {
 	c.mu.Lock()
-	old := c.shows[id]
+	f := c.shows[id]
 	c.mu.Unlock()
-	latest, gen, ok := hub.Latest(id)
-	if old != nil && ok && old.gen == gen && latest <= old.version {
-		return old, nil // nothing newer has committed
+	if f != nil {
+		if m := f.current.Load(); fresh(c.hub, m) {
+			return m, nil
+		}
 	}
-	if old == nil {
-		return c.reload(ctx, store, id, gen)
+	ch := c.refresh.DoChan(string(id), func() (any, error) { return c.update(id) })
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*renderedMap), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	changes, err := store.ChangesSince(ctx, id, old.version, maxReplay)
+}
+
+// fresh tells whether m is the show's latest version, as far as the hub
+// can vouch.
+func fresh(hub *live.Hub, m *renderedMap) bool {
+	latest, gen, ok := hub.Latest(m.show.ID)
+	return ok && m.gen == gen && latest <= m.version
+}
+
+// update brings the show's cached map up to date, loading it on first use.
+// Calls for one show never overlap (the singleflight group).
+func (c *seatMaps) update(id boxoffice.ShowID) (*renderedMap, error) {
+	ctx, cancel := context.WithTimeout(c.ctx, refreshTimeout)
+	defer cancel()
+	c.mu.Lock()
+	f := c.shows[id]
+	c.mu.Unlock()
+	if f == nil {
+		return c.load(ctx, id, nil)
+	}
+	m := f.current.Load()
+	if fresh(c.hub, m) {
+		return m, nil // brought up to date while this call waited its turn
+	}
+	latest, gen, ok := c.hub.Latest(id)
+	if f.watch == nil || latest-m.version > maxReplay {
+		return c.load(ctx, id, f)
+	}
+	var events []*live.Event
+	var err error
+	if ok && gen == m.gen {
+		events, err = waitForFeed(ctx, f.watch, latest)
+	} else {
+		// Commits may have gone unheard: the store says what the feed
+		// cannot vouch for.
+		events, err = f.watch.CatchUp(ctx)
+	}
+	if err != nil {
+		f.watch.Close()
+		f.watch = nil
+		if !errors.Is(err, live.ErrSlow) && !errors.Is(err, live.ErrClosed) {
+			return nil, err
+		}
+		// Nobody asked for this map while its buffer filled up, or the
+		// hub is closing: read the map from the store.
+		return c.load(ctx, id, f)
+	}
+	m = m.apply(events, gen)
+	f.current.Store(m)
+	return m, nil
+}
+
+// waitForFeed takes the watcher's events until it has delivered version
+// latest, waiting for the feed at most feedWait; then it reads the store.
+func waitForFeed(ctx context.Context, w *live.Watcher, latest int64) ([]*live.Event, error) {
+	var out []*live.Event
+	timeout := time.NewTimer(feedWait)
+	defer timeout.Stop()
+	for w.Version() < latest {
+		select {
+		case e, ok := <-w.C():
+			events, err := w.Next(ctx, e, ok, maxReplay)
+			out = append(out, events...)
+			if err != nil {
+				return out, err
+			}
+		case <-timeout.C:
+			events, err := w.CatchUp(ctx)
+			return append(out, events...), err
+		case <-ctx.Done():
+			return out, ctx.Err()
+		}
+	}
+	return out, nil
+}
+
+// load reads the show's map whole and starts following it, in f (nil: a
+// show not cached yet).
+func (c *seatMaps) load(ctx context.Context, id boxoffice.ShowID, f *followed) (*renderedMap, error) {
+	_, gen, _ := c.hub.Latest(id) // read before the map, so never newer than it
+	sm, err := c.store.SeatMap(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if len(changes) == maxReplay {
-		return c.reload(ctx, store, id, gen)
+	m := render(sm)
+	m.gen = gen
+	if f == nil {
+		f = &followed{}
 	}
-	next := old.apply(changes, gen)
-	c.publish(id, next)
-	return next, nil
-}
-
-// reload reads the show's map whole; gen is the hub's generation read
-// before.
-func (c *seatMaps) reload(ctx context.Context, store boxoffice.Store, id boxoffice.ShowID, gen uint64) (*renderedMap, error) {
-	m, err := store.SeatMap(ctx, id)
-	if err != nil {
+	watch, missed, err := c.hub.Watch(ctx, id, m.version, m.version)
+	switch {
+	case errors.Is(err, live.ErrClosed):
+		return m, nil // shutting down: serve what was read, follow nothing
+	case err != nil:
 		return nil, err
 	}
-	r := render(m)
-	r.gen = gen
-	c.publish(id, r)
-	return r, nil
-}
-
-// publish caches r unless a newer version is cached already.
-func (c *seatMaps) publish(id boxoffice.ShowID, r *renderedMap) {
+	m = m.apply(missed, gen)
+	f.watch = watch
+	f.current.Store(m)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.shows == nil {
-		c.shows = map[boxoffice.ShowID]*renderedMap{}
+	if c.closed {
+		watch.Close()
+		f.watch = nil
+		return m, nil
 	}
-	if old := c.shows[id]; old == nil || old.version < r.version || old.version == r.version && old.gen < r.gen {
-		c.shows[id] = r
+	c.shows[id] = f
+	return m, nil
+}
+
+// close stops following the shows and ends refreshes in flight.
+func (c *seatMaps) close() {
+	c.cancel()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	for _, f := range c.shows {
+		// A refresh in flight may still use its watcher; closing a
+		// subscription twice, or while it is read, is safe.
+		if w := f.watch; w != nil {
+			w.Close()
+		}
 	}
 }
 
 // render builds a show's map from scratch.
 func render(m boxoffice.SeatMap) *renderedMap {
-	f := &frame{show: m.Show, at: make(map[boxoffice.SeatID]int, len(m.Show.Hall.Layout.Seats))}
+	f := &skeleton{show: m.Show, at: make(map[boxoffice.SeatID]int, len(m.Show.Hall.Layout.Seats))}
 	var b bytes.Buffer
 	b.WriteByte('[')
 	for i, seat := range m.Show.Hall.Layout.Seats {
@@ -141,7 +269,7 @@ func render(m boxoffice.SeatMap) *renderedMap {
 		b.WriteString(`,"x":` + strconv.Itoa(seat.X) + `,"y":` + strconv.Itoa(seat.Y) + `}`)
 	}
 	b.WriteByte(']')
-	return &renderedMap{frame: f, version: m.Version, holders: m.Holders, seats: b.Bytes()}
+	return &renderedMap{skeleton: f, version: m.Version, holders: m.Holders, seats: b.Bytes()}
 }
 
 func writeJSONString(b *bytes.Buffer, s string) {
@@ -149,20 +277,20 @@ func writeJSONString(b *bytes.Buffer, s string) {
 	b.Write(j)
 }
 
-// apply returns the map after changes, which follow r's version in order,
-// read under the hub's generation gen.
-func (r *renderedMap) apply(changes []boxoffice.Change, gen uint64) *renderedMap {
-	if len(changes) == 0 {
+// apply returns the map after events, which follow r's version in order,
+// delivered under the hub's generation gen.
+func (r *renderedMap) apply(events []*live.Event, gen uint64) *renderedMap {
+	if len(events) == 0 {
 		if r.gen == gen {
 			return r
 		}
 		// The same map, now vouched for by the current generation; its
 		// holders and seats are never modified, so they can be shared.
-		return &renderedMap{frame: r.frame, version: r.version, gen: gen, holders: r.holders, seats: r.seats}
+		return &renderedMap{skeleton: r.skeleton, version: r.version, gen: gen, holders: r.holders, seats: r.seats}
 	}
-	next := &renderedMap{frame: r.frame, gen: gen, holders: maps.Clone(r.holders), seats: bytes.Clone(r.seats)}
-	for _, c := range changes {
-		for _, sc := range c.Seats {
+	next := &renderedMap{skeleton: r.skeleton, gen: gen, holders: maps.Clone(r.holders), seats: bytes.Clone(r.seats)}
+	for _, e := range events {
+		for _, sc := range e.Seats {
 			if sc.Holder == "" {
 				delete(next.holders, sc.Seat)
 			} else {
@@ -172,7 +300,7 @@ func (r *renderedMap) apply(changes []boxoffice.Change, gen uint64) *renderedMap
 				copy(next.seats[at:], paddedStatus[boxoffice.StatusFor(sc.Holder, "")])
 			}
 		}
-		next.version = c.Version
+		next.version = e.Version
 	}
 	return next
 }
@@ -217,30 +345,23 @@ func (r *renderedMap) head(s *server) []byte {
 	return r.heads[i]
 }
 
-// appendFor appends the whole seat map as viewer sees it, without a newline.
-func (r *renderedMap) appendFor(b []byte, s *server, viewer boxoffice.Guest) []byte {
-	b = append(b, r.head(s)...)
-	b = append(b, r.seatsFor(viewer)...)
-	return append(b, '}')
-}
-
 // grid is the page's seat grid as viewer sees it, and the viewer's seats.
 func (r *renderedMap) grid(s *server, open bool, viewer boxoffice.Guest) (template.HTML, []boxoffice.SeatID, error) {
 	i := 0
 	if open {
 		i = 1
 	}
-	r.frame.mu.Lock()
-	g := r.frame.grids[i]
+	r.skeleton.mu.Lock()
+	g := r.skeleton.grids[i]
 	if g == nil {
 		var err error
 		if g, err = s.pages.seatGrid(&r.show.Hall.Layout, open); err != nil {
-			r.frame.mu.Unlock()
+			r.skeleton.mu.Unlock()
 			return "", nil, err
 		}
-		r.frame.grids[i] = g
+		r.skeleton.grids[i] = g
 	}
-	r.frame.mu.Unlock()
+	r.skeleton.mu.Unlock()
 	if len(r.mine(viewer)) > 0 {
 		html, mine := g.draw(r.holders, viewer)
 		return html, mine, nil

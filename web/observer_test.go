@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"boxoffice/stream"
 	"boxoffice/web"
 )
 
@@ -20,13 +21,20 @@ type observer struct {
 	requests []string // "route status"
 	open     int
 	closed   chan string // why each stream ended
+	answered chan string // each request heard, as in requests; nil: not told
+	failed   int         // takeovers failed
 }
 
 func (o *observer) Request(route string, status int, took time.Duration) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.requests = append(o.requests, route+" "+strconv.Itoa(status))
+	if o.answered != nil {
+		o.answered <- route + " " + strconv.Itoa(status)
+	}
 }
+
+func (o *observer) StreamTakeoverFailed() { o.mu.Lock(); o.failed++; o.mu.Unlock() }
 
 func (o *observer) StreamOpened() { o.mu.Lock(); o.open++; o.mu.Unlock() }
 
@@ -92,8 +100,8 @@ func TestObserverHearsRequestsAndStreams(t *testing.T) {
 			e.guest().book(openShow, "A1")
 			g.do("GET", "/no/such/page", "", "")
 
-			stream := g.events(openShow, "")
-			if ev := stream.next(); ev.name != "snapshot" {
+			events := g.events(openShow, "")
+			if ev := events.next(); ev.name != "snapshot" {
 				t.Fatalf("first event %s", ev.name)
 			}
 			requests, open := obs.state()
@@ -109,9 +117,9 @@ func TestObserverHearsRequestsAndStreams(t *testing.T) {
 				t.Errorf("%d streams open, want 1", open)
 			}
 
-			stream.resp.Body.Close()
-			if why := obs.ended(t, "its client leaving"); why != web.ClosedLeft {
-				t.Errorf("the stream ended as %q, want %q", why, web.ClosedLeft)
+			events.resp.Body.Close()
+			if why := obs.ended(t, "its client leaving"); why != stream.ClosedLeft {
+				t.Errorf("the stream ended as %q, want %q", why, stream.ClosedLeft)
 			}
 			requests, open = obs.state()
 			if open != 0 {
@@ -130,18 +138,86 @@ func TestObserverHearsWhyStreamsEnd(t *testing.T) {
 	for _, tc := range protocols {
 		t.Run(tc.name, func(t *testing.T) {
 			obs, e := observed(t, tc.start, func(c *web.Config) { c.StreamLifetime = 200 * time.Millisecond })
-			stream := e.guest().events(openShow, "")
-			stream.next() // the snapshot
-			if why := obs.ended(t, "the stream's lifetime"); why != web.ClosedLifetime {
-				t.Errorf("at the end of its lifetime the stream ended as %q, want %q", why, web.ClosedLifetime)
+			events := e.guest().events(openShow, "")
+			events.next() // the snapshot
+			if why := obs.ended(t, "the stream's lifetime"); why != stream.ClosedLifetime {
+				t.Errorf("at the end of its lifetime the stream ended as %q, want %q", why, stream.ClosedLifetime)
 			}
 
 			obs, e = observed(t, tc.start, nil)
-			stream = e.guest().events(openShow, "")
-			stream.next()
+			events = e.guest().events(openShow, "")
+			events.next()
 			e.hub.Close()
-			if why := obs.ended(t, "the hub closing"); why != web.ClosedServer {
-				t.Errorf("as the server shut down the stream ended as %q, want %q", why, web.ClosedServer)
+			if why := obs.ended(t, "the hub closing"); why != stream.ClosedServer {
+				t.Errorf("as the server shut down the stream ended as %q, want %q", why, stream.ClosedServer)
+			}
+		})
+	}
+}
+
+// hideUnwrap is a middleware of the kind that silently costs every event
+// stream ten times the memory: its ResponseWriter flushes but hides the one
+// it wraps, so the stream's connection cannot be taken over from net/http.
+func hideUnwrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(flushOnly{w}, r)
+	})
+}
+
+type flushOnly struct{ http.ResponseWriter }
+
+func (f flushOnly) Flush() { _ = http.NewResponseController(f.ResponseWriter).Flush() }
+
+// A plain HTTP/1.1 event stream through the real handler, every middleware
+// included, is taken over from net/http: its handler returns (and is heard
+// as answered) while the stream goes on. One whose takeover fails behind a
+// middleware that hides Unwrap goes on too, with net/http, and is counted.
+func TestPlainStreamIsTakenOver(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		wrap  func(http.Handler) http.Handler
+		taken bool
+	}{
+		{"the handler as served", nil, true},
+		{"behind a middleware hiding Unwrap", hideUnwrap, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			obs := &observer{closed: make(chan string, 4), answered: make(chan string, 64)}
+			e := newEnvWith(t, testLayout, func(c *web.Config) { c.Observer = obs }, func(s *httptest.Server) {
+				if tc.wrap != nil {
+					s.Config.Handler = tc.wrap(s.Config.Handler)
+				}
+				s.Start()
+			})
+			g := e.guest()
+			events := g.events(openShow, "")
+			if ev := events.next(); ev.name != "snapshot" {
+				t.Fatalf("first event %s", ev.name)
+			}
+			handedOver := false
+			if tc.taken {
+				// The handler returns once the connection is taken over.
+				for !handedOver {
+					select {
+					case r := <-obs.answered:
+						handedOver = r == "GET /api/shows/{show}/events 200"
+					case <-time.After(5 * time.Second):
+						t.Fatal("the event stream's handler still runs 5s after the snapshot: not taken over")
+					}
+				}
+			}
+			// Either way the stream goes on.
+			if r := g.book(openShow, "B2"); r.status != 200 {
+				t.Fatalf("book: %d %s", r.status, r.body)
+			}
+			if ev := events.next(); ev.name != "seats" || !strings.Contains(ev.data, `"B2"`) {
+				t.Errorf("after a booking the stream sent %s %s", ev.name, ev.data)
+			}
+			obs.mu.Lock()
+			failed := obs.failed
+			obs.mu.Unlock()
+			if want := map[bool]int{true: 0, false: 1}[tc.taken]; failed != want {
+				t.Errorf("%d takeovers failed, want %d", failed, want)
 			}
 		})
 	}

@@ -1,5 +1,6 @@
 // Package web is boxoffice's HTTP face: the JSON API, the server-rendered seat
-// map, the live event stream and the middleware around them. Handlers are
+// map, the middleware around them, and the event stream's handler, which
+// parses the request and hands the stream to package stream. Handlers are
 // thin: they decode, call the store, and encode; the rules live in the store
 // and the domain.
 package web
@@ -7,11 +8,11 @@ package web
 import (
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"boxoffice"
 	"boxoffice/live"
+	"boxoffice/stream"
 )
 
 // Config is what the handler needs.
@@ -47,40 +48,48 @@ type Observer interface {
 	// Request is called once a request is answered, with its route (the
 	// URL pattern that matched, "" for none), status and duration.
 	Request(route string, status int, took time.Duration)
-	// StreamOpened and StreamClosed are called as each event stream starts
-	// and ends; why is one of the Closed* reasons.
-	StreamOpened()
-	StreamClosed(why string)
+	// The event streams' starts and ends, and failed takeovers.
+	stream.Observer
 }
-
-// Why an event stream ended. In every case but the first the browser
-// reconnects and resumes from the last event it has.
-const (
-	ClosedLeft     = "left"     // the guest went away: the page closed, the network dropped
-	ClosedSlow     = "slow"     // too far behind: the guest's connection did not take the events in time
-	ClosedLifetime = "lifetime" // the stream's lifetime (Config.StreamLifetime) ran out
-	ClosedServer   = "server"   // the server is shutting down, or could not read the show's changes
-)
 
 type nopObserver struct{}
 
 func (nopObserver) Request(string, int, time.Duration) {}
 func (nopObserver) StreamOpened()                      {}
 func (nopObserver) StreamClosed(string)                {}
+func (nopObserver) StreamTakeoverFailed()              {}
 
 type server struct {
 	Config
-	log    *slog.Logger
-	assets *assets
-	pages  *pages
-	maps   seatMaps
-	shows  sync.Map // boxoffice.ShowID → boxoffice.Show, see pathShow
-	// streams writes the event streams taken over from net/http.
-	streams *streamSet
+	log     *slog.Logger
+	assets  *assets
+	pages   *pages
+	maps    *seatMaps
+	streams *stream.Engine
+}
+
+// Handler is the whole HTTP surface of boxoffice.
+type Handler struct {
+	http.Handler
+	s *server
+}
+
+// EndStreams ends every event stream (the browsers reconnect and resume)
+// and refuses new ones, returning once they have ended. A server shutting
+// down calls it as it stops taking requests: streams never end by
+// themselves.
+func (h *Handler) EndStreams() { h.s.streams.Close() }
+
+// Close ends the event streams and stops following the hub; it returns once
+// nothing reads the hub or the store on the handler's behalf. Requests
+// answered afterwards may fail: close the http.Server first.
+func (h *Handler) Close() {
+	h.s.streams.Close()
+	h.s.maps.close()
 }
 
 // NewHandler returns the whole HTTP surface of boxoffice.
-func NewHandler(cfg Config) (http.Handler, error) {
+func NewHandler(cfg Config) (*Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -90,17 +99,12 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Heartbeat <= 0 {
-		cfg.Heartbeat = 15 * time.Second
-	}
-	if cfg.StreamLifetime <= 0 {
-		cfg.StreamLifetime = 30 * time.Minute
-	}
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
 	}
-	s := &server{Config: cfg, log: cfg.Logger}
-	s.streams = newStreamSet(cfg.Hub, cfg.Logger, cfg.Heartbeat, cfg.StreamLifetime)
+	s := &server{Config: cfg, log: cfg.Logger, maps: newSeatMaps(cfg.Store, cfg.Hub)}
+	s.streams = stream.New(stream.Config{Hub: cfg.Hub, Logger: cfg.Logger,
+		Heartbeat: cfg.Heartbeat, Lifetime: cfg.StreamLifetime, Observer: cfg.Observer})
 	var err error
 	if s.assets, err = loadAssets(); err != nil {
 		return nil, err
@@ -108,5 +112,9 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	if s.pages, err = parsePages(s.assets); err != nil {
 		return nil, err
 	}
-	return s.routes()
+	h, err := s.routes()
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{Handler: h, s: s}, nil
 }

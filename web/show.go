@@ -35,43 +35,32 @@ func (s *server) showSeat(r *http.Request) (boxoffice.Show, boxoffice.Seat, erro
 	if err != nil {
 		return boxoffice.Show{}, boxoffice.Seat{}, err
 	}
-	seatID, err := pathID(r, "seat")
-	if err != nil {
-		return boxoffice.Show{}, boxoffice.Seat{}, err
-	}
-	seat, ok := show.Hall.Layout.Seat(boxoffice.SeatID(seatID))
-	if !ok {
-		return boxoffice.Show{}, boxoffice.Seat{}, boxoffice.UnknownSeatsError(show.ID, []boxoffice.SeatID{boxoffice.SeatID(seatID)})
-	}
-	return show, seat, nil
+	seat, err := pathSeat(r, show)
+	return show, seat, err
 }
 
-// pathShow reads the show id from the path and finds the show. Shows never
-// change once stored, so each is read from the store once: a booking then
-// costs the store one write and no separate read (the store checks the show
-// again inside its transaction).
+// pathSeat reads the seat id from the path and finds the seat in show's hall.
+func pathSeat(r *http.Request, show boxoffice.Show) (boxoffice.Seat, error) {
+	id, err := pathID(r, "seat")
+	if err != nil {
+		return boxoffice.Seat{}, err
+	}
+	seat, ok := show.Hall.Layout.Seat(boxoffice.SeatID(id))
+	if !ok {
+		return boxoffice.Seat{}, boxoffice.UnknownSeatsError(show.ID, []boxoffice.SeatID{boxoffice.SeatID(id)})
+	}
+	return seat, nil
+}
+
+// pathShow reads the show id from the path and finds the show. The store
+// keeps shows in memory once read, so a booking costs it one write and no
+// separate read (it checks the show again inside its transaction).
 func (s *server) pathShow(r *http.Request) (boxoffice.Show, error) {
 	id, err := pathID(r, "show")
 	if err != nil {
 		return boxoffice.Show{}, err
 	}
-	if show, ok := s.shows.Load(boxoffice.ShowID(id)); ok {
-		return show.(boxoffice.Show), nil
-	}
-	show, err := s.Store.Show(r.Context(), boxoffice.ShowID(id))
-	if err == nil {
-		s.shows.Store(show.ID, show)
-	}
-	return show, err
-}
-
-// seatMap reads the path's show id and the show's seats.
-func (s *server) seatMap(r *http.Request) (boxoffice.SeatMap, error) {
-	id, err := pathID(r, "show")
-	if err != nil {
-		return boxoffice.SeatMap{}, err
-	}
-	return s.Store.SeatMap(r.Context(), boxoffice.ShowID(id))
+	return s.Store.Show(r.Context(), boxoffice.ShowID(id))
 }
 
 // currentMap reads the path's show id and returns the show's rendered map
@@ -81,7 +70,7 @@ func (s *server) currentMap(r *http.Request) (*renderedMap, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.maps.current(r.Context(), s.Store, s.Hub, boxoffice.ShowID(id))
+	return s.maps.current(r.Context(), boxoffice.ShowID(id))
 }
 
 func (s *server) handleListShows() http.Handler {
@@ -123,18 +112,18 @@ func (s *server) handleGetShow() http.Handler {
 
 func (s *server) handleGetSeat() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		show, seat, err := s.showSeat(r)
+		m, err := s.currentMap(r)
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
 		}
-		m, err := s.Store.SeatMap(r.Context(), show.ID)
+		seat, err := pathSeat(r, m.show)
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
 		}
-		sj := seatView(seat, boxoffice.StatusFor(m.Holders[seat.ID], guestOf(r)))
-		writeJSON(w, http.StatusOK, writeResult{Version: m.Version, Seat: &sj})
+		sj := seatView(seat, boxoffice.StatusFor(m.holders[seat.ID], guestOf(r)))
+		writeJSON(w, http.StatusOK, writeResult{Version: m.version, Seat: &sj})
 	})
 }
 

@@ -1,4 +1,4 @@
-package web
+package stream
 
 import (
 	"fmt"
@@ -22,7 +22,7 @@ func BenchmarkEventFrames(b *testing.B) {
 		e := &live.Event{Change: boxoffice.Change{Show: "s", Version: v,
 			Seats: []boxoffice.SeatChange{{Seat: "D7", Holder: viewers[0], By: viewers[0]}}}}
 		for _, g := range viewers {
-			if len(frameFor(e, g)) == 0 {
+			if len(eventFor(e, g)) == 0 {
 				b.Fatal("empty frame")
 			}
 		}

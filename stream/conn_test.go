@@ -1,4 +1,4 @@
-package web
+package stream
 
 import (
 	"bytes"
@@ -34,14 +34,14 @@ func tcpPair(t testing.TB) (server *net.TCPConn, client *net.TCPConn) {
 	return s, client
 }
 
-// newTestStream is a taken-over stream on conn; closed receives why it was
+// newTestStream is a taken-over stream on nc; closed receives why it was
 // closed.
-func newTestStream(t testing.TB, conn *net.TCPConn) (st *rawStream, closed <-chan string) {
+func newTestStream(t testing.TB, nc *net.TCPConn) (st *conn, closed <-chan string) {
 	t.Helper()
 	why := make(chan string, 1)
-	st = &rawStream{conn: conn, onClose: func(w string) { why <- w }}
+	st = &conn{net: nc, onClose: func(w string) { why <- w }}
 	var err error
-	if st.raw, err = conn.SyscallConn(); err != nil {
+	if st.raw, err = nc.SyscallConn(); err != nil {
 		t.Fatal(err)
 	}
 	st.lifetime = time.AfterFunc(time.Hour, func() { st.close(ClosedLifetime) })

@@ -1,10 +1,9 @@
-package web
+package stream
 
 import (
 	"bufio"
 	"context"
 	"io"
-	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -65,22 +64,23 @@ func TestStreamJoinsGroupAhead(t *testing.T) {
 	log := &changeLog{}
 	hub := live.NewHub(log, live.Options{})
 	defer hub.Close()
-	set := newStreamSet(hub, slog.New(slog.DiscardHandler), time.Hour, time.Hour)
-	set.shards = 1
+	engine := New(Config{Hub: hub, Heartbeat: time.Hour, Lifetime: time.Hour})
+	defer engine.Close()
+	engine.shards = 1
 	log.commit(hub, show) // version 1
 
 	// The late stream's subscription is taken at version 1, as its handler
 	// would after sending the snapshot.
-	lateWatch, missed, err := hub.Watch(context.Background(), show, 1)
+	lateWatch, missed, err := hub.Watch(context.Background(), show, 1, 1)
 	if err != nil || len(missed) != 0 {
 		t.Fatalf("watch: %v %v", missed, err)
 	}
-	firstWatch, _, err := hub.Watch(context.Background(), show, 1)
+	firstWatch, _, err := hub.Watch(context.Background(), show, 1, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	firstConn, firstClient := tcpPair(t)
-	set.add(show, newStreamAt(t, firstConn, 1), firstWatch)
+	engine.add(show, newStreamAt(t, firstConn, 1), firstWatch)
 	first := bufio.NewReader(firstClient)
 
 	log.commit(hub, show) // 2
@@ -89,7 +89,7 @@ func TestStreamJoinsGroupAhead(t *testing.T) {
 		t.Fatalf("first stream got %v", got)
 	}
 	lateConn, lateClient := tcpPair(t)
-	set.add(show, newStreamAt(t, lateConn, 1), lateWatch)
+	engine.add(show, newStreamAt(t, lateConn, 1), lateWatch)
 	log.commit(hub, show) // 4
 	if got := ids(t, bufio.NewReader(lateClient), 3); strings.Join(got, ",") != "2,3,4" {
 		t.Errorf("late stream got %v, want 2,3,4", got)
@@ -99,9 +99,9 @@ func TestStreamJoinsGroupAhead(t *testing.T) {
 	}
 }
 
-func newStreamAt(t *testing.T, conn *net.TCPConn, version int64) *rawStream {
+func newStreamAt(t *testing.T, nc *net.TCPConn, version int64) *conn {
 	t.Helper()
-	st, _ := newTestStream(t, conn)
+	st, _ := newTestStream(t, nc)
 	st.version = version
 	return st
 }
@@ -112,13 +112,12 @@ func newStreamAt(t *testing.T, conn *net.TCPConn, version int64) *rawStream {
 // cost per watcher and event.
 func BenchmarkStreamGroupDeliver(b *testing.B) {
 	const streams = 1000
-	set := newStreamSet(nil, slog.New(slog.DiscardHandler), time.Hour, time.Hour)
-	g := &streamGroup{set: set, streams: map[*rawStream]struct{}{}, wake: make(chan struct{}, 1)}
+	g := &group{engine: New(Config{}), conns: map[*conn]struct{}{}, wake: make(chan struct{}, 1)}
 	for range streams {
 		server, client := tcpPair(b)
 		go func() { _, _ = io.Copy(io.Discard, client) }()
 		st, _ := newTestStream(b, server)
-		g.streams[st] = struct{}{}
+		g.conns[st] = struct{}{}
 		st.group = g
 	}
 	v := int64(0)
@@ -127,7 +126,7 @@ func BenchmarkStreamGroupDeliver(b *testing.B) {
 		g.deliver([]*live.Event{{Change: boxoffice.Change{Show: "s", Version: v,
 			Seats: []boxoffice.SeatChange{{Seat: "D7", Holder: "someone"}}}}})
 	}
-	for st := range g.streams {
+	for st := range g.conns {
 		st.mu.Lock()
 		if st.closed {
 			b.Fatal("a stream whose client reads was closed")

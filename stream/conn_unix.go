@@ -1,6 +1,6 @@
 //go:build unix
 
-package web
+package stream
 
 import "syscall"
 
@@ -8,11 +8,11 @@ const canTakeOver = true
 
 // tryWrite writes as much of b as the socket takes now, without waiting:
 // errWouldBlock says the rest must wait.
-func (st *rawStream) tryWrite(b []byte) (n int, err error) {
-	if st.raw == nil {
+func (c *conn) tryWrite(b []byte) (n int, err error) {
+	if c.raw == nil {
 		return 0, errWouldBlock
 	}
-	rerr := st.raw.Write(func(fd uintptr) bool {
+	rerr := c.raw.Write(func(fd uintptr) bool {
 		for n < len(b) {
 			m, e := syscall.Write(int(fd), b[n:])
 			switch e {

@@ -1,0 +1,83 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"time"
+
+	"boxoffice"
+	"boxoffice/live"
+)
+
+// follow serves a stream that stays with net/http until it ends, and
+// returns why it ended: write each event, flush.
+func (e *Engine) follow(ctx context.Context, out *plainWriter, watch *live.Watcher, viewer boxoffice.Guest) string {
+	heartbeats := time.NewTicker(e.cfg.Heartbeat)
+	defer heartbeats.Stop()
+	lifetime := time.NewTimer(e.cfg.Lifetime)
+	defer lifetime.Stop()
+	for {
+		select {
+		case ev, ok := <-watch.C():
+			events, err := watch.Next(ctx, ev, ok, maxBatch)
+			for _, ev := range events {
+				out.write(eventFor(ev, viewer))
+			}
+			if err != nil {
+				_ = out.flush() // what was caught up before the failure
+				return e.whyEnded(ctx, watch.Show(), err)
+			}
+		case <-heartbeats.C:
+			out.write(heartbeat)
+		case <-lifetime.C:
+			return ClosedLifetime
+		case <-ctx.Done():
+			if e.ctx.Err() != nil {
+				return ClosedServer
+			}
+			return ClosedLeft
+		}
+		if err := out.flush(); err != nil {
+			return whyFailed(err)
+		}
+	}
+}
+
+// errSlow says a write to a client timed out.
+var errSlow = errors.New("stream: the client did not take the write in time")
+
+// plainWriter writes a stream through net/http, each write bounded by
+// writeTimeout. The first error sticks and ends the stream.
+type plainWriter struct {
+	w   http.ResponseWriter
+	rc  *http.ResponseController
+	err error
+}
+
+// write writes the pieces under one deadline.
+func (p *plainWriter) write(pieces ...[]byte) {
+	if p.err != nil {
+		return
+	}
+	if err := p.rc.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		p.err = err
+		return
+	}
+	for _, b := range pieces {
+		if p.err == nil {
+			_, p.err = p.w.Write(b)
+		}
+	}
+}
+
+func (p *plainWriter) flush() error {
+	if p.err == nil {
+		p.err = p.rc.Flush()
+	}
+	if errors.Is(p.err, os.ErrDeadlineExceeded) {
+		return errSlow
+	}
+	return p.err
+}
