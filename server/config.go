@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"boxoffice"
 )
 
 // Config is everything an operator can set, from flags or BOXOFFICE_*
@@ -25,6 +27,10 @@ type Config struct {
 	LogFormat           string // "text" or "json"
 	LogLevel            slog.Level
 	ShutdownTimeout     time.Duration
+
+	// wrapStore, if set, wraps the store once opened: tests watch what
+	// the server does with its database.
+	wrapStore func(boxoffice.Store) boxoffice.Store
 }
 
 const usage = `boxoffice: a seat-booking server for cinemas.

@@ -104,11 +104,14 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, shared := store.(*postgres.Store)
+	pg, shared := store.(*postgres.Store)
+	if cfg.wrapStore != nil {
+		store = cfg.wrapStore(store)
+	}
 	// SQLite: this process makes every commit, so the hub hears them all.
 	hub = live.NewHub(store, live.Options{Logger: log, Complete: !shared})
 	s := &Server{cfg: cfg, log: log, store: store, hub: hub, stats: stats, done: make(chan error, 1)}
-	if pg, ok := store.(*postgres.Store); ok {
+	if shared {
 		// Other instances' commits arrive by NOTIFY; after a reconnect every
 		// watched show is re-read from the last version it published.
 		listenCtx, stop := context.WithCancel(context.WithoutCancel(ctx))

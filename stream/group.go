@@ -134,7 +134,7 @@ func (g *group) run() {
 				return
 			}
 		case <-heartbeats.C:
-			for _, c := range g.snapshot() {
+			for _, c := range g.members() {
 				c.write(heartbeatChunk)
 			}
 		case <-g.wake:
@@ -174,8 +174,8 @@ func (g *group) resubscribe(err error) bool {
 	return true
 }
 
-// snapshot returns the group's streams, in a slice reused by the next call.
-func (g *group) snapshot() []*conn {
+// members returns the group's streams, in a slice reused by the next call.
+func (g *group) members() []*conn {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.list = g.list[:0]

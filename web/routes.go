@@ -9,7 +9,7 @@ import (
 )
 
 // routes puts the whole HTTP surface on one screen: every URL, and the
-// middleware around them, outermost first.
+// middleware around them, innermost first (each line wraps the ones above).
 func (s *server) routes() (http.Handler, error) {
 	mux := http.NewServeMux()
 
