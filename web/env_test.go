@@ -56,7 +56,6 @@ func newEnvWith(t *testing.T, layout string, configure func(*web.Config), start 
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub = live.NewHub(store, live.Options{Complete: true})
 	l, err := boxoffice.ParseLayout(layout)
 	if err != nil {
 		t.Fatal(err)
@@ -72,10 +71,12 @@ func newEnvWith(t *testing.T, layout string, configure func(*web.Config), start 
 	}); err != nil {
 		t.Fatal(err)
 	}
-	cfg := web.Config{Store: store, Hub: hub, Location: time.UTC, Heartbeat: time.Hour}
+	cfg := web.Config{Store: store, Location: time.UTC, Heartbeat: time.Hour}
 	if configure != nil {
-		configure(&cfg)
+		configure(&cfg) // which may wrap the store: the hub reads through it too
 	}
+	hub = live.NewHub(cfg.Store, live.Options{Complete: true})
+	cfg.Hub = hub
 	h, err := web.NewHandler(cfg)
 	if err != nil {
 		t.Fatal(err)

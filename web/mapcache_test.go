@@ -2,10 +2,14 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
+	"net/http/httptest"
+	"sync"
 	"testing"
 
 	"boxoffice"
+	"boxoffice/web"
 )
 
 // The seat map is rendered once per version and patched as changes come, so
@@ -60,5 +64,74 @@ func TestSeatMapFollowsTheStore(t *testing.T) {
 				t.Fatalf("step %d: %d guests see %s as theirs, want 1", step, n, seat)
 			}
 		}
+	}
+}
+
+// countingStore counts the changes read back from the change log, and whole
+// seat maps read.
+type countingStore struct {
+	boxoffice.Store
+	mu      sync.Mutex
+	changes int
+	maps    int
+}
+
+func (s *countingStore) ChangesSince(ctx context.Context, show boxoffice.ShowID, after int64, limit int) ([]boxoffice.Change, error) {
+	list, err := s.Store.ChangesSince(ctx, show, after, limit)
+	s.mu.Lock()
+	s.changes += len(list)
+	s.mu.Unlock()
+	return list, err
+}
+
+func (s *countingStore) SeatMap(ctx context.Context, id boxoffice.ShowID) (boxoffice.SeatMap, error) {
+	s.mu.Lock()
+	s.maps++
+	s.mu.Unlock()
+	return s.Store.SeatMap(ctx, id)
+}
+
+// Each committed change is read back from the database once per process:
+// the hub's feed reads it, and the seat-map cache and the event streams
+// follow the feed. Guests reading the map at once after a booking share
+// that read, and each booker sees the booking at once.
+func TestEachChangeIsReadOnce(t *testing.T) {
+	var counted *countingStore
+	e := newEnvWith(t, testLayout, func(c *web.Config) {
+		counted = &countingStore{Store: c.Store}
+		c.Store = counted
+	}, (*httptest.Server).Start)
+	guests := []*guest{e.guest(), e.guest(), e.guest(), e.guest()}
+	stream := guests[0].events(openShow, "")
+	stream.next() // the snapshot, which loaded the map
+	seats := []string{"A1", "A2", "A3", "B1", "B2", "B3", "C3", "C4"}
+	for i, seat := range seats {
+		booker := guests[i%len(guests)]
+		if r := booker.book(openShow, seat); r.status != 200 {
+			t.Fatalf("book %s: %d %s", seat, r.status, r.body)
+		}
+		if got := booker.statuses(openShow)[seat]; got != "mine" {
+			t.Fatalf("right after booking %s its booker sees it %s", seat, got)
+		}
+		var wg sync.WaitGroup
+		for _, g := range guests {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if got := g.statuses(openShow)[seat]; got != "mine" && got != "booked" {
+					t.Errorf("after %s was booked a guest sees it %s", seat, got)
+				}
+			}()
+		}
+		wg.Wait()
+		if ev := stream.next(); ev.id != fmt.Sprint(i+1) {
+			t.Fatalf("the stream sent version %s, want %d", ev.id, i+1)
+		}
+	}
+	counted.mu.Lock()
+	defer counted.mu.Unlock()
+	if counted.changes != len(seats) || counted.maps != 1 {
+		t.Errorf("%d changes and %d seat maps read from the store; want each of the %d changes once, and the map once",
+			counted.changes, counted.maps, len(seats))
 	}
 }
