@@ -7,6 +7,7 @@ import (
 	"errors"
 	"html/template"
 	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -70,7 +71,9 @@ type seatMaps struct {
 // followed is one show's cached map and the watcher that keeps it current.
 type followed struct {
 	current atomic.Pointer[renderedMap]
-	watch   *live.Watcher // nil when not following; touched only by refreshes, which never overlap
+
+	mu    sync.Mutex    // held by a refresh throughout, and by close
+	watch *live.Watcher // nil when not following
 }
 
 func newSeatMaps(store boxoffice.Store, hub *live.Hub) *seatMaps {
@@ -141,8 +144,10 @@ func (c *seatMaps) update(id boxoffice.ShowID) (*renderedMap, error) {
 	f := c.shows[id]
 	c.mu.Unlock()
 	if f == nil {
-		return c.load(ctx, id, nil)
+		return c.load(ctx, id, &followed{})
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	m := f.current.Load()
 	if fresh(c.hub, m) {
 		return m, nil // brought up to date while this call waited its turn
@@ -199,8 +204,8 @@ func waitForFeed(ctx context.Context, w *live.Watcher, latest int64) ([]*live.Ev
 	return out, nil
 }
 
-// load reads the show's map whole and starts following it, in f (nil: a
-// show not cached yet).
+// load reads the show's map whole and starts following it, in f, whose
+// lock the caller holds unless f is new.
 func (c *seatMaps) load(ctx context.Context, id boxoffice.ShowID, f *followed) (*renderedMap, error) {
 	_, gen, _ := c.hub.Latest(id) // read before the map, so never newer than it
 	sm, err := c.store.SeatMap(ctx, id)
@@ -209,9 +214,6 @@ func (c *seatMaps) load(ctx context.Context, id boxoffice.ShowID, f *followed) (
 	}
 	m := render(sm)
 	m.gen = gen
-	if f == nil {
-		f = &followed{}
-	}
 	watch, missed, err := c.hub.Watch(ctx, id, m.version, m.version)
 	switch {
 	case errors.Is(err, live.ErrClosed):
@@ -237,14 +239,16 @@ func (c *seatMaps) load(ctx context.Context, id boxoffice.ShowID, f *followed) (
 func (c *seatMaps) close() {
 	c.cancel()
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.closed = true
-	for _, f := range c.shows {
-		// A refresh in flight may still use its watcher; closing a
-		// subscription twice, or while it is read, is safe.
-		if w := f.watch; w != nil {
-			w.Close()
+	shows := slices.Collect(maps.Values(c.shows))
+	c.mu.Unlock()
+	for _, f := range shows {
+		f.mu.Lock() // a refresh in flight ends soon: its context is cancelled
+		if f.watch != nil {
+			f.watch.Close()
+			f.watch = nil
 		}
+		f.mu.Unlock()
 	}
 }
 
