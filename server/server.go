@@ -17,6 +17,7 @@ import (
 
 	"boxoffice"
 	"boxoffice/demo"
+	"boxoffice/internal/openfiles"
 	"boxoffice/live"
 	"boxoffice/metrics"
 	"boxoffice/postgres"
@@ -52,8 +53,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if command == "migrate" {
 		return migrate(ctx, cfg, log)
 	}
-	if n, err := raiseOpenFiles(); err != nil {
-		log.Warn("cannot raise the open-files limit", "err", err)
+	if n, err := openfiles.Limit(); err != nil {
+		log.Warn("cannot read the open-files limit", "err", err)
 	} else if n > 0 {
 		log.Debug("open-files limit", "limit", n)
 	}
