@@ -30,7 +30,7 @@ func startTarget(ctx context.Context, cfg Config, rep *Report, stderr io.Writer)
 	db := cfg.DB
 	engine := "postgres"
 	switch {
-	case isPostgres(db):
+	case postgres.IsURL(db):
 		// A fresh database on that server, dropped at the end.
 		fresh, drop, err := postgres.TempDatabase(ctx, db, "boxoffice_load_")
 		if err != nil {

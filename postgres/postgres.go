@@ -78,6 +78,13 @@ type Store struct {
 
 var _ boxoffice.Store = (*Store)(nil)
 
+// IsURL reports whether db is a postgres:// or postgresql:// URL, the two
+// schemes PostgreSQL's connection URLs take: what tells a PostgreSQL
+// database from a SQLite file wherever one flag names either.
+func IsURL(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
 // Open connects to the database at url (a postgres:// URL or a keyword/value
 // string, as pgx reads them), applies pending migrations and returns the
 // store.

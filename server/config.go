@@ -8,8 +8,9 @@ import (
 	"log/slog"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
+
+	"boxoffice/postgres"
 )
 
 // Config is everything an operator can set, from flags or BOXOFFICE_*
@@ -121,14 +122,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	return c, nil
 }
 
-// isPostgres tells whether db names a PostgreSQL database rather than a file.
-func isPostgres(db string) bool {
-	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
-}
-
 // redactDB is db fit for a log line: a URL loses its password.
 func redactDB(db string) string {
-	if !isPostgres(db) {
+	if !postgres.IsURL(db) {
 		return db
 	}
 	u, err := url.Parse(db)

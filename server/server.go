@@ -146,7 +146,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger,
 		err   error
 	)
 	engine := "sqlite"
-	if isPostgres(cfg.DB) {
+	if postgres.IsURL(cfg.DB) {
 		engine = "postgres"
 		store, err = postgres.Open(ctx, cfg.DB, postgres.Options{Logger: log, OnCommit: onCommit, OnBatch: onBatch, PoolSize: cfg.DBPoolSize})
 	} else {
