@@ -26,8 +26,9 @@ const setupTimeout = 2 * time.Minute
 
 // Run is the boxoffice-load command: it parses args (without the program
 // name), drives the server, prints the report to stdout and returns an error
-// if the server could not be driven or the invariant check failed.
-func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// if the server could not be driven or the invariant check failed. getenv
+// gives it BOXOFFICE_METRICS_TOKEN, for a server whose metrics want it.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := ParseConfig(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -35,7 +36,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rep, err := run(ctx, cfg, stderr)
+	rep, err := run(ctx, cfg, getenv, stderr)
 	if rep != nil {
 		if cfg.JSON {
 			_ = rep.WriteJSON(stdout)
@@ -46,7 +47,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-func run(ctx context.Context, cfg Config, stderr io.Writer) (*Report, error) {
+func run(ctx context.Context, cfg Config, getenv func(string) string, stderr io.Writer) (*Report, error) {
 	// Unreadable, the limit is 0: the report says so, and startTarget
 	// refuses nothing for want of it.
 	openFiles, _ := openfiles.Limit()
@@ -152,7 +153,7 @@ func run(ctx context.Context, cfg Config, stderr io.Writer) (*Report, error) {
 		}
 	}
 
-	metricsToken := os.Getenv("BOXOFFICE_METRICS_TOKEN")
+	metricsToken := getenv("BOXOFFICE_METRICS_TOKEN")
 	commitsBefore, haveCommits, err := scrapeCommits(setup, hc, base, metricsToken)
 	if errors.Is(err, errMetricsToken) {
 		rep.Notes = append(rep.Notes, "no commit figures: "+err.Error())
