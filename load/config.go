@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"strings"
 	"time"
 )
 
@@ -187,9 +186,4 @@ func (c *Config) validate(set map[string]bool) error {
 		bad("--progress %q: want auto, on or off", c.Progress)
 	}
 	return errors.Join(errs...)
-}
-
-// isPostgres tells whether db names a PostgreSQL database rather than SQLite.
-func isPostgres(db string) bool {
-	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
 }

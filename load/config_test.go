@@ -93,7 +93,7 @@ func TestHelpIsNotAnError(t *testing.T) {
 	if !strings.Contains(out.String(), "--scenario") && !strings.Contains(out.String(), "-scenario") {
 		t.Errorf("help does not list the flags:\n%s", out.String())
 	}
-	if err := Run(t.Context(), []string{"-help"}, io.Discard, io.Discard); err != nil {
+	if err := Run(t.Context(), []string{"-help"}, noEnv, io.Discard, io.Discard); err != nil {
 		t.Errorf("Run -help = %v, want nil", err)
 	}
 }

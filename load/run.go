@@ -11,8 +11,9 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
-	"slices"
 	"time"
+
+	"boxoffice/internal/openfiles"
 )
 
 // ErrViolations is returned when the invariant check found a violation.
@@ -24,8 +25,9 @@ const setupTimeout = 2 * time.Minute
 
 // Run is the boxoffice-load command: it parses args (without the program
 // name), drives the server, prints the report to stdout and returns an error
-// if the server could not be driven or the invariant check failed.
-func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// if the server could not be driven or the invariant check failed. getenv
+// gives it BOXOFFICE_METRICS_TOKEN, for a server whose metrics want it.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := ParseConfig(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -33,7 +35,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rep, err := run(ctx, cfg, stderr)
+	rep, err := run(ctx, cfg, getenv, stderr)
 	if rep != nil {
 		if cfg.JSON {
 			_ = rep.WriteJSON(stdout)
@@ -44,20 +46,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-func run(ctx context.Context, cfg Config, stderr io.Writer) (*Report, error) {
-	rep := &Report{
-		Scenario: cfg.Scenario, Guests: cfg.Guests, Readers: cfg.Readers, Rate: cfg.Rate,
-		Duration: cfg.Duration.Seconds(), Turn: cfg.Turn.Seconds(), OpenFile: raiseOpenFiles(),
-		Machine: fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()),
-	}
-	if cfg.Scenario == ScenarioWatch {
-		rep.Watchers = cfg.Watchers
-	}
-	var bar *os.File
-	if f, ok := stderr.(*os.File); ok && (cfg.Progress == "on" || cfg.Progress == "auto" && isTerminal(f)) {
-		bar = f
-	}
-
+func run(ctx context.Context, cfg Config, getenv func(string) string, stderr io.Writer) (*Report, error) {
+	rep := newReport(cfg)
 	base, rssPID, stop, err := startTarget(ctx, cfg, rep, stderr)
 	if err != nil {
 		return nil, err
@@ -69,11 +59,7 @@ func run(ctx context.Context, cfg Config, stderr io.Writer) (*Report, error) {
 	conns := cfg.Guests + cfg.Readers
 	hc := newClient(conns, cfg.Timeout)
 	boss := &caller{hc: hc, base: base}
-	show, err := pickShow(setup, boss, cfg.Show)
-	if err != nil {
-		return nil, fmt.Errorf("cannot drive %s: %w", base, err)
-	}
-	pool, groups, err := seatPool(cfg, show.Seats)
+	show, pool, groups, err := chooseSeats(setup, cfg, boss)
 	if err != nil {
 		return nil, err
 	}
@@ -88,66 +74,16 @@ func run(ctx context.Context, cfg Config, stderr io.Writer) (*Report, error) {
 	}
 	defer bl.close()
 
-	seed := cfg.Seed
-	if seed == 0 {
-		seed = time.Now().UnixNano()
-	}
-	var writers []*writer
-	var sent *sendTimes
-	if cfg.Scenario == ScenarioWatch {
-		sent = newSendTimes()
-	}
-	var crews []*crew
-	switch cfg.Scenario {
-	case ScenarioHot, ScenarioSpread, ScenarioGroups, ScenarioWatch:
-		cr := &crew{name: "guests", rate: cfg.Rate}
-		for i := range cfg.Guests {
-			w := &writer{
-				id: i, c: caller{hc: hc, base: base, token: newGuestToken()}, show: show.ID,
-				seats: pool, groups: groups, rng: rand.New(rand.NewPCG(uint64(seed), uint64(i))),
-				t: newTallies(cnt), sent: sent,
-			}
-			writers = append(writers, w)
-			cr.workers = append(cr.workers, w)
-		}
-		crews = append(crews, cr)
-	case ScenarioRead:
-		kinds := []struct{ op, path string }{{opShowJSON, showPath(show.ID)}, {opPage, pagePath(show.ID)}}
-		switch cfg.Read {
-		case "json":
-			kinds = kinds[:1]
-		case "page":
-			kinds = kinds[1:]
-		}
-		for k, kind := range kinds {
-			cr := &crew{name: kind.op, rate: cfg.Rate / float64(len(kinds))}
-			for i := k; i < cfg.Guests; i += len(kinds) {
-				cr.workers = append(cr.workers, &reader{
-					c: caller{hc: hc, base: base, token: newGuestToken()}, op: kind.op, path: kind.path, t: newTallies(cnt)})
-			}
-			if len(cr.workers) > 0 {
-				crews = append(crews, cr)
-			}
-		}
-	}
-	if cfg.Readers > 0 {
-		cr := &crew{name: "readers"}
-		for range cfg.Readers {
-			cr.workers = append(cr.workers, &reader{c: caller{hc: hc, base: base}, op: opReaderGET, path: showPath(show.ID), t: newTallies(cnt)})
-		}
-		crews = append(crews, cr)
-	}
-
-	var watchers *watchCrew
+	tr := newTraffic(cfg, hc, base, show.ID, pool, groups, cnt)
 	if cfg.Scenario == ScenarioWatch {
 		host := base[len("http://"):]
-		watchers, err = connectWatchers(ctx, setup, host, showPath(show.ID)+"/events", cfg.Watchers, sent)
+		tr.watchers, err = connectWatchers(ctx, setup, host, showPath(show.ID)+"/events", cfg.Watchers, tr.sent)
 		if err != nil {
 			return nil, err
 		}
 	}
 
-	metricsToken := os.Getenv("BOXOFFICE_METRICS_TOKEN")
+	metricsToken := getenv("BOXOFFICE_METRICS_TOKEN")
 	commitsBefore, haveCommits, err := scrapeCommits(setup, hc, base, metricsToken)
 	if errors.Is(err, errMetricsToken) {
 		rep.Notes = append(rep.Notes, "no commit figures: "+err.Error())
@@ -155,23 +91,12 @@ func run(ctx context.Context, cfg Config, stderr io.Writer) (*Report, error) {
 		return nil, err
 	}
 	rss := startRSS(rssPID)
-	p := startProgress(bar, cfg.Scenario, 2*cfg.Duration, cnt)
-	var baseTime, elapsed time.Duration
-	for _, d := range turns(cfg.Duration, cfg.Turn) {
-		baseTime += drive(ctx, []*crew{bl.crew}, d)
-		// With a profile there is one turn each (see Config.validate).
-		stopProfile, err := startCPUProfile(cfg.CPUProfile)
-		if err != nil {
-			p.finish()
-			return nil, err
-		}
-		elapsed += drive(ctx, crews, d)
-		if err := stopProfile(); err != nil {
-			p.finish()
-			return nil, err
-		}
-	}
+	p := startProgress(progressBar(cfg, stderr), cfg.Scenario, 2*cfg.Duration, cnt)
+	baseTime, elapsed, err := driveInTurns(ctx, cfg, bl.crew, tr.crews)
 	p.finish()
+	if err != nil {
+		return nil, err
+	}
 	baseRow, err := bl.row(baseTime.Seconds())
 	if err != nil {
 		return nil, err
@@ -188,18 +113,148 @@ func run(ctx context.Context, cfg Config, stderr io.Writer) (*Report, error) {
 		}
 	}
 
-	var lastVersion int64
-	for _, w := range writers {
-		for _, op := range w.ops {
-			if op.Result == Acked {
-				lastVersion = max(lastVersion, op.Version)
+	if tr.watchers != nil {
+		// Events still on their way count: wait for them, within bounds.
+		tr.watchers.drain(lastAcked(tr.writers), 10*time.Second+cfg.Duration)
+	}
+	recordMemory(rep, rss, rssPID)
+	failed := tr.addRows(rep, baseRow, elapsed.Seconds())
+	return rep, judge(setup, cfg, rep, boss, show, tr.writers, failed)
+}
+
+// newReport starts the report with what the configuration and the machine
+// say, before anything runs.
+func newReport(cfg Config) *Report {
+	// Unreadable, the limit is 0: the report says so, and startTarget
+	// refuses nothing for want of it.
+	openFiles, _ := openfiles.Limit()
+	rep := &Report{
+		Scenario: cfg.Scenario, Guests: cfg.Guests, Readers: cfg.Readers, Rate: cfg.Rate,
+		Duration: cfg.Duration.Seconds(), Turn: cfg.Turn.Seconds(), OpenFile: openFiles,
+		Machine: fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()),
+	}
+	if cfg.Scenario == ScenarioWatch {
+		rep.Watchers = cfg.Watchers
+	}
+	return rep
+}
+
+// progressBar returns where the progress bar goes, or nil for none.
+func progressBar(cfg Config, stderr io.Writer) *os.File {
+	if f, ok := stderr.(*os.File); ok && (cfg.Progress == "on" || cfg.Progress == "auto" && isTerminal(f)) {
+		return f
+	}
+	return nil
+}
+
+// chooseSeats finds the show to drive and the seats (and, for groups, the
+// runs of adjacent seats) the guests use.
+func chooseSeats(ctx context.Context, cfg Config, boss *caller) (show showMap, pool []string, groups [][]string, err error) {
+	show, err = pickShow(ctx, boss, cfg.Show)
+	if err != nil {
+		return show, nil, nil, fmt.Errorf("cannot drive %s: %w", boss.base, err)
+	}
+	pool, groups, err = seatPool(cfg, show.Seats)
+	return show, pool, groups, err
+}
+
+// traffic is what the scenario phase sends: crews of guests and readers,
+// and for watch the event-stream watchers and the send times their
+// delivery latency is measured from.
+type traffic struct {
+	writers  []*writer // the guests who book and release, whose history the invariant check reads
+	crews    []*crew
+	sent     *sendTimes // watch only
+	watchers *watchCrew // watch only, once connected
+}
+
+// newTraffic makes the crews the scenario asks for, each guest with its own
+// cookie and, for writers, its own random choices from seed.
+func newTraffic(cfg Config, hc *http.Client, base, show string, pool []string, groups [][]string, cnt *counts) *traffic {
+	tr := &traffic{}
+	seed := cfg.Seed
+	if seed == 0 {
+		seed = time.Now().UnixNano()
+	}
+	if cfg.Scenario == ScenarioWatch {
+		tr.sent = newSendTimes()
+	}
+	switch cfg.Scenario {
+	case ScenarioHot, ScenarioSpread, ScenarioGroups, ScenarioWatch:
+		cr := &crew{name: "guests", rate: cfg.Rate}
+		for i := range cfg.Guests {
+			w := &writer{
+				id: i, c: caller{hc: hc, base: base, token: newGuestToken()}, show: show,
+				seats: pool, groups: groups, rng: rand.New(rand.NewPCG(uint64(seed), uint64(i))),
+				t: newTallies(cnt), sent: tr.sent,
+			}
+			tr.writers = append(tr.writers, w)
+			cr.workers = append(cr.workers, w)
+		}
+		tr.crews = append(tr.crews, cr)
+	case ScenarioRead:
+		kinds := []struct{ op, path string }{{opShowJSON, showPath(show)}, {opPage, pagePath(show)}}
+		switch cfg.Read {
+		case "json":
+			kinds = kinds[:1]
+		case "page":
+			kinds = kinds[1:]
+		}
+		for k, kind := range kinds {
+			cr := &crew{name: kind.op, rate: cfg.Rate / float64(len(kinds))}
+			for i := k; i < cfg.Guests; i += len(kinds) {
+				cr.workers = append(cr.workers, &reader{
+					c: caller{hc: hc, base: base, token: newGuestToken()}, op: kind.op, path: kind.path, t: newTallies(cnt)})
+			}
+			if len(cr.workers) > 0 {
+				tr.crews = append(tr.crews, cr)
 			}
 		}
 	}
-	if watchers != nil {
-		// Events still on their way count: wait for them, within bounds.
-		watchers.drain(lastVersion, 10*time.Second+cfg.Duration)
+	if cfg.Readers > 0 {
+		cr := &crew{name: "readers"}
+		for range cfg.Readers {
+			cr.workers = append(cr.workers, &reader{c: caller{hc: hc, base: base}, op: opReaderGET, path: showPath(show), t: newTallies(cnt)})
+		}
+		tr.crews = append(tr.crews, cr)
 	}
+	return tr
+}
+
+// driveInTurns drives the baseline and the scenario in turns, for
+// cfg.Duration each, and returns how long each was driven.
+func driveInTurns(ctx context.Context, cfg Config, baseline *crew, crews []*crew) (baseTime, elapsed time.Duration, err error) {
+	for _, d := range turns(cfg.Duration, cfg.Turn) {
+		baseTime += drive(ctx, []*crew{baseline}, d)
+		// With a profile there is one turn each (see Config.validate).
+		stopProfile, err := startCPUProfile(cfg.CPUProfile)
+		if err != nil {
+			return 0, 0, err
+		}
+		elapsed += drive(ctx, crews, d)
+		if err := stopProfile(); err != nil {
+			return 0, 0, err
+		}
+	}
+	return baseTime, elapsed, nil
+}
+
+// lastAcked returns the highest version a write was acknowledged with.
+func lastAcked(writers []*writer) int64 {
+	var last int64
+	for _, w := range writers {
+		for _, op := range w.ops {
+			if op.Result == Acked {
+				last = max(last, op.Version)
+			}
+		}
+	}
+	return last
+}
+
+// recordMemory puts the server's peak memory in the report, and the tool's
+// own when the server is another process.
+func recordMemory(rep *Report, rss *rssSampler, rssPID int) {
 	if kb, err := readStatus(os.Getpid(), "VmHWM:"); err == nil && rssPID != os.Getpid() {
 		rep.ToolRSSMB = float64(kb) / 1024
 	}
@@ -208,119 +263,32 @@ func run(ctx context.Context, cfg Config, stderr io.Writer) (*Report, error) {
 	} else if rep.RSSNote == "" {
 		rep.RSSNote = "not seen: " + err.Error()
 	}
+}
 
-	var failed int64
-	for _, cr := range crews {
-		rows := crewRows(cr, elapsed.Seconds())
+// addRows puts each crew's figures in the report, and the watchers' delivery,
+// each beside the baseline, and returns how many operations failed.
+func (tr *traffic) addRows(rep *Report, baseRow Row, seconds float64) (failed int64) {
+	for _, cr := range tr.crews {
+		rows := crewRows(cr, seconds)
 		for i := range rows {
 			rows[i].compare(baseRow)
 			failed += rows[i].Errors
 		}
 		rep.Rows = append(rep.Rows, rows...)
 	}
-	if watchers != nil {
+	if tr.watchers != nil {
 		var t tally
-		ws := watchers.collect(&t)
+		ws := tr.watchers.collect(&t)
 		rep.Watch = &ws
 		if ws.Behind > 0 {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("%d watchers had not received the last write's event when the wait for it ended: "+
 				"the events still on their way are not in the delivery figures, which are therefore too kind", ws.Behind))
 		}
-		row := makeRow(opDelivery, &t, elapsed.Seconds())
+		row := makeRow(opDelivery, &t, seconds)
 		row.compare(baseRow)
 		rep.Rows = append(rep.Rows, row)
 	}
-
-	if len(writers) > 0 && cfg.Check {
-		inv, final, err := checkFinal(setup, boss, show, writers)
-		if err != nil {
-			return rep, fmt.Errorf("reading the final state: %w", err)
-		}
-		if err := leaveClean(setup, boss, show.ID, writers, final); err != nil {
-			rep.Notes = append(rep.Notes, "releasing the guests' seats after the run: "+err.Error())
-		}
-		rep.Invariant = inv
-		if len(inv.Violations) > 0 {
-			return rep, ErrViolations
-		}
-	}
-	if rep.Watch != nil && rep.Watch.Gaps > 0 {
-		return rep, fmt.Errorf("watchers saw %d events skip a version: %w", rep.Watch.Gaps, ErrViolations)
-	}
-	if ok := slices.ContainsFunc(rep.Rows, func(r Row) bool { return r.OK > 0 }); !ok && failed > 0 {
-		return rep, fmt.Errorf("no operation succeeded against %s (%d errors)", base, failed)
-	}
-	return rep, nil
-}
-
-// checkFinal reads the show as each writing guest and as nobody, and checks
-// the writers' history against it.
-func checkFinal(ctx context.Context, c *caller, before showMap, writers []*writer) (*Invariant, FinalState, error) {
-	show := before.ID
-	final := FinalState{Mine: map[string][]int{}, Booked: map[string]bool{}, Before: map[string]bool{}}
-	for _, s := range before.Seats {
-		if s.Status != "free" {
-			final.Before[s.ID] = true
-		}
-	}
-	var anon showMap
-	if err := c.getJSON(ctx, showPath(show), &anon); err != nil {
-		return nil, final, err
-	}
-	for _, s := range anon.Seats {
-		if s.Status != "free" {
-			final.Booked[s.ID] = true
-		}
-	}
-	var ops []Op
-	inv := &Invariant{Violations: []string{}}
-	for _, w := range writers {
-		var m showMap
-		g := caller{hc: c.hc, base: c.base, token: w.c.token}
-		if err := g.getJSON(ctx, showPath(show), &m); err != nil {
-			return nil, final, err
-		}
-		if m.Version != anon.Version {
-			inv.Violations = append(inv.Violations, fmt.Sprintf(
-				"the show changed while its final state was read (version %d, then %d): another client writes to it, so the check cannot hold",
-				anon.Version, m.Version))
-		}
-		for _, s := range m.Seats {
-			if s.Status == "mine" {
-				final.Mine[s.ID] = append(final.Mine[s.ID], w.id)
-			}
-		}
-		ops = append(ops, w.ops...)
-	}
-	v, unverified := Check(ops, final)
-	inv.Violations = append(inv.Violations, v...)
-	inv.Operations, inv.Unverified = len(ops), unverified
-	seats := map[string]bool{}
-	for _, op := range ops {
-		for _, s := range op.Seats {
-			seats[s] = true
-		}
-	}
-	inv.Seats = len(seats)
-	return inv, final, nil
-}
-
-// leaveClean releases the seats the guests hold at the end, so that the next
-// run on the same server starts from the same free seats.
-func leaveClean(ctx context.Context, c *caller, show string, writers []*writer, final FinalState) error {
-	for seat, guests := range final.Mine {
-		for _, g := range guests {
-			w := caller{hc: c.hc, base: c.base, token: writers[g].c.token}
-			status, err := w.do(ctx, http.MethodDelete, seatPath(show, seat), nil)
-			if err == nil && status != http.StatusOK {
-				err = fmt.Errorf("seat %s: status %d", seat, status)
-			}
-			if err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return failed
 }
 
 // startCPUProfile profiles this process into path until the returned stop;

@@ -19,11 +19,22 @@ import (
 	"time"
 )
 
-// runJSON runs the tool with args and --json and decodes its report.
+// noEnv is an empty environment, so that the tests do not depend on the
+// caller's.
+func noEnv(string) string { return "" }
+
+// runJSON runs the tool with args and --json, in an empty environment, and
+// decodes its report.
 func runJSON(t *testing.T, args ...string) (Report, error) {
 	t.Helper()
+	return runJSONEnv(t, noEnv, args...)
+}
+
+// runJSONEnv is runJSON with the environment getenv reads.
+func runJSONEnv(t *testing.T, getenv func(string) string, args ...string) (Report, error) {
+	t.Helper()
 	var out, errOut strings.Builder
-	err := Run(t.Context(), append(args, "--json", "--progress", "off"), &out, &errOut)
+	err := Run(t.Context(), append(args, "--json", "--progress", "off"), getenv, &out, &errOut)
 	var rep Report
 	if out.Len() > 0 {
 		if jerr := json.Unmarshal([]byte(out.String()), &rep); jerr != nil {
@@ -217,7 +228,6 @@ func TestMetricsToken(t *testing.T) {
 	defer srv.Shutdown()
 	args := []string{"--target", "http://" + srv.URLHost(), "--scenario", "hot", "--guests", "2", "--duration", "300ms"}
 
-	t.Setenv("BOXOFFICE_METRICS_TOKEN", "")
 	rep, err := runJSON(t, args...)
 	if err != nil {
 		t.Fatalf("run without the token: %v", err)
@@ -226,8 +236,13 @@ func TestMetricsToken(t *testing.T) {
 		t.Errorf("without the token: commits %+v, notes %q; want no figures and a note naming the variable", rep.Commits, rep.Notes)
 	}
 
-	t.Setenv("BOXOFFICE_METRICS_TOKEN", "s3cret")
-	if rep, err = runJSON(t, args...); err != nil {
+	withToken := func(name string) string {
+		if name == "BOXOFFICE_METRICS_TOKEN" {
+			return "s3cret"
+		}
+		return ""
+	}
+	if rep, err = runJSONEnv(t, withToken, args...); err != nil {
 		t.Fatalf("run with the token: %v", err)
 	}
 	if rep.Commits == nil || rep.Commits.Batches < 1 {

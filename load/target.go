@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"boxoffice/internal/pgtemp"
 	"boxoffice/postgres"
 	"boxoffice/server"
 )
@@ -30,9 +31,9 @@ func startTarget(ctx context.Context, cfg Config, rep *Report, stderr io.Writer)
 	db := cfg.DB
 	engine := "postgres"
 	switch {
-	case isPostgres(db):
+	case postgres.IsURL(db):
 		// A fresh database on that server, dropped at the end.
-		fresh, drop, err := postgres.TempDatabase(ctx, db, "boxoffice_load_")
+		fresh, drop, err := pgtemp.Create(ctx, db, "boxoffice_load_")
 		if err != nil {
 			return "", 0, nil, fmt.Errorf("--db: %w (the role needs CREATEDB)", err)
 		}

@@ -52,7 +52,6 @@ const maxBatch = 64
 
 // op is one Book or Release waiting for the writer.
 type op struct {
-	ctx   context.Context
 	show  boxoffice.Show
 	seats []string
 	guest boxoffice.Guest
@@ -89,12 +88,12 @@ func (s *Store) apply(ctx context.Context, id boxoffice.ShowID, seats []boxoffic
 	if err := show.Admit(seats, s.stamp()); err != nil {
 		return boxoffice.Change{}, err
 	}
-	o := &op{ctx: ctx, show: show, guest: guest, book: book}
+	o := &op{show: show, guest: guest, book: book}
 	for _, seat := range seats {
 		o.seats = append(o.seats, string(seat))
 	}
-	// Once queued, the op is applied or not as a whole, and the caller
-	// learns which: the writer bounds its batches itself.
+	// Once the writer took it, the op is applied or not as a whole, and the
+	// caller learns which: the writer bounds its batches itself.
 	r, err := s.writes.Submit(ctx, o)
 	if err != nil {
 		return boxoffice.Change{}, dbError(ctx, o.name(), err)
@@ -104,8 +103,8 @@ func (s *Store) apply(ctx context.Context, id boxoffice.ShowID, seats []boxoffic
 
 // runBatch applies the ops in one transaction and returns their results.
 func (s *Store) runBatch(ops []*op) []result {
-	// The ops' own contexts are checked before their turn only: one that
-	// ends mid-way must not break the transaction the others share.
+	// The queue left out ops whose callers had gone when it took the batch;
+	// a caller who goes now must not break the transaction the others share.
 	ctx, cancel := s.bound(context.Background())
 	defer cancel()
 	b := &batch{ops: ops, res: make([]result, len(ops)), at: s.stamp()}
@@ -157,18 +156,12 @@ func (b *batch) run(ctx context.Context, tx pgx.Tx) error {
 	}
 	pipeline := &pgx.Batch{}
 	pipeline.Queue(`SELECT id, version FROM shows WHERE id = ANY ($1) ORDER BY id FOR NO KEY UPDATE`, ids)
-	var sent []int // indexes of the ops queued
-	for i, o := range b.ops {
-		if err := o.ctx.Err(); err != nil {
-			b.res[i].err = dbError(o.ctx, o.name(), err)
-			continue
-		}
+	for _, o := range b.ops {
 		if o.book {
 			pipeline.Queue(bookSQL, o.show.ID, o.seats, o.guest, b.at)
 		} else {
 			pipeline.Queue(releaseSQL, o.show.ID, o.seats, o.guest)
 		}
-		sent = append(sent, i)
 	}
 	results := tx.SendBatch(ctx, pipeline)
 	defer results.Close()
@@ -185,7 +178,7 @@ func (b *batch) run(ctx context.Context, tx pgx.Tx) error {
 	}); err != nil {
 		return err
 	}
-	for _, i := range sent {
+	for i, o := range b.ops {
 		var (
 			changed, refused []string
 			outcome, seat    string
@@ -201,7 +194,7 @@ func (b *batch) run(ctx context.Context, tx pgx.Tx) error {
 		}); err != nil {
 			return err
 		}
-		b.res[i].change, b.res[i].err = b.record(b.ops[i], changed, refused)
+		b.res[i].change, b.res[i].err = b.record(o, changed, refused)
 	}
 	if err := results.Close(); err != nil {
 		return err

@@ -42,9 +42,12 @@ type Options struct {
 	// Now is the store's clock: it closes sales when a show starts and stamps
 	// the change log. Nil means time.Now.
 	Now func() time.Time
-	// OnCommit, if set, is called after every commit of this store that
-	// changed seats, with the show and the version committed. Calls may
-	// overlap and arrive out of order; it should not block.
+	// OnCommit, if set, is called once per operation of this store that
+	// changed seats, with the show and the version committed: by the writer
+	// goroutine, one call at a time, after the batch's commit and before the
+	// operation is answered, in commit order (a show's versions arrive
+	// increasing; with other instances writing too, not consecutive). It
+	// must not block: the next batch waits for it.
 	OnCommit func(show boxoffice.ShowID, version int64)
 	// OnBatch, if set, hears every batch of bookings and releases once it is
 	// committed, before its operations are answered: how many operations it
@@ -74,6 +77,13 @@ type Store struct {
 }
 
 var _ boxoffice.Store = (*Store)(nil)
+
+// IsURL reports whether db is a postgres:// or postgresql:// URL, the two
+// schemes PostgreSQL's connection URLs take: what tells a PostgreSQL
+// database from a SQLite file wherever one flag names either.
+func IsURL(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
 
 // Open connects to the database at url (a postgres:// URL or a keyword/value
 // string, as pgx reads them), applies pending migrations and returns the

@@ -8,10 +8,10 @@ import (
 	"log/slog"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"boxoffice"
+	"boxoffice/postgres"
 )
 
 // Config is everything an operator can set, from flags or BOXOFFICE_*
@@ -84,6 +84,17 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		}
 		return n
 	}
+	envDuration := func(name string, def time.Duration) time.Duration {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			badEnv = append(badEnv, fmt.Errorf("%s=%q: want a duration such as 10s", name, v))
+		}
+		return d
+	}
 	fs.StringVar(&c.Addr, "addr", env("BOXOFFICE_ADDR", ":8080"), "address to listen on, host:port [BOXOFFICE_ADDR]")
 	fs.StringVar(&c.DB, "db", env("BOXOFFICE_DB", "boxoffice.db"),
 		"SQLite database file, created if missing, or a postgres:// URL [BOXOFFICE_DB]")
@@ -97,7 +108,8 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		"if set, GET /metrics wants it as a bearer token (Authorization: Bearer …); prefer the environment, which other users cannot list [BOXOFFICE_METRICS_TOKEN]")
 	fs.StringVar(&c.LogFormat, "log-format", env("BOXOFFICE_LOG_FORMAT", "text"), "log format: text or json [BOXOFFICE_LOG_FORMAT]")
 	fs.StringVar(&level, "log-level", env("BOXOFFICE_LOG_LEVEL", "info"), "log level: debug, info, warn or error [BOXOFFICE_LOG_LEVEL]")
-	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long requests in flight may take to finish on SIGINT/SIGTERM")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration("BOXOFFICE_SHUTDOWN_TIMEOUT", 10*time.Second),
+		"how long requests in flight may take to finish on SIGINT/SIGTERM [BOXOFFICE_SHUTDOWN_TIMEOUT]")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -127,14 +139,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	return c, nil
 }
 
-// isPostgres tells whether db names a PostgreSQL database rather than a file.
-func isPostgres(db string) bool {
-	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
-}
-
 // redactDB is db fit for a log line: a URL loses its password.
 func redactDB(db string) string {
-	if !isPostgres(db) {
+	if !postgres.IsURL(db) {
 		return db
 	}
 	u, err := url.Parse(db)

@@ -17,6 +17,7 @@ import (
 
 	"boxoffice"
 	"boxoffice/demo"
+	"boxoffice/internal/openfiles"
 	"boxoffice/live"
 	"boxoffice/metrics"
 	"boxoffice/postgres"
@@ -52,8 +53,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if command == "migrate" {
 		return migrate(ctx, cfg, log)
 	}
-	if n, err := raiseOpenFiles(); err != nil {
-		log.Warn("cannot raise the open-files limit", "err", err)
+	if n, err := openfiles.Limit(); err != nil {
+		log.Warn("cannot read the open-files limit", "err", err)
 	} else if n > 0 {
 		log.Debug("open-files limit", "limit", n)
 	}
@@ -149,7 +150,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger,
 		err   error
 	)
 	engine := "sqlite"
-	if isPostgres(cfg.DB) {
+	if postgres.IsURL(cfg.DB) {
 		engine = "postgres"
 		store, err = postgres.Open(ctx, cfg.DB, postgres.Options{Logger: log, OnCommit: onCommit, OnBatch: onBatch, PoolSize: cfg.DBPoolSize})
 	} else {

@@ -41,7 +41,10 @@ func BenchmarkBookParallel(b *testing.B) {
 		seats int
 	}{{"spread", 250}, {"hot", 4}} {
 		b.Run(w.name, func(b *testing.B) {
-			s := openTest(b, filepath.Join(b.TempDir(), "bench.db"), Options{})
+			var batches, ops atomic.Int64
+			s := openTest(b, filepath.Join(b.TempDir(), "bench.db"), Options{
+				OnBatch: func(n int, _ time.Duration) { batches.Add(1); ops.Add(int64(n)) },
+			})
 			show, seats := benchShow(b, s, 250)
 			seats = seats[:w.seats]
 			ctx := context.Background()
@@ -70,8 +73,7 @@ func BenchmarkBookParallel(b *testing.B) {
 					}
 				}
 			})
-			batches, ops := s.writes.Stats()
-			b.ReportMetric(float64(ops)/float64(max(1, batches)), "ops/batch")
+			b.ReportMetric(float64(ops.Load())/float64(max(1, batches.Load())), "ops/batch")
 		})
 	}
 }

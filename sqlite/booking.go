@@ -27,7 +27,7 @@ func (s *Store) apply(ctx context.Context, id boxoffice.ShowID, seats []boxoffic
 	if err != nil {
 		return boxoffice.Change{}, err
 	}
-	return s.submit(&op{ctx: ctx, show: id, seats: seats, guest: guest, book: book})
+	return s.submit(ctx, &op{show: id, seats: seats, guest: guest, book: book})
 }
 
 // applyIn runs one op inside the writer's transaction: check it against the

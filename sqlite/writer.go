@@ -23,7 +23,6 @@ const maxBatch = 128
 
 // op is one Book or Release waiting for the writer.
 type op struct {
-	ctx   context.Context
 	show  boxoffice.ShowID
 	seats []boxoffice.SeatID
 	guest boxoffice.Guest
@@ -42,11 +41,11 @@ func (o *op) name() string {
 	return "release"
 }
 
-// submit queues o for the writer and waits for its result. Once queued, an
-// op is waited for even if its context ends: it is applied or not as a
+// submit queues o for the writer and waits for its result. Once the writer
+// took it, an op is waited for even if ctx ends: it is applied or not as a
 // whole, and the caller learns which.
-func (s *Store) submit(o *op) (boxoffice.Change, error) {
-	r, err := s.writes.Submit(o.ctx, o)
+func (s *Store) submit(ctx context.Context, o *op) (boxoffice.Change, error) {
+	r, err := s.writes.Submit(ctx, o)
 	if err != nil {
 		return boxoffice.Change{}, err
 	}
@@ -155,8 +154,8 @@ func (b *batch) show(ctx context.Context, id boxoffice.ShowID) (*showState, erro
 
 // runBatch applies the ops in one transaction and returns their results.
 func (s *Store) runBatch(ops []*op) []result {
-	// The ops' own contexts are checked before their turn only: one that
-	// ends mid-way must not break the transaction the others share.
+	// The queue left out ops whose callers had gone when it took the batch;
+	// a caller who goes now must not break the transaction the others share.
 	ctx := context.Background()
 	res := make([]result, len(ops))
 	fail := func(err error) []result {
@@ -177,10 +176,6 @@ func (s *Store) runBatch(ops []*op) []result {
 	}
 
 	for i, o := range ops {
-		if err := o.ctx.Err(); err != nil {
-			res[i].err = err
-			continue
-		}
 		if err := b.run(ctx, o, &res[i]); err != nil {
 			return fail(dbError(o.name(), err))
 		}

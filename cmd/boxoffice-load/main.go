@@ -15,7 +15,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := load.Run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	if err := load.Run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "boxoffice-load:", err)
 		stop()
 		os.Exit(1)

@@ -13,6 +13,9 @@ import (
 	"testing"
 )
 
+// The binary that binary builds is removed when the tests end.
+func TestMain(m *testing.M) { testbin.Main(m) }
+
 // binary builds the real boxoffice-load command once for all tests.
 func binary(t *testing.T) string { return testbin.Build(t, ".") }
 

@@ -19,6 +19,9 @@ import (
 	"time"
 )
 
+// The binary that binary builds is removed when the tests end.
+func TestMain(m *testing.M) { testbin.Main(m) }
+
 // binary builds the real boxoffice command once for all tests.
 func binary(t *testing.T) string { return testbin.Build(t, ".") }
 

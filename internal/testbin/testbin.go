@@ -1,8 +1,13 @@
 // Package testbin builds a command of this module once per test binary, for
-// end-to-end tests that run it as a real process.
+// end-to-end tests that run it as a real process, and removes what it built
+// when the package's tests end. A package that uses Build runs its tests
+// through Main:
+//
+//	func TestMain(m *testing.M) { testbin.Main(m) }
 package testbin
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,17 +17,35 @@ import (
 )
 
 var (
-	mu    sync.Mutex
-	built = map[string]result{} // by package directory
+	mu     sync.Mutex
+	inMain bool                  // Main is running the tests, so it will clean up
+	built  = map[string]result{} // by package directory
 )
 
 type result struct {
-	path string
+	path string // in a temporary directory of its own
 	err  error
 }
 
+// Main runs the tests and then removes every binary Build made for them:
+// each is some 15 MB, and the tests' temporary directories cannot hold them
+// since several tests share one. Returning from TestMain exits with the
+// tests' status, so Main needs no os.Exit.
+func Main(m *testing.M) {
+	mu.Lock()
+	inMain = true
+	mu.Unlock()
+	defer func() {
+		if err := removeBuilt(); err != nil {
+			fmt.Fprintln(os.Stderr, "testbin:", err)
+		}
+	}()
+	m.Run()
+}
+
 // Build builds the command in dir (a package directory, "." for the test's
-// own) the first time it is asked for, and returns the binary's path.
+// own) the first time it is asked for, and returns the binary's path. It
+// fails the test unless Main runs the tests, so that nothing is left behind.
 func Build(t testing.TB, dir string) string {
 	t.Helper()
 	abs, err := filepath.Abs(dir)
@@ -31,6 +54,9 @@ func Build(t testing.TB, dir string) string {
 	}
 	mu.Lock()
 	defer mu.Unlock()
+	if !inMain {
+		t.Fatal("testbin.Build: run the tests with func TestMain(m *testing.M) { testbin.Main(m) }, which removes the binaries at the end")
+	}
 	r, ok := built[abs]
 	if !ok {
 		r = build(abs)
@@ -51,7 +77,24 @@ func build(dir string) result {
 	cmd := exec.Command("go", "build", "-o", path, ".")
 	cmd.Dir = dir
 	if msg, err := cmd.CombinedOutput(); err != nil {
+		os.RemoveAll(out)
 		return result{err: fmt.Errorf("go build %s: %v\n%s", dir, err, msg)}
 	}
 	return result{path: path}
+}
+
+// removeBuilt removes every binary built, with its directory, and forgets it.
+func removeBuilt() error {
+	mu.Lock()
+	defer mu.Unlock()
+	var errs []error
+	for dir, r := range built {
+		if r.err == nil {
+			if err := os.RemoveAll(filepath.Dir(r.path)); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		delete(built, dir)
+	}
+	return errors.Join(errs...)
 }

@@ -9,13 +9,14 @@ package pgtest
 
 import (
 	"context"
-	"crypto/rand"
 	"net/url"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"boxoffice/internal/pgtemp"
 )
 
 // EnvVar names the server the tests may create databases on.
@@ -40,32 +41,18 @@ func Server(t testing.TB) string {
 func Database(t testing.TB) string {
 	t.Helper()
 	server := Server(t)
-	name := "boxoffice_test_" + rand.Text()[:12]
-	admin := Connect(t, server)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		t.Fatalf("creating test database %s: %v", name, err)
+	db, drop, err := pgtemp.Create(ctx, server, "boxoffice_test_")
+	if err != nil {
+		t.Fatalf("a test database on the server %s names: %v", EnvVar, err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, server)
-		if err != nil {
-			t.Errorf("dropping test database %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
-			t.Errorf("dropping test database %s: %v", name, err)
+		if err := drop(); err != nil {
+			t.Error(err)
 		}
 	})
-	u, err := url.Parse(server)
-	if err != nil {
-		t.Fatalf("%s: %v", EnvVar, err)
-	}
-	u.Path = "/" + name
-	return u.String()
+	return db
 }
 
 // Connect opens one connection to dbURL that the test closes when it ends.

@@ -1,4 +1,7 @@
-package postgres
+// Package pgtemp makes throwaway PostgreSQL databases, for tests (through
+// postgres/pgtest) and for the load tool, which each start from nothing and
+// leave nothing behind. The store itself never creates databases.
+package pgtemp
 
 import (
 	"context"
@@ -11,11 +14,11 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// TempDatabase creates an empty database, named prefix and a random suffix,
-// on the server serverURL reaches (as a role allowed to create databases),
-// and returns its URL and a function that drops it, closing any connection
-// still open to it. Tests and the load tool use it to start from nothing.
-func TempDatabase(ctx context.Context, serverURL, prefix string) (dbURL string, drop func() error, err error) {
+// Create creates an empty database, named prefix and a random suffix, on the
+// server serverURL reaches (as a role allowed to create databases), and
+// returns its URL and a function that drops it, closing any connection
+// still open to it.
+func Create(ctx context.Context, serverURL, prefix string) (dbURL string, drop func() error, err error) {
 	u, err := url.Parse(serverURL)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		return "", nil, errors.New("postgres: want a postgres:// URL of the server")

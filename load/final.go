@@ -1,0 +1,104 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+)
+
+// judge checks the final state against the guests' history and says whether
+// the run failed: a violation, a watcher that saw a version skipped, or no
+// operation that succeeded at all.
+func judge(ctx context.Context, cfg Config, rep *Report, boss *caller, show showMap, writers []*writer, failed int64) error {
+	if len(writers) > 0 && cfg.Check {
+		inv, final, err := checkFinal(ctx, boss, show, writers)
+		if err != nil {
+			return fmt.Errorf("reading the final state: %w", err)
+		}
+		if err := leaveClean(ctx, boss, show.ID, writers, final); err != nil {
+			rep.Notes = append(rep.Notes, "releasing the guests' seats after the run: "+err.Error())
+		}
+		rep.Invariant = inv
+		if len(inv.Violations) > 0 {
+			return ErrViolations
+		}
+	}
+	if rep.Watch != nil && rep.Watch.Gaps > 0 {
+		return fmt.Errorf("watchers saw %d events skip a version: %w", rep.Watch.Gaps, ErrViolations)
+	}
+	if ok := slices.ContainsFunc(rep.Rows, func(r Row) bool { return r.OK > 0 }); !ok && failed > 0 {
+		return fmt.Errorf("no operation succeeded against %s (%d errors)", boss.base, failed)
+	}
+	return nil
+}
+
+// checkFinal reads the show as each writing guest and as nobody, and checks
+// the writers' history against it.
+func checkFinal(ctx context.Context, c *caller, before showMap, writers []*writer) (*Invariant, FinalState, error) {
+	show := before.ID
+	final := FinalState{Mine: map[string][]int{}, Booked: map[string]bool{}, Before: map[string]bool{}}
+	for _, s := range before.Seats {
+		if s.Status != "free" {
+			final.Before[s.ID] = true
+		}
+	}
+	var anon showMap
+	if err := c.getJSON(ctx, showPath(show), &anon); err != nil {
+		return nil, final, err
+	}
+	for _, s := range anon.Seats {
+		if s.Status != "free" {
+			final.Booked[s.ID] = true
+		}
+	}
+	var ops []Op
+	inv := &Invariant{Violations: []string{}}
+	for _, w := range writers {
+		var m showMap
+		g := caller{hc: c.hc, base: c.base, token: w.c.token}
+		if err := g.getJSON(ctx, showPath(show), &m); err != nil {
+			return nil, final, err
+		}
+		if m.Version != anon.Version {
+			inv.Violations = append(inv.Violations, fmt.Sprintf(
+				"the show changed while its final state was read (version %d, then %d): another client writes to it, so the check cannot hold",
+				anon.Version, m.Version))
+		}
+		for _, s := range m.Seats {
+			if s.Status == "mine" {
+				final.Mine[s.ID] = append(final.Mine[s.ID], w.id)
+			}
+		}
+		ops = append(ops, w.ops...)
+	}
+	v, unverified := Check(ops, final)
+	inv.Violations = append(inv.Violations, v...)
+	inv.Operations, inv.Unverified = len(ops), unverified
+	seats := map[string]bool{}
+	for _, op := range ops {
+		for _, s := range op.Seats {
+			seats[s] = true
+		}
+	}
+	inv.Seats = len(seats)
+	return inv, final, nil
+}
+
+// leaveClean releases the seats the guests hold at the end, so that the next
+// run on the same server starts from the same free seats.
+func leaveClean(ctx context.Context, c *caller, show string, writers []*writer, final FinalState) error {
+	for seat, guests := range final.Mine {
+		for _, g := range guests {
+			w := caller{hc: c.hc, base: c.base, token: writers[g].c.token}
+			status, err := w.do(ctx, http.MethodDelete, seatPath(show, seat), nil)
+			if err == nil && status != http.StatusOK {
+				err = fmt.Errorf("seat %s: status %d", seat, status)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
