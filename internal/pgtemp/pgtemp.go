@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Create creates an empty database, named prefix and a random suffix, on the
@@ -42,10 +43,20 @@ func Create(ctx context.Context, serverURL, prefix string) (dbURL string, drop f
 			return fmt.Errorf("postgres: dropping database %s: %w", name, err)
 		}
 		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP DATABASE "+quoted+" WITH (FORCE)"); err != nil {
-			return fmt.Errorf("postgres: dropping database %s: %w", name, err)
+		// FORCE cannot end an autovacuum worker (it is no role's but the
+		// superuser's: SQLSTATE 42501 for anyone else), which leaves the
+		// database within moments: try again a few times.
+		for try := 1; ; try++ {
+			_, err := conn.Exec(ctx, "DROP DATABASE "+quoted+" WITH (FORCE)")
+			var pgErr *pgconn.PgError
+			if err == nil || try == 5 || !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+				if err != nil {
+					return fmt.Errorf("postgres: dropping database %s: %w", name, err)
+				}
+				return nil
+			}
+			time.Sleep(time.Duration(try) * 100 * time.Millisecond)
 		}
-		return nil
 	}
 	return u.String(), drop, nil
 }
