@@ -34,6 +34,16 @@ const benchClients = 64
 // first show and its seats.
 func benchServer(b *testing.B) (string, boxoffice.ShowID, []boxoffice.Seat) {
 	b.Helper()
+	h, show, seats := benchHandler(b, nil)
+	srv := httptest.NewServer(h)
+	b.Cleanup(srv.Close)
+	return srv.URL, show, seats
+}
+
+// benchHandler is benchServer's handler, not yet served; wrap, if not nil,
+// stands between it and the store.
+func benchHandler(b *testing.B, wrap func(boxoffice.Store) boxoffice.Store) (http.Handler, boxoffice.ShowID, []boxoffice.Seat) {
+	b.Helper()
 	var hub *live.Hub
 	store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{
 		OnCommit: func(show boxoffice.ShowID, v int64) { hub.Committed(show, v) },
@@ -42,6 +52,10 @@ func benchServer(b *testing.B) (string, boxoffice.ShowID, []boxoffice.Seat) {
 		b.Fatal(err)
 	}
 	hub = live.NewHub(store, live.Options{Complete: true})
+	b.Cleanup(func() {
+		hub.Close()
+		store.Close()
+	})
 	p, err := demo.Programme(time.Now(), time.UTC)
 	if err != nil {
 		b.Fatal(err)
@@ -49,24 +63,22 @@ func benchServer(b *testing.B) (string, boxoffice.ShowID, []boxoffice.Seat) {
 	if _, err := store.Seed(context.Background(), p); err != nil {
 		b.Fatal(err)
 	}
-	h, err := web.NewHandler(web.Config{Store: store, Hub: hub, Location: time.UTC,
+	var st boxoffice.Store = store
+	if wrap != nil {
+		st = wrap(store)
+	}
+	h, err := web.NewHandler(web.Config{Store: st, Hub: hub, Location: time.UTC,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
-	b.Cleanup(func() {
-		hub.Close()
-		srv.Close()
-		store.Close()
-	})
 	for _, sh := range p.Shows {
 		if sh.Hall.ID == "grand" {
-			return srv.URL, sh.ID, sh.Hall.Layout.Seats
+			return h, sh.ID, sh.Hall.Layout.Seats
 		}
 	}
 	b.Fatal("no show in the grand hall")
-	return "", "", nil
+	return nil, "", nil
 }
 
 // benchClient is a keep-alive client with room for every benchmark
@@ -186,6 +198,97 @@ func BenchmarkHTTPSeatMap(b *testing.B) {
 				req, _ := http.NewRequest(http.MethodGet, path, nil)
 				return send(c, req, http.StatusOK)
 			})
+		})
+	}
+}
+
+// instantStore answers bookings and releases at once, without the database:
+// a success, or with refuse every seat is another guest's. What is left of
+// a booking is the HTTP layer's own work, middleware and encoding, which is
+// all that hand-written encoders or shared header values could speed up.
+type instantStore struct {
+	boxoffice.Store
+	refuse bool
+}
+
+func (s instantStore) Book(_ context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, g boxoffice.Guest) (boxoffice.Change, error) {
+	if s.refuse {
+		return boxoffice.Change{}, boxoffice.TakenError(seats)
+	}
+	return instantChange(show, seats, g), nil
+}
+
+func (s instantStore) Release(_ context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, _ boxoffice.Guest) (boxoffice.Change, error) {
+	if s.refuse {
+		return boxoffice.Change{}, boxoffice.NotYoursError(seats)
+	}
+	return instantChange(show, seats, ""), nil
+}
+
+func instantChange(show boxoffice.ShowID, seats []boxoffice.SeatID, holder boxoffice.Guest) boxoffice.Change {
+	c := boxoffice.Change{Show: show, Version: 1, At: time.Now()}
+	for _, s := range seats {
+		c.Seats = append(c.Seats, boxoffice.SeatChange{Seat: s, Holder: holder, By: holder})
+	}
+	return c
+}
+
+// answerCases are the answers BenchmarkHTTPAnswer and BenchmarkHandler time:
+// a booking that succeeds (200 and the seat), one refused (409 problem), and
+// a probe (200, a small JSON body), the least any request costs.
+var answerCases = []struct {
+	name   string
+	refuse bool
+	method string
+	path   func(show boxoffice.ShowID, seat boxoffice.SeatID) string
+	want   int
+}{
+	{"booked", false, http.MethodPut, seatPath, http.StatusOK},
+	{"taken", true, http.MethodPut, seatPath, http.StatusConflict},
+	{"probe", false, http.MethodGet, func(boxoffice.ShowID, boxoffice.SeatID) string { return "/healthz" }, http.StatusOK},
+}
+
+func seatPath(show boxoffice.ShowID, seat boxoffice.SeatID) string {
+	return "/api/shows/" + string(show) + "/seats/" + string(seat)
+}
+
+// BenchmarkHTTPAnswer: 64 guests with their own cookies, over loopback TCP
+// as the other HTTP benchmarks, against instantStore.
+func BenchmarkHTTPAnswer(b *testing.B) {
+	for _, tc := range answerCases {
+		b.Run(tc.name, func(b *testing.B) {
+			h, show, seats := benchHandler(b, func(s boxoffice.Store) boxoffice.Store { return instantStore{s, tc.refuse} })
+			srv := httptest.NewServer(h)
+			b.Cleanup(srv.Close)
+			runClients(b, func(n int64, c *http.Client) error {
+				req, _ := http.NewRequest(tc.method, srv.URL+tc.path(show, seats[rand.IntN(len(seats))].ID), nil)
+				req.AddCookie(&http.Cookie{Name: "boxoffice_guest", Value: fmt.Sprintf("%043d", n)})
+				return send(c, req, tc.want)
+			})
+		})
+	}
+}
+
+// BenchmarkHandler: the same answers from the handler called directly, one
+// at a time, without a network or a client: the server's own work only, so
+// a change to it shows here undiluted.
+func BenchmarkHandler(b *testing.B) {
+	for _, tc := range answerCases {
+		b.Run(tc.name, func(b *testing.B) {
+			h, show, seats := benchHandler(b, func(s boxoffice.Store) boxoffice.Store { return instantStore{s, tc.refuse} })
+			cookie := &http.Cookie{Name: "boxoffice_guest", Value: fmt.Sprintf("%043d", 1)}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				req := httptest.NewRequest(tc.method, tc.path(show, seats[i%len(seats)].ID), nil)
+				req.AddCookie(cookie)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != tc.want {
+					b.Fatalf("%s %s: %d, want %d", req.Method, req.URL.Path, w.Code, tc.want)
+				}
+				i++
+			}
 		})
 	}
 }
