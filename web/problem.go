@@ -4,7 +4,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"boxoffice"
@@ -99,40 +98,7 @@ func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 		s.renderError(w, r, p)
 		return
 	}
-	writeBytes(w, p.Status, ctProblem, appendProblem(make([]byte, 0, 512), p))
-}
-
-// appendProblem appends p as encoding/json encodes it, newline included. A
-// refusal (409, 403) is an answer as common as a success under contention,
-// so it is built without reflection.
-func appendProblem(b []byte, p problem) []byte {
-	b = append(b, `{"type":`...)
-	b = appendString(b, p.Type)
-	b = append(b, `,"title":`...)
-	b = appendString(b, p.Title)
-	b = append(b, `,"status":`...)
-	b = strconv.AppendInt(b, int64(p.Status), 10)
-	b = append(b, `,"detail":`...)
-	b = appendString(b, p.Detail)
-	if p.Instance != "" {
-		b = append(b, `,"instance":`...)
-		b = appendString(b, p.Instance)
-	}
-	if len(p.Seats) > 0 {
-		b = append(b, `,"seats":[`...)
-		for i, seat := range p.Seats {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, seat)
-		}
-		b = append(b, ']')
-	}
-	if p.RequestID != "" {
-		b = append(b, `,"request_id":`...)
-		b = appendString(b, p.RequestID)
-	}
-	return append(b, "}\n"...)
+	writeJSONAs(w, p.Status, ctProblem, p)
 }
 
 // wantsHTML tells whether an error should be shown as a page: outside the
