@@ -15,30 +15,16 @@ import (
 // with ample slack, nowhere near a size that costs the server anything.
 const maxBodyBytes = 4 << 10
 
-// Header values every JSON answer carries, built once: assigning a shared
-// slice saves an allocation per header per request over Header.Set. Nothing
-// changes a header value in place, so sharing them is safe.
-var (
-	ctJSON    = []string{"application/json"}
-	ctProblem = []string{"application/problem+json"}
-	noStore   = []string{"no-store"}
-)
-
-// jsonHeaders sets the Content-Type and Cache-Control of a JSON answer.
-func jsonHeaders(w http.ResponseWriter, contentType []string) {
-	h := w.Header()
-	h["Content-Type"] = contentType
-	h["Cache-Control"] = noStore
-}
-
 // writeJSON answers with v as JSON.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	writeJSONAs(w, status, ctJSON, v)
+	writeJSONAs(w, status, "application/json", v)
 }
 
 // writeJSONAs answers with v as JSON under a media type of the JSON family.
-func writeJSONAs(w http.ResponseWriter, status int, contentType []string, v any) {
-	jsonHeaders(w, contentType)
+func writeJSONAs(w http.ResponseWriter, status int, contentType string, v any) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }

@@ -21,19 +21,12 @@ var crossOriginError = boxoffice.Error{Code: codeCrossOrigin,
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-// The security headers' values, shared by every response (see ctJSON).
-var (
-	nosniff    = []string{"nosniff"}
-	sameOrigin = []string{"same-origin"}
-	csp        = []string{contentSecurityPolicy}
-)
-
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h["X-Content-Type-Options"] = nosniff
-		h["Referrer-Policy"] = sameOrigin
-		h["Content-Security-Policy"] = csp
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		next.ServeHTTP(w, r)
 	})
 }
@@ -94,7 +87,7 @@ const hexDigits = "0123456789abcdef"
 func (s *server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info := &requestInfo{id: newRequestID()}
-		w.Header()["X-Request-Id"] = []string{info.id}
+		w.Header().Set("X-Request-Id", info.id)
 		ctx := context.WithValue(r.Context(), requestKey, info)
 		r = r.WithContext(ctx)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}

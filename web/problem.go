@@ -98,7 +98,7 @@ func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 		s.renderError(w, r, p)
 		return
 	}
-	writeJSONAs(w, p.Status, ctProblem, p)
+	writeJSONAs(w, p.Status, "application/problem+json", p)
 }
 
 // wantsHTML tells whether an error should be shown as a page: outside the
