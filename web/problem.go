@@ -138,8 +138,8 @@ func (s *server) handleProblemType() http.Handler {
 func (s *server) muxErrors(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern != "" {
-			if info := infoOf(r.Context()); info != nil {
-				info.route = pattern
+			if route, _ := r.Context().Value(routeKey).(*matchedRoute); route != nil {
+				route.pattern = pattern
 			}
 			mux.ServeHTTP(w, r)
 			return
