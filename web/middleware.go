@@ -91,23 +91,15 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
 		next.ServeHTTP(rec, r)
-		end := time.Now()
-		s.Observer.Request(route.pattern, rec.status, end.Sub(start))
+		took := time.Since(start)
+		s.Observer.Request(route.pattern, rec.status, took)
 		level := slog.LevelInfo
 		if rec.status >= 500 {
 			level = slog.LevelWarn
 		}
-		// The handler directly rather than Logger.LogAttrs, which would
-		// unwind the stack for a source location the line never shows.
-		h := s.log.Handler()
-		if !h.Enabled(ctx, level) {
-			return
-		}
-		line := slog.NewRecord(end, level, "request", 0)
-		line.AddAttrs(slog.String("id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
-			slog.Duration("duration", end.Sub(start)))
-		_ = h.Handle(ctx, line)
+		s.log.LogAttrs(ctx, level, "request", slog.String("id", id), slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
+			slog.Duration("duration", took))
 	})
 }
 
