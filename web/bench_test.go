@@ -2,12 +2,15 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sync/atomic"
@@ -42,7 +45,7 @@ func benchServer(b *testing.B) (string, boxoffice.ShowID, []boxoffice.Seat) {
 
 // benchHandler is benchServer's handler, not yet served; wrap, if not nil,
 // stands between it and the store.
-func benchHandler(b *testing.B, wrap func(boxoffice.Store) boxoffice.Store) (http.Handler, boxoffice.ShowID, []boxoffice.Seat) {
+func benchHandler(b testing.TB, wrap func(boxoffice.Store) boxoffice.Store) (http.Handler, boxoffice.ShowID, []boxoffice.Seat) {
 	b.Helper()
 	var hub *live.Hub
 	store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{
@@ -92,12 +95,20 @@ func benchClient() *http.Client {
 // runClients runs do from benchClients goroutines; each gets its own
 // number (for its own guest cookie, say).
 func runClients(b *testing.B, do func(n int64, c *http.Client) error) {
+	// The machine is shared: CPU time per request, client's included, is a
+	// steadier yardstick than wall time when others load it.
+	runClientsTimed(b, cpuTime, "cpu-µs/op", do)
+}
+
+// runClientsTimed is runClients reporting the CPU time cpu counts, per op,
+// as unit.
+func runClientsTimed(b *testing.B, cpu func() time.Duration, unit string, do func(n int64, c *http.Client) error) {
 	c := benchClient()
 	var next atomic.Int64
 	b.SetParallelism(max(1, benchClients/runtime.GOMAXPROCS(0)))
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := cpuTime()
+	start := cpu()
 	b.RunParallel(func(pb *testing.PB) {
 		n := next.Add(1)
 		for pb.Next() {
@@ -107,9 +118,7 @@ func runClients(b *testing.B, do func(n int64, c *http.Client) error) {
 			}
 		}
 	})
-	// The machine is shared: CPU time per request, client's included, is a
-	// steadier yardstick than wall time when others load it.
-	b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/float64(b.N), "cpu-µs/op")
+	b.ReportMetric(float64((cpu()-start).Microseconds())/float64(b.N), unit)
 }
 
 // cpuTime is the CPU time this process has used, user and system.
@@ -291,4 +300,139 @@ func BenchmarkHandler(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkServerCPU: the answers of BenchmarkHTTPAnswer and the bookings of
+// BenchmarkHTTPBook from a server in a process of its own (this test binary
+// run again, see TestBenchServer), so that the server's CPU time per request
+// is measured without the client's, as server-µs/op (B/op and allocs/op
+// are the client's).
+func BenchmarkServerCPU(b *testing.B) {
+	for _, tc := range answerCases {
+		b.Run(tc.name, func(b *testing.B) {
+			srv := startServerProcess(b, tc.name)
+			runClientsTimed(b, srv.cpu, "server-µs/op", func(n int64, c *http.Client) error {
+				req, _ := http.NewRequest(tc.method, srv.URL+tc.path(srv.Show, srv.Seats[rand.IntN(len(srv.Seats))]), nil)
+				req.AddCookie(&http.Cookie{Name: "boxoffice_guest", Value: fmt.Sprintf("%043d", n)})
+				return send(c, req, tc.want)
+			})
+		})
+	}
+	for _, w := range []struct {
+		name  string
+		seats int
+	}{{"spread", 250}, {"hot", 4}} {
+		b.Run(w.name, func(b *testing.B) {
+			srv := startServerProcess(b, w.name)
+			seats := srv.Seats[:w.seats]
+			runClientsTimed(b, srv.cpu, "server-µs/op", func(n int64, c *http.Client) error {
+				method := http.MethodPut
+				if rand.IntN(2) == 0 {
+					method = http.MethodDelete
+				}
+				req, _ := http.NewRequest(method, srv.URL+seatPath(srv.Show, seats[rand.IntN(len(seats))]), nil)
+				req.AddCookie(&http.Cookie{Name: "boxoffice_guest", Value: fmt.Sprintf("%043d", n)})
+				return send(c, req, http.StatusOK, http.StatusConflict, http.StatusForbidden)
+			})
+		})
+	}
+}
+
+// benchServerEnv names, for TestBenchServer, what to serve: a case of
+// answerCases against instantStore, or "spread" or "hot" on SQLite.
+const benchServerEnv = "BOXOFFICE_BENCH_SERVER"
+
+// rusagePath answers the server process's CPU time, in nanoseconds. It is
+// looked at before the handler, in both versions of any comparison alike.
+const rusagePath = "/bench-rusage"
+
+// benchServerInfo is what TestBenchServer tells the benchmark, as one line
+// of JSON on its standard output.
+type benchServerInfo struct {
+	URL   string
+	Show  boxoffice.ShowID
+	Seats []boxoffice.SeatID
+}
+
+type serverProcess struct {
+	benchServerInfo
+	c *http.Client
+}
+
+// cpu is the CPU time the server process has used.
+func (s *serverProcess) cpu() time.Duration {
+	resp, err := s.c.Get(s.URL + rusagePath)
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	var ns int64
+	if _, err := fmt.Fscan(resp.Body, &ns); err != nil {
+		panic(err)
+	}
+	return time.Duration(ns)
+}
+
+// startServerProcess runs this test binary again as the server of one case;
+// it stops when the benchmark ends (its standard input closes).
+func startServerProcess(b *testing.B, name string) *serverProcess {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchServer$", "-test.bench=^$", "-test.timeout=0")
+	cmd.Env = append(os.Environ(), benchServerEnv+"="+name)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		stdin.Close()
+		if err := cmd.Wait(); err != nil {
+			b.Errorf("bench server: %v", err)
+		}
+	})
+	srv := &serverProcess{c: benchClient()}
+	if err := json.NewDecoder(stdout).Decode(&srv.benchServerInfo); err != nil {
+		b.Fatalf("bench server: %v", err)
+	}
+	go io.Copy(io.Discard, stdout) // the test's own lines as it ends
+	return srv
+}
+
+// TestBenchServer is not a test: it is the server of BenchmarkServerCPU,
+// run by it in a process of its own, and skips otherwise.
+func TestBenchServer(t *testing.T) {
+	name := os.Getenv(benchServerEnv)
+	if name == "" {
+		t.Skip("the server of BenchmarkServerCPU, started by it")
+	}
+	var wrap func(boxoffice.Store) boxoffice.Store
+	for _, tc := range answerCases {
+		if tc.name == name {
+			wrap = func(s boxoffice.Store) boxoffice.Store { return instantStore{s, tc.refuse} }
+		}
+	}
+	h, show, seats := benchHandler(t, wrap)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == rusagePath {
+			fmt.Fprint(w, int64(cpuTime()))
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	info := benchServerInfo{URL: srv.URL, Show: show}
+	for _, seat := range seats {
+		info.Seats = append(info.Seats, seat.ID)
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(info); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, os.Stdin) // until the benchmark ends
 }
