@@ -2,12 +2,15 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sync/atomic"
@@ -34,6 +37,16 @@ const benchClients = 64
 // first show and its seats.
 func benchServer(b *testing.B) (string, boxoffice.ShowID, []boxoffice.Seat) {
 	b.Helper()
+	h, show, seats := benchHandler(b, nil)
+	srv := httptest.NewServer(h)
+	b.Cleanup(srv.Close)
+	return srv.URL, show, seats
+}
+
+// benchHandler is benchServer's handler, not yet served; wrap, if not nil,
+// stands between it and the store.
+func benchHandler(b testing.TB, wrap func(boxoffice.Store) boxoffice.Store) (http.Handler, boxoffice.ShowID, []boxoffice.Seat) {
+	b.Helper()
 	var hub *live.Hub
 	store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{
 		OnCommit: func(show boxoffice.ShowID, v int64) { hub.Committed(show, v) },
@@ -42,6 +55,10 @@ func benchServer(b *testing.B) (string, boxoffice.ShowID, []boxoffice.Seat) {
 		b.Fatal(err)
 	}
 	hub = live.NewHub(store, live.Options{Complete: true})
+	b.Cleanup(func() {
+		hub.Close()
+		store.Close()
+	})
 	p, err := demo.Programme(time.Now(), time.UTC)
 	if err != nil {
 		b.Fatal(err)
@@ -49,24 +66,22 @@ func benchServer(b *testing.B) (string, boxoffice.ShowID, []boxoffice.Seat) {
 	if _, err := store.Seed(context.Background(), p); err != nil {
 		b.Fatal(err)
 	}
-	h, err := web.NewHandler(web.Config{Store: store, Hub: hub, Location: time.UTC,
+	var st boxoffice.Store = store
+	if wrap != nil {
+		st = wrap(store)
+	}
+	h, err := web.NewHandler(web.Config{Store: st, Hub: hub, Location: time.UTC,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
-	b.Cleanup(func() {
-		hub.Close()
-		srv.Close()
-		store.Close()
-	})
 	for _, sh := range p.Shows {
 		if sh.Hall.ID == "grand" {
-			return srv.URL, sh.ID, sh.Hall.Layout.Seats
+			return h, sh.ID, sh.Hall.Layout.Seats
 		}
 	}
 	b.Fatal("no show in the grand hall")
-	return "", "", nil
+	return nil, "", nil
 }
 
 // benchClient is a keep-alive client with room for every benchmark
@@ -80,12 +95,20 @@ func benchClient() *http.Client {
 // runClients runs do from benchClients goroutines; each gets its own
 // number (for its own guest cookie, say).
 func runClients(b *testing.B, do func(n int64, c *http.Client) error) {
+	// The machine is shared: CPU time per request, client's included, is a
+	// steadier yardstick than wall time when others load it.
+	runClientsTimed(b, cpuTime, "cpu-µs/op", do)
+}
+
+// runClientsTimed is runClients reporting the CPU time cpu counts, per op,
+// as unit.
+func runClientsTimed(b *testing.B, cpu func() time.Duration, unit string, do func(n int64, c *http.Client) error) {
 	c := benchClient()
 	var next atomic.Int64
 	b.SetParallelism(max(1, benchClients/runtime.GOMAXPROCS(0)))
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := cpuTime()
+	start := cpu()
 	b.RunParallel(func(pb *testing.PB) {
 		n := next.Add(1)
 		for pb.Next() {
@@ -95,9 +118,7 @@ func runClients(b *testing.B, do func(n int64, c *http.Client) error) {
 			}
 		}
 	})
-	// The machine is shared: CPU time per request, client's included, is a
-	// steadier yardstick than wall time when others load it.
-	b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/float64(b.N), "cpu-µs/op")
+	b.ReportMetric(float64((cpu()-start).Microseconds())/float64(b.N), unit)
 }
 
 // cpuTime is the CPU time this process has used, user and system.
@@ -188,4 +209,230 @@ func BenchmarkHTTPSeatMap(b *testing.B) {
 			})
 		})
 	}
+}
+
+// instantStore answers bookings and releases at once, without the database:
+// a success, or with refuse every seat is another guest's. What is left of
+// a booking is the HTTP layer's own work, middleware and encoding, which is
+// all that hand-written encoders or shared header values could speed up.
+type instantStore struct {
+	boxoffice.Store
+	refuse bool
+}
+
+func (s instantStore) Book(_ context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, g boxoffice.Guest) (boxoffice.Change, error) {
+	if s.refuse {
+		return boxoffice.Change{}, boxoffice.TakenError(seats)
+	}
+	return instantChange(show, seats, g), nil
+}
+
+func (s instantStore) Release(_ context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, _ boxoffice.Guest) (boxoffice.Change, error) {
+	if s.refuse {
+		return boxoffice.Change{}, boxoffice.NotYoursError(seats)
+	}
+	return instantChange(show, seats, ""), nil
+}
+
+func instantChange(show boxoffice.ShowID, seats []boxoffice.SeatID, holder boxoffice.Guest) boxoffice.Change {
+	c := boxoffice.Change{Show: show, Version: 1, At: time.Now()}
+	for _, s := range seats {
+		c.Seats = append(c.Seats, boxoffice.SeatChange{Seat: s, Holder: holder, By: holder})
+	}
+	return c
+}
+
+// answerCases are the answers BenchmarkHTTPAnswer and BenchmarkHandler time:
+// a booking that succeeds (200 and the seat), one refused (409 problem), and
+// a probe (200, a small JSON body), the least any request costs.
+var answerCases = []struct {
+	name   string
+	refuse bool
+	method string
+	path   func(show boxoffice.ShowID, seat boxoffice.SeatID) string
+	want   int
+}{
+	{"booked", false, http.MethodPut, seatPath, http.StatusOK},
+	{"taken", true, http.MethodPut, seatPath, http.StatusConflict},
+	{"probe", false, http.MethodGet, func(boxoffice.ShowID, boxoffice.SeatID) string { return "/healthz" }, http.StatusOK},
+}
+
+func seatPath(show boxoffice.ShowID, seat boxoffice.SeatID) string {
+	return "/api/shows/" + string(show) + "/seats/" + string(seat)
+}
+
+// BenchmarkHTTPAnswer: 64 guests with their own cookies, over loopback TCP
+// as the other HTTP benchmarks, against instantStore.
+func BenchmarkHTTPAnswer(b *testing.B) {
+	for _, tc := range answerCases {
+		b.Run(tc.name, func(b *testing.B) {
+			h, show, seats := benchHandler(b, func(s boxoffice.Store) boxoffice.Store { return instantStore{s, tc.refuse} })
+			srv := httptest.NewServer(h)
+			b.Cleanup(srv.Close)
+			runClients(b, func(n int64, c *http.Client) error {
+				req, _ := http.NewRequest(tc.method, srv.URL+tc.path(show, seats[rand.IntN(len(seats))].ID), nil)
+				req.AddCookie(&http.Cookie{Name: "boxoffice_guest", Value: fmt.Sprintf("%043d", n)})
+				return send(c, req, tc.want)
+			})
+		})
+	}
+}
+
+// BenchmarkHandler: the same answers from the handler called directly, one
+// at a time, without a network or a client: the server's own work only, so
+// a change to it shows here undiluted.
+func BenchmarkHandler(b *testing.B) {
+	for _, tc := range answerCases {
+		b.Run(tc.name, func(b *testing.B) {
+			h, show, seats := benchHandler(b, func(s boxoffice.Store) boxoffice.Store { return instantStore{s, tc.refuse} })
+			cookie := &http.Cookie{Name: "boxoffice_guest", Value: fmt.Sprintf("%043d", 1)}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				req := httptest.NewRequest(tc.method, tc.path(show, seats[i%len(seats)].ID), nil)
+				req.AddCookie(cookie)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != tc.want {
+					b.Fatalf("%s %s: %d, want %d", req.Method, req.URL.Path, w.Code, tc.want)
+				}
+				i++
+			}
+		})
+	}
+}
+
+// BenchmarkServerCPU: the answers of BenchmarkHTTPAnswer and the bookings of
+// BenchmarkHTTPBook from a server in a process of its own (this test binary
+// run again, see TestBenchServer), so that the server's CPU time per request
+// is measured without the client's, as server-µs/op (B/op and allocs/op
+// are the client's).
+func BenchmarkServerCPU(b *testing.B) {
+	for _, tc := range answerCases {
+		b.Run(tc.name, func(b *testing.B) {
+			srv := startServerProcess(b, tc.name)
+			runClientsTimed(b, srv.cpu, "server-µs/op", func(n int64, c *http.Client) error {
+				req, _ := http.NewRequest(tc.method, srv.URL+tc.path(srv.Show, srv.Seats[rand.IntN(len(srv.Seats))]), nil)
+				req.AddCookie(&http.Cookie{Name: "boxoffice_guest", Value: fmt.Sprintf("%043d", n)})
+				return send(c, req, tc.want)
+			})
+		})
+	}
+	for _, w := range []struct {
+		name  string
+		seats int
+	}{{"spread", 250}, {"hot", 4}} {
+		b.Run(w.name, func(b *testing.B) {
+			srv := startServerProcess(b, w.name)
+			seats := srv.Seats[:w.seats]
+			runClientsTimed(b, srv.cpu, "server-µs/op", func(n int64, c *http.Client) error {
+				method := http.MethodPut
+				if rand.IntN(2) == 0 {
+					method = http.MethodDelete
+				}
+				req, _ := http.NewRequest(method, srv.URL+seatPath(srv.Show, seats[rand.IntN(len(seats))]), nil)
+				req.AddCookie(&http.Cookie{Name: "boxoffice_guest", Value: fmt.Sprintf("%043d", n)})
+				return send(c, req, http.StatusOK, http.StatusConflict, http.StatusForbidden)
+			})
+		})
+	}
+}
+
+// benchServerEnv names, for TestBenchServer, what to serve: a case of
+// answerCases against instantStore, or "spread" or "hot" on SQLite.
+const benchServerEnv = "BOXOFFICE_BENCH_SERVER"
+
+// rusagePath answers the server process's CPU time, in nanoseconds. It is
+// looked at before the handler, in both versions of any comparison alike.
+const rusagePath = "/bench-rusage"
+
+// benchServerInfo is what TestBenchServer tells the benchmark, as one line
+// of JSON on its standard output.
+type benchServerInfo struct {
+	URL   string
+	Show  boxoffice.ShowID
+	Seats []boxoffice.SeatID
+}
+
+type serverProcess struct {
+	benchServerInfo
+	c *http.Client
+}
+
+// cpu is the CPU time the server process has used.
+func (s *serverProcess) cpu() time.Duration {
+	resp, err := s.c.Get(s.URL + rusagePath)
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	var ns int64
+	if _, err := fmt.Fscan(resp.Body, &ns); err != nil {
+		panic(err)
+	}
+	return time.Duration(ns)
+}
+
+// startServerProcess runs this test binary again as the server of one case;
+// it stops when the benchmark ends (its standard input closes).
+func startServerProcess(b *testing.B, name string) *serverProcess {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchServer$", "-test.bench=^$", "-test.timeout=0")
+	cmd.Env = append(os.Environ(), benchServerEnv+"="+name)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		stdin.Close()
+		if err := cmd.Wait(); err != nil {
+			b.Errorf("bench server: %v", err)
+		}
+	})
+	srv := &serverProcess{c: benchClient()}
+	if err := json.NewDecoder(stdout).Decode(&srv.benchServerInfo); err != nil {
+		b.Fatalf("bench server: %v", err)
+	}
+	go io.Copy(io.Discard, stdout) // the test's own lines as it ends
+	return srv
+}
+
+// TestBenchServer is not a test: it is the server of BenchmarkServerCPU,
+// run by it in a process of its own, and skips otherwise.
+func TestBenchServer(t *testing.T) {
+	name := os.Getenv(benchServerEnv)
+	if name == "" {
+		t.Skip("the server of BenchmarkServerCPU, started by it")
+	}
+	var wrap func(boxoffice.Store) boxoffice.Store
+	for _, tc := range answerCases {
+		if tc.name == name {
+			wrap = func(s boxoffice.Store) boxoffice.Store { return instantStore{s, tc.refuse} }
+		}
+	}
+	h, show, seats := benchHandler(t, wrap)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == rusagePath {
+			fmt.Fprint(w, int64(cpuTime()))
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	info := benchServerInfo{URL: srv.URL, Show: show}
+	for _, seat := range seats {
+		info.Seats = append(info.Seats, seat.ID)
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(info); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, os.Stdin) // until the benchmark ends
 }

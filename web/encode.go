@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"time"
 
 	"boxoffice"
@@ -16,34 +15,18 @@ import (
 // with ample slack, nowhere near a size that costs the server anything.
 const maxBodyBytes = 4 << 10
 
-// Header values every JSON answer carries, built once: assigning a shared
-// slice saves an allocation per header per request over Header.Set. Nothing
-// changes a header value in place, so sharing them is safe.
-var (
-	ctJSON    = []string{"application/json"}
-	ctProblem = []string{"application/problem+json"}
-	noStore   = []string{"no-store"}
-)
-
-// jsonHeaders sets the Content-Type and Cache-Control of a JSON answer.
-func jsonHeaders(w http.ResponseWriter, contentType []string) {
-	h := w.Header()
-	h["Content-Type"] = contentType
-	h["Cache-Control"] = noStore
-}
-
 // writeJSON answers with v as JSON.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	jsonHeaders(w, ctJSON)
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	writeJSONAs(w, status, "application/json", v)
 }
 
-// writeBytes answers with a JSON body already encoded.
-func writeBytes(w http.ResponseWriter, status int, contentType []string, body []byte) {
-	jsonHeaders(w, contentType)
+// writeJSONAs answers with v as JSON under a media type of the JSON family.
+func writeJSONAs(w http.ResponseWriter, status int, contentType string, v any) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 // decodeJSON reads a JSON body into v: application/json only, at most
@@ -143,63 +126,6 @@ type writeResult struct {
 	Version int64      `json:"version"`
 	Seat    *seatJSON  `json:"seat,omitempty"`
 	Seats   []seatJSON `json:"seats,omitempty"`
-}
-
-// appendWriteResult appends res as writeJSON would encode it, newline
-// included: a booking's answer is the hottest write path, and its shape is
-// fixed, so it is built here without reflection.
-func appendWriteResult(b []byte, res writeResult) []byte {
-	b = append(b, `{"version":`...)
-	b = strconv.AppendInt(b, res.Version, 10)
-	if res.Seat != nil {
-		b = append(b, `,"seat":`...)
-		b = appendSeat(b, *res.Seat)
-	}
-	if len(res.Seats) > 0 {
-		b = append(b, `,"seats":[`...)
-		for i, sj := range res.Seats {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendSeat(b, sj)
-		}
-		b = append(b, ']')
-	}
-	return append(b, "}\n"...)
-}
-
-// appendSeat appends sj as encoding/json encodes a seatJSON.
-func appendSeat(b []byte, sj seatJSON) []byte {
-	b = append(b, `{"id":`...)
-	b = appendString(b, string(sj.ID))
-	b = append(b, `,"row":`...)
-	b = appendString(b, sj.Row)
-	b = append(b, `,"number":`...)
-	b = strconv.AppendInt(b, int64(sj.Number), 10)
-	b = append(b, `,"kind":`...)
-	b = appendString(b, string(sj.Kind))
-	b = append(b, `,"status":`...)
-	b = appendString(b, string(sj.Status))
-	b = append(b, `,"x":`...)
-	b = strconv.AppendInt(b, int64(sj.X), 10)
-	b = append(b, `,"y":`...)
-	b = strconv.AppendInt(b, int64(sj.Y), 10)
-	return append(b, '}')
-}
-
-// appendString appends s as a JSON string exactly as encoding/json writes
-// it. Ids, labels and plain sentences take the quick path; anything that
-// needs escaping goes through encoding/json itself.
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			j, _ := json.Marshal(s) // a string: cannot fail
-			return append(b, j...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }
 
 func formatTime(t time.Time, loc *time.Location) string { return t.In(loc).Format(time.RFC3339) }

@@ -38,13 +38,8 @@ func (s *server) guests(next http.Handler) http.Handler {
 				Secure:   s.overTLS(r),
 			})
 		}
-		guest := boxoffice.GuestFromToken(token)
-		if info := infoOf(r.Context()); info != nil {
-			info.guest = guest
-		} else {
-			r = r.WithContext(context.WithValue(r.Context(), requestKey, &requestInfo{guest: guest}))
-		}
-		next.ServeHTTP(w, r)
+		ctx := context.WithValue(r.Context(), guestKey, boxoffice.GuestFromToken(token))
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -54,10 +49,8 @@ func (s *server) overTLS(r *http.Request) bool {
 
 // guestOf returns the guest making the request.
 func guestOf(r *http.Request) boxoffice.Guest {
-	if info := infoOf(r.Context()); info != nil {
-		return info.guest
-	}
-	return ""
+	g, _ := r.Context().Value(guestKey).(boxoffice.Guest)
+	return g
 }
 
 func newToken() string {

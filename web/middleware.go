@@ -21,47 +21,38 @@ var crossOriginError = boxoffice.Error{Code: codeCrossOrigin,
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-// The security headers' values, shared by every response (see ctJSON).
-var (
-	nosniff    = []string{"nosniff"}
-	sameOrigin = []string{"same-origin"}
-	csp        = []string{contentSecurityPolicy}
-)
-
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h["X-Content-Type-Options"] = nosniff
-		h["Referrer-Policy"] = sameOrigin
-		h["Content-Security-Policy"] = csp
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		next.ServeHTTP(w, r)
 	})
 }
 
 type ctxKey int
 
-const requestKey ctxKey = iota
+const (
+	requestIDKey ctxKey = iota // string, from logRequests
+	guestKey                   // boxoffice.Guest, from guests
+	routeKey                   // *matchedRoute, from logRequests, filled in by muxErrors
+)
 
-// requestInfo is what the middleware knows of a request: its id, from
-// logRequests, and its guest, from guests. It goes into the request's
-// context once, where guests fills in the guest, so that each request pays
-// for one copy of itself rather than one per value.
-type requestInfo struct {
-	id    string
-	guest boxoffice.Guest
-	route string // the URL pattern that matched, from muxErrors
-}
-
-func infoOf(ctx context.Context) *requestInfo {
-	info, _ := ctx.Value(requestKey).(*requestInfo)
-	return info
-}
-
+// requestID returns the id logRequests gave the request.
 func requestID(ctx context.Context) string {
-	if info := infoOf(ctx); info != nil {
-		return info.id
-	}
-	return ""
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// matchedRoute carries the URL pattern that matched (Request.Pattern) back
+// out to logRequests, for the observer. The mux records the pattern in the
+// Request it serves, a copy made further in (guests adds to the context),
+// which logRequests never sees; so logRequests puts this holder into the
+// context and muxErrors fills it in. It is the only value in a request's
+// context that changes after it is put there.
+type matchedRoute struct {
+	pattern string
 }
 
 // requestIDs numbers requests from a random start, so ids are unique within
@@ -93,30 +84,22 @@ const hexDigits = "0123456789abcdef"
 // observer.
 func (s *server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		info := &requestInfo{id: newRequestID()}
-		w.Header()["X-Request-Id"] = []string{info.id}
-		ctx := context.WithValue(r.Context(), requestKey, info)
+		id, route := newRequestID(), &matchedRoute{}
+		w.Header().Set("X-Request-Id", id)
+		ctx := context.WithValue(context.WithValue(r.Context(), requestIDKey, id), routeKey, route)
 		r = r.WithContext(ctx)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
 		next.ServeHTTP(rec, r)
-		end := time.Now()
-		s.Observer.Request(info.route, rec.status, end.Sub(start))
+		took := time.Since(start)
+		s.Observer.Request(route.pattern, rec.status, took)
 		level := slog.LevelInfo
 		if rec.status >= 500 {
 			level = slog.LevelWarn
 		}
-		// The handler directly rather than Logger.LogAttrs, which would
-		// unwind the stack for a source location the line never shows.
-		h := s.log.Handler()
-		if !h.Enabled(ctx, level) {
-			return
-		}
-		line := slog.NewRecord(end, level, "request", 0)
-		line.AddAttrs(slog.String("id", info.id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
-			slog.Duration("duration", end.Sub(start)))
-		_ = h.Handle(ctx, line)
+		s.log.LogAttrs(ctx, level, "request", slog.String("id", id), slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
+			slog.Duration("duration", took))
 	})
 }
 

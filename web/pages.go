@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -34,24 +35,24 @@ func parsePages(a *assets) (*pages, error) {
 	return p, nil
 }
 
-// render writes a page, or a 500 if the template fails: rendering into a
-// buffer first means a failure never leaves half a page behind.
+// render writes a page, rendered into memory first so that a failure never
+// leaves half a page behind; a failure is answered as any internal error.
 func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
-	if b := s.renderBytes(r, name, data); b != nil {
-		writeHTML(w, status, b)
-	} else {
-		http.Error(w, "Internal error", http.StatusInternalServerError)
+	b, err := s.pages.execute(name, data)
+	if err != nil {
+		s.writeProblem(w, r, err)
+		return
 	}
+	writeHTML(w, status, b)
 }
 
-// renderBytes renders a page, or logs why it cannot and returns nil.
-func (s *server) renderBytes(r *http.Request, name string, data any) []byte {
+// execute renders the page name into memory.
+func (p *pages) execute(name string, data any) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := s.pages.byName[name].Execute(&buf, data); err != nil {
-		s.log.ErrorContext(r.Context(), "rendering page", "page", name, "err", err)
-		return nil
+	if err := p.byName[name].Execute(&buf, data); err != nil {
+		return nil, fmt.Errorf("rendering page %s: %w", name, err)
 	}
-	return buf.Bytes()
+	return buf.Bytes(), nil
 }
 
 func writeHTML(w http.ResponseWriter, status int, page []byte) {
@@ -74,8 +75,21 @@ type errorPage struct {
 	RequestID string
 }
 
+// renderError answers with the error page for p. If that page itself fails
+// to render, going back to writeProblem would only come straight back here:
+// that one case gets a fixed plain-text answer.
 func (s *server) renderError(w http.ResponseWriter, r *http.Request, p problem) {
-	s.render(w, r, p.Status, "error.html", errorPage{page: page{Head: p.Title}, Detail: p.Detail, RequestID: p.RequestID})
+	b, err := s.pages.execute("error.html", errorPage{page: page{Head: p.Title}, Detail: p.Detail, RequestID: p.RequestID})
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "rendering the error page", slog.Any("err", err))
+		msg := "Internal error"
+		if p.RequestID != "" {
+			msg += ", request " + p.RequestID
+		}
+		http.Error(w, msg, http.StatusInternalServerError)
+		return
+	}
+	writeHTML(w, p.Status, b)
 }
 
 type showItem struct {
@@ -278,8 +292,7 @@ func (s *server) handleShowPage() http.Handler {
 		open := m.show.OpenAt(s.Now())
 		grid, mine, err := m.grid(s, open, guestOf(r))
 		if err != nil {
-			s.log.ErrorContext(r.Context(), "rendering the seat grid", "show", m.show.ID, "err", err)
-			http.Error(w, "Internal error", http.StatusInternalServerError)
+			s.writeProblem(w, r, fmt.Errorf("rendering the seat grid of show %s: %w", m.show.ID, err))
 			return
 		}
 		sum := boxoffice.ShowSummary{Show: m.show, Booked: len(m.holders)}
@@ -298,9 +311,14 @@ func (s *server) handleShowPage() http.Handler {
 			s.render(w, r, http.StatusOK, "show.html", p)
 			return
 		}
-		page := m.page(open, func() []byte { return s.renderBytes(r, "show.html", p) })
+		var renderErr error
+		page := m.page(open, func() []byte {
+			b, err := s.pages.execute("show.html", p)
+			renderErr = err
+			return b
+		})
 		if page == nil {
-			http.Error(w, "Internal error", http.StatusInternalServerError)
+			s.writeProblem(w, r, renderErr)
 			return
 		}
 		writeHTML(w, http.StatusOK, page)

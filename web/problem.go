@@ -4,7 +4,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"boxoffice"
@@ -99,40 +98,7 @@ func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 		s.renderError(w, r, p)
 		return
 	}
-	writeBytes(w, p.Status, ctProblem, appendProblem(make([]byte, 0, 512), p))
-}
-
-// appendProblem appends p as encoding/json encodes it, newline included. A
-// refusal (409, 403) is an answer as common as a success under contention,
-// so it is built without reflection.
-func appendProblem(b []byte, p problem) []byte {
-	b = append(b, `{"type":`...)
-	b = appendString(b, p.Type)
-	b = append(b, `,"title":`...)
-	b = appendString(b, p.Title)
-	b = append(b, `,"status":`...)
-	b = strconv.AppendInt(b, int64(p.Status), 10)
-	b = append(b, `,"detail":`...)
-	b = appendString(b, p.Detail)
-	if p.Instance != "" {
-		b = append(b, `,"instance":`...)
-		b = appendString(b, p.Instance)
-	}
-	if len(p.Seats) > 0 {
-		b = append(b, `,"seats":[`...)
-		for i, seat := range p.Seats {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, seat)
-		}
-		b = append(b, ']')
-	}
-	if p.RequestID != "" {
-		b = append(b, `,"request_id":`...)
-		b = appendString(b, p.RequestID)
-	}
-	return append(b, "}\n"...)
+	writeJSONAs(w, p.Status, "application/problem+json", p)
 }
 
 // wantsHTML tells whether an error should be shown as a page: outside the
@@ -168,15 +134,16 @@ func (s *server) handleProblemType() http.Handler {
 
 // muxErrors turns the mux's own plain-text 404 and 405 answers into problems
 // (keeping the Allow header of a 405), so that every error looks the same
-// wherever it comes from.
+// wherever it comes from, and tells logRequests which route matched. The
+// mux matches each request once, and records the pattern that matched in the
+// Request it is given before it calls the handler: Pattern is "" only when
+// the mux answers by itself, so a handler's own 404 is never replaced.
 func (s *server) muxErrors(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := mux.Handler(r); pattern != "" {
-			if info := infoOf(r.Context()); info != nil {
-				info.route = pattern
-			}
-			mux.ServeHTTP(w, r)
-			return
+		if route, _ := r.Context().Value(routeKey).(*matchedRoute); route != nil {
+			// Deferred, so that a handler that panics still counts
+			// against its route.
+			defer func() { route.pattern = r.Pattern }()
 		}
 		mux.ServeHTTP(&muxErrorWriter{ResponseWriter: w, r: r, s: s}, r)
 	})
@@ -191,12 +158,15 @@ type muxErrorWriter struct {
 
 func (m *muxErrorWriter) WriteHeader(code int) {
 	var err error
-	switch code {
-	case http.StatusNotFound:
+	switch {
+	case m.r.Pattern != "":
+		// A handler's answer, not the mux's.
+	case code == http.StatusNotFound:
 		err = boxoffice.Errorf(boxoffice.ENOTFOUND, "There is nothing at %s", m.r.URL.Path)
-	case http.StatusMethodNotAllowed:
+	case code == http.StatusMethodNotAllowed:
 		err = boxoffice.Errorf(codeMethod, "%s is not allowed here; use %s", m.r.Method, m.Header().Get("Allow"))
-	default:
+	}
+	if err == nil {
 		m.ResponseWriter.WriteHeader(code)
 		return
 	}
@@ -210,3 +180,7 @@ func (m *muxErrorWriter) Write(b []byte) (int, error) {
 	}
 	return m.ResponseWriter.Write(b)
 }
+
+// Unwrap lets http.ResponseController reach the connection beneath: the
+// event streams flush through it, and take it over.
+func (m *muxErrorWriter) Unwrap() http.ResponseWriter { return m.ResponseWriter }

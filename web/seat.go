@@ -29,7 +29,7 @@ func (s *server) handleSeatWrite(op seatOp, after boxoffice.Status) http.Handler
 			return
 		}
 		sj := seatView(seat, after)
-		writeBytes(w, http.StatusOK, ctJSON, appendWriteResult(make([]byte, 0, 192), writeResult{Version: c.Version, Seat: &sj}))
+		writeJSON(w, http.StatusOK, writeResult{Version: c.Version, Seat: &sj})
 	})
 }
 
@@ -60,7 +60,7 @@ func (s *server) handleBookSeats() http.Handler {
 			seat, _ := show.Hall.Layout.Seat(id)
 			res.Seats[i] = seatView(seat, boxoffice.StatusMine)
 		}
-		writeBytes(w, http.StatusOK, ctJSON, appendWriteResult(make([]byte, 0, 64+128*len(res.Seats)), res))
+		writeJSON(w, http.StatusOK, res)
 	})
 }
 
