@@ -110,17 +110,6 @@ type seatJSON struct {
 	Y      int                `json:"y"`
 }
 
-// seatChangeJSON is a seat in an event: its id and new status.
-type seatChangeJSON struct {
-	ID     boxoffice.SeatID `json:"id"`
-	Status boxoffice.Status `json:"status"`
-}
-
-type seatsEventJSON struct {
-	Version int64            `json:"version"`
-	Seats   []seatChangeJSON `json:"seats"`
-}
-
 // writeResult is the answer to a booking or release.
 type writeResult struct {
 	Version int64      `json:"version"`
@@ -157,14 +146,4 @@ func (s *server) showHead(show boxoffice.Show, version int64, booked int) showHe
 		v.Layout.RowLabels = append(v.Layout.RowLabels, rowLabelJSON{Label: r.Label, Y: r.Y})
 	}
 	return v
-}
-
-// seatsEvent is a change as viewer sees it.
-func seatsEvent(c boxoffice.Change, viewer boxoffice.Guest) []byte {
-	ev := seatsEventJSON{Version: c.Version, Seats: make([]seatChangeJSON, len(c.Seats))}
-	for i, sc := range c.Seats {
-		ev.Seats[i] = seatChangeJSON{ID: sc.Seat, Status: boxoffice.StatusFor(sc.Holder, viewer)}
-	}
-	b, _ := json.Marshal(ev) // plain strings and numbers: cannot fail
-	return b
 }

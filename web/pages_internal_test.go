@@ -53,8 +53,10 @@ func pagesServer(t *testing.T, spoil func(map[string]*template.Template)) *serve
 		t.Fatal(err)
 	}
 	spoil(p.byName)
+	maps := newSeatMaps(store, hub)
+	t.Cleanup(maps.close) // before the hub and the store
 	return &server{Config: Config{Store: store, Hub: hub, Location: time.UTC, Now: time.Now, Observer: nopObserver{}},
-		log: slog.New(slog.DiscardHandler), assets: a, pages: p}
+		log: slog.New(slog.DiscardHandler), assets: a, pages: p, maps: maps}
 }
 
 // failing is a template that fails as it runs, standing for a template that
