@@ -17,7 +17,7 @@ const maxReplay = 500
 // It reads the request and the current map; package stream does the rest.
 func (s *server) handleEvents() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		m, err := s.currentMap(r)
+		m, err := s.currentMap(r, heard)
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return

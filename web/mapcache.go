@@ -106,17 +106,36 @@ type skeleton struct {
 	grids [2]*seatGrid // by open
 }
 
-// current returns the show's map at its latest committed version.
-func (c *seatMaps) current(ctx context.Context, id boxoffice.ShowID) (*renderedMap, error) {
-	c.mu.Lock()
-	f := c.shows[id]
-	c.mu.Unlock()
-	if f != nil {
-		if m := f.current.Load(); fresh(c.hub, m) {
-			return m, nil
+// How fresh a map a request needs.
+type freshness bool
+
+const (
+	// heard: every commit the hub has heard of, which is every local
+	// commit, and another instance's once its NOTIFY has arrived.
+	heard freshness = false
+	// committed: every commit the store holds, on any instance: the map
+	// is checked against the store's change log.
+	committed freshness = true
+)
+
+// current returns the show's map at its latest committed version, as fresh
+// as need says.
+func (c *seatMaps) current(ctx context.Context, id boxoffice.ShowID, need freshness) (*renderedMap, error) {
+	if need == heard {
+		c.mu.Lock()
+		f := c.shows[id]
+		c.mu.Unlock()
+		if f != nil {
+			if m := f.current.Load(); fresh(c.hub, m) {
+				return m, nil
+			}
 		}
 	}
-	ch := c.refresh.DoChan(string(id), func() (any, error) { return c.update(id) })
+	key := string(id)
+	if need == committed {
+		key += "\x00committed" // ids have no control characters
+	}
+	ch := c.refresh.DoChan(key, func() (any, error) { return c.update(id, need) })
 	select {
 	case r := <-ch:
 		if r.Err != nil {
@@ -136,8 +155,9 @@ func fresh(hub *live.Hub, m *renderedMap) bool {
 }
 
 // update brings the show's cached map up to date, loading it on first use.
-// Calls for one show never overlap (the singleflight group).
-func (c *seatMaps) update(id boxoffice.ShowID) (*renderedMap, error) {
+// Calls for one show take turns (its lock); the singleflight group lets
+// callers who need the same share one.
+func (c *seatMaps) update(id boxoffice.ShowID, need freshness) (*renderedMap, error) {
 	ctx, cancel := context.WithTimeout(c.ctx, refreshTimeout)
 	defer cancel()
 	c.mu.Lock()
@@ -149,7 +169,7 @@ func (c *seatMaps) update(id boxoffice.ShowID) (*renderedMap, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	m := f.current.Load()
-	if fresh(c.hub, m) {
+	if need == heard && fresh(c.hub, m) {
 		return m, nil // brought up to date while this call waited its turn
 	}
 	latest, gen, ok := c.hub.Latest(id)
@@ -158,11 +178,11 @@ func (c *seatMaps) update(id boxoffice.ShowID) (*renderedMap, error) {
 	}
 	var events []*live.Event
 	var err error
-	if ok && gen == m.gen {
+	if need == heard && ok && gen == m.gen {
 		events, err = waitForFeed(ctx, f.watch, latest)
 	} else {
-		// Commits may have gone unheard: the store says what the feed
-		// cannot vouch for.
+		// Commits may have gone unheard, or not yet be heard: the store
+		// says what the feed cannot vouch for.
 		events, err = f.watch.CatchUp(ctx)
 	}
 	if err != nil {

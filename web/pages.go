@@ -284,7 +284,7 @@ var statusWords = map[boxoffice.Status]string{boxoffice.StatusFree: "free", boxo
 
 func (s *server) handleShowPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		m, err := s.currentMap(r)
+		m, err := s.currentMap(r, heard)
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return

@@ -64,13 +64,13 @@ func (s *server) pathShow(r *http.Request) (boxoffice.Show, error) {
 }
 
 // currentMap reads the path's show id and returns the show's rendered map
-// at its latest version.
-func (s *server) currentMap(r *http.Request) (*renderedMap, error) {
+// at its latest version, as fresh as need says.
+func (s *server) currentMap(r *http.Request, need freshness) (*renderedMap, error) {
 	id, err := pathID(r, "show")
 	if err != nil {
 		return nil, err
 	}
-	return s.maps.current(r.Context(), boxoffice.ShowID(id))
+	return s.maps.current(r.Context(), boxoffice.ShowID(id), need)
 }
 
 func (s *server) handleListShows() http.Handler {
@@ -93,7 +93,7 @@ func (s *server) handleListShows() http.Handler {
 
 func (s *server) handleGetShow() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		m, err := s.currentMap(r)
+		m, err := s.currentMap(r, heard)
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
@@ -110,9 +110,13 @@ func (s *server) handleGetShow() http.Handler {
 	})
 }
 
+// handleGetSeat answers one seat as the store holds it now, whichever
+// instance changed it last: a client asking for one seat asks for the
+// truth, not for a map that another instance's news may not have reached.
+// It costs one small read of the change log, not a map.
 func (s *server) handleGetSeat() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		m, err := s.currentMap(r)
+		m, err := s.currentMap(r, committed)
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
