@@ -229,6 +229,23 @@ func (h *Hub) unsubscribe(s *Subscription) {
 	}
 }
 
+// stopIfIdle stops f when it has no subscriber left (the last one fell
+// behind), so that a show nobody follows costs no reads, and reports
+// whether it did.
+func (h *Hub) stopIfIdle(f *feed) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	f.mu.Lock()
+	empty := len(f.subs) == 0
+	f.mu.Unlock()
+	if !empty || h.feeds[f.show] != f {
+		return false
+	}
+	delete(h.feeds, f.show)
+	close(f.stop)
+	return true
+}
+
 // Subscription receives one show's events.
 type Subscription struct {
 	feed *feed
@@ -306,8 +323,11 @@ func (f *feed) publishNew() error {
 			return err
 		}
 		for _, c := range changes {
-			f.publish(&Event{Change: c})
+			idle := f.publish(&Event{Change: c})
 			f.version = c.Version
+			if idle && f.hub.stopIfIdle(f) {
+				return nil
+			}
 		}
 		if len(changes) < f.hub.opts.Batch {
 			return nil
@@ -315,7 +335,8 @@ func (f *feed) publishNew() error {
 	}
 }
 
-func (f *feed) publish(e *Event) {
+// publish hands e to every subscriber and reports whether none is left.
+func (f *feed) publish(e *Event) (idle bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for s := range f.subs {
@@ -329,6 +350,7 @@ func (f *feed) publish(e *Event) {
 			delete(f.subs, s)
 		}
 	}
+	return len(f.subs) == 0
 }
 
 // close ends every subscription with err and stops the feed. The caller holds

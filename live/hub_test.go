@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -251,5 +252,50 @@ func TestWatchFarBehindStartsFeedAtCurrentVersion(t *testing.T) {
 	}
 	if out, err := w.Accept(context.Background(), e); err != nil || len(out) != 1 || out[0].Version != next {
 		t.Errorf("after catching up: %v %v, want version %d alone", out, err, next)
+	}
+}
+
+// A feed whose last subscriber fell behind stops: a show nobody follows
+// costs no more reads of the change log.
+func TestFeedStopsWhenItsLastSubscriberFallsBehind(t *testing.T) {
+	log := &fakeLog{}
+	hub := NewHub(log, Options{Buffer: 2})
+	defer hub.Close()
+	sub, _ := hub.Subscribe("s", 0)
+	defer sub.Close()
+	for range 5 {
+		log.append("A1")
+	}
+	hub.Poke("s")
+	for range sub.C() {
+	}
+	if !errors.Is(sub.Err(), ErrSlow) {
+		t.Fatalf("Err = %v, want ErrSlow", sub.Err())
+	}
+	// The feed stops right after dropping its subscriber, in its own
+	// goroutine: nothing signals it but the hub's map of feeds.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		hub.mu.Lock()
+		n := len(hub.feeds)
+		hub.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the feed still runs 5s after its only subscriber was dropped")
+		}
+		runtime.Gosched()
+	}
+	// A new subscriber starts a new feed.
+	again, err := hub.Subscribe("s", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	v := log.append("A2")
+	hub.Poke("s")
+	if got := receive(t, again.C(), 1); got[0] != v {
+		t.Errorf("the new subscriber got version %d, want %d", got[0], v)
 	}
 }
