@@ -161,20 +161,21 @@ func (e *Engine) Serve(w http.ResponseWriter, r *http.Request, req Request) erro
 	w.WriteHeader(http.StatusOK)
 	e.cfg.Observer.StreamOpened()
 
-	out := &plainWriter{w: w, rc: http.NewResponseController(w)}
 	// The first event also sets the browser's reconnection delay: inside
 	// it, so that the snapshot really is the first event a client reads.
-	out.write([]byte("retry: 2000\n"))
+	first := [][]byte{[]byte("retry: 2000\n")}
 	if req.Snapshot != nil {
-		out.write(eventStart("snapshot", req.Version))
-		out.write(req.Snapshot...)
-		out.write([]byte("\n\n"))
+		first = append(first, eventStart("snapshot", req.Version))
+		first = append(first, req.Snapshot...)
+		first = append(first, []byte("\n\n"))
 	} else if len(missed) == 0 {
-		out.write([]byte("\n")) // the delay alone
+		first = append(first, []byte("\n")) // the delay alone
 	}
 	for _, ev := range missed {
-		out.write(eventFor(ev, req.Viewer))
+		first = append(first, eventFor(ev, req.Viewer))
 	}
+	out := &plainWriter{w: w, rc: http.NewResponseController(w)}
+	out.write(first...)
 	if err := out.flush(); err != nil {
 		watch.Close()
 		e.cfg.Observer.StreamClosed(whyFailed(err))
