@@ -34,10 +34,11 @@ const (
 )
 
 type env struct {
-	t     *testing.T
-	srv   *httptest.Server
-	store boxoffice.Store
-	hub   *live.Hub
+	t      *testing.T
+	srv    *httptest.Server
+	store  boxoffice.Store
+	hub    *live.Hub
+	dbPath string // the SQLite file
 }
 
 func newEnv(t *testing.T, layout string) *env {
@@ -50,7 +51,8 @@ func newEnv(t *testing.T, layout string) *env {
 func newEnvWith(t *testing.T, layout string, configure func(*web.Config), start func(*httptest.Server)) *env {
 	t.Helper()
 	var hub *live.Hub
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), sqlite.Options{
+	dbPath := filepath.Join(t.TempDir(), "test.db")
+	store, err := sqlite.Open(context.Background(), dbPath, sqlite.Options{
 		OnCommit: func(show boxoffice.ShowID, v int64) { hub.Committed(show, v) },
 	})
 	if err != nil {
@@ -88,7 +90,7 @@ func newEnvWith(t *testing.T, layout string, configure func(*web.Config), start 
 		srv.Close()
 		store.Close()
 	})
-	return &env{t: t, srv: srv, store: store, hub: hub}
+	return &env{t: t, srv: srv, store: store, hub: hub, dbPath: dbPath}
 }
 
 // guest is a client with its own cookie jar, as one browser would be.
