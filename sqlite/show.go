@@ -63,10 +63,7 @@ func (s *Store) Shows(ctx context.Context) ([]boxoffice.ShowSummary, error) {
 
 // Show returns one show with its hall: from memory, once read.
 func (s *Store) Show(ctx context.Context, id boxoffice.ShowID) (boxoffice.Show, error) {
-	s.mu.RLock()
-	show, ok := s.shows[id]
-	s.mu.RUnlock()
-	if ok {
+	if show, ok := s.cached(id); ok {
 		return show, nil
 	}
 	tx, err := s.beginRead(ctx)
@@ -74,7 +71,7 @@ func (s *Store) Show(ctx context.Context, id boxoffice.ShowID) (boxoffice.Show, 
 		return boxoffice.Show{}, dbError("find show", err)
 	}
 	defer tx.Rollback()
-	show, _, err = s.findShow(ctx, tx, id)
+	show, _, err := s.findShow(ctx, tx, id)
 	return show, err
 }
 
@@ -211,10 +208,7 @@ func (s *Store) findShowWith(ctx context.Context, row *sql.Row, q queryer, id bo
 // its layout parsed, which is then cached. This is the process's one cache
 // of shows and halls: the web handler asks Show for them.
 func (s *Store) cache(ctx context.Context, q queryer, show boxoffice.Show, startsAt int64) (boxoffice.Show, error) {
-	s.mu.RLock()
-	cached, ok := s.shows[show.ID]
-	s.mu.RUnlock()
-	if ok {
+	if cached, ok := s.cached(show.ID); ok {
 		return cached, nil
 	}
 	show.StartsAt = fromMillis(startsAt)
@@ -233,6 +227,14 @@ func (s *Store) cache(ctx context.Context, q queryer, show boxoffice.Show, start
 	s.shows[show.ID] = show
 	s.mu.Unlock()
 	return show, nil
+}
+
+// cached returns the show if it was read before.
+func (s *Store) cached(id boxoffice.ShowID) (boxoffice.Show, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	show, ok := s.shows[id]
+	return show, ok
 }
 
 func showNotFound(id boxoffice.ShowID) error {
