@@ -15,6 +15,7 @@ import (
 type fakeLog struct {
 	mu      sync.Mutex
 	changes []boxoffice.Change // version i+1 at index i
+	read    int                // changes returned by ChangesSince
 }
 
 func (l *fakeLog) append(seat boxoffice.SeatID) int64 {
@@ -30,7 +31,9 @@ func (l *fakeLog) ChangesSince(_ context.Context, _ boxoffice.ShowID, after int6
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	out := l.changes[min(int(after), len(l.changes)):]
-	return append([]boxoffice.Change(nil), out[:min(limit, len(out))]...), nil
+	out = out[:min(limit, len(out))]
+	l.read += len(out)
+	return append([]boxoffice.Change(nil), out...), nil
 }
 
 // receive reads n events from sub or fails after a generous bound.
@@ -297,5 +300,45 @@ func TestFeedStopsWhenItsLastSubscriberFallsBehind(t *testing.T) {
 	hub.Poke("s")
 	if got := receive(t, again.C(), 1); got[0] != v {
 		t.Errorf("the new subscriber got version %d, want %d", got[0], v)
+	}
+}
+
+// CatchUp gives every change up to the store's latest, taking what the feed
+// already published from the subscription rather than reading it again.
+func TestCatchUpTakesPublishedEventsFirst(t *testing.T) {
+	log := &fakeLog{}
+	hub := NewHub(log, Options{})
+	defer hub.Close()
+	w, _, err := hub.Watch(context.Background(), "s", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for range 3 {
+		log.append("A1")
+	}
+	hub.Poke("s")
+	deadline := time.Now().Add(5 * time.Second)
+	for len(w.C()) < 3 { // the feed publishes in its own goroutine
+		if time.Now().After(deadline) {
+			t.Fatal("the feed did not publish 3 changes within 5s")
+		}
+		runtime.Gosched()
+	}
+	latest := log.append("A2") // committed, not yet published
+	log.mu.Lock()
+	before := log.read
+	log.mu.Unlock()
+	out, err := w.CatchUp(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 4 || out[3].Version != latest || w.Version() != latest {
+		t.Fatalf("CatchUp gave %d changes up to version %d, want 4 up to %d", len(out), w.Version(), latest)
+	}
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	if got := log.read - before; got != 1 {
+		t.Errorf("CatchUp read %d changes from the store, want only the one not yet published", got)
 	}
 }

@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"boxoffice"
 )
@@ -93,10 +94,24 @@ func (w *Watcher) Accept(ctx context.Context, e *Event) ([]*Event, error) {
 	return append(missed, e), nil
 }
 
-// CatchUp reads from the store every change after the delivered version:
-// for a caller that must know the latest state now, such as after a gap in
-// hearing commits, rather than when the feed publishes it.
-func (w *Watcher) CatchUp(ctx context.Context) ([]*Event, error) { return w.fill(ctx, -1) }
+// CatchUp returns every change after the delivered version, as the store
+// holds them now: for a caller that must know the latest state at once, such
+// as after a gap in hearing commits, rather than when the feed publishes it.
+// What the feed has already published is taken from C, not read again.
+func (w *Watcher) CatchUp(ctx context.Context) ([]*Event, error) {
+	var out []*Event
+	select {
+	case e, ok := <-w.C():
+		events, err := w.Next(ctx, e, ok, math.MaxInt)
+		if err != nil {
+			return events, err
+		}
+		out = events
+	default:
+	}
+	rest, err := w.fill(ctx, -1)
+	return append(out, rest...), err
+}
 
 // fill reads changes after the delivered version, up to version upTo (-1: all).
 func (w *Watcher) fill(ctx context.Context, upTo int64) ([]*Event, error) {
