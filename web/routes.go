@@ -12,11 +12,16 @@ import (
 // middleware around them, innermost first (each line wraps the ones above).
 func (s *server) routes() (http.Handler, error) {
 	mux := http.NewServeMux()
+	// Seat writes draw on the write rate of the client's address.
+	writes, err := s.newWriteRate()
+	if err != nil {
+		return nil, err
+	}
 
 	// Pages.
 	mux.Handle("GET /{$}", s.handleIndex())
 	mux.Handle("GET /shows/{show}", s.handleShowPage())
-	mux.Handle("POST /shows/{show}", s.handleSeatForm())
+	mux.Handle("POST /shows/{show}", writes.form(s.handleSeatForm()))
 	mux.Handle("GET /static/{file}", s.handleAsset())
 	mux.Handle("GET /problems/{type}", s.handleProblemType())
 
@@ -24,9 +29,9 @@ func (s *server) routes() (http.Handler, error) {
 	mux.Handle("GET /api/shows", s.handleListShows())
 	mux.Handle("GET /api/shows/{show}", s.handleGetShow())
 	mux.Handle("GET /api/shows/{show}/seats/{seat}", s.handleGetSeat())
-	mux.Handle("PUT /api/shows/{show}/seats/{seat}", s.handleSeatWrite(s.Store.Book, boxoffice.StatusMine))
-	mux.Handle("DELETE /api/shows/{show}/seats/{seat}", s.handleSeatWrite(s.Store.Release, boxoffice.StatusFree))
-	mux.Handle("POST /api/shows/{show}/bookings", s.handleBookSeats())
+	mux.Handle("PUT /api/shows/{show}/seats/{seat}", writes.api(s.handleSeatWrite(s.Store.Book, boxoffice.StatusMine)))
+	mux.Handle("DELETE /api/shows/{show}/seats/{seat}", writes.api(s.handleSeatWrite(s.Store.Release, boxoffice.StatusFree)))
+	mux.Handle("POST /api/shows/{show}/bookings", writes.api(s.handleBookSeats()))
 	mux.Handle("GET /api/shows/{show}/events", s.handleEvents())
 
 	// Probes.
@@ -57,5 +62,6 @@ func (s *server) routes() (http.Handler, error) {
 	h = securityHeaders(h)
 	h = s.recoverPanics(h)
 	h = s.logRequests(h)
+	h = s.clients(h)
 	return h, nil
 }
