@@ -33,7 +33,11 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) { b.mu.Lock(); defer b.mu.Unlock(); return b.b.Write(p) }
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
 
 // lines returns the logged lines that contain every one of want.
 func (b *syncBuffer) lines(want ...string) []string {
@@ -326,4 +330,18 @@ func (o *observer) limitedCount(limit string) int {
 		}
 	}
 	return n
+}
+
+// The problem's type names a page that tells a guest what to do.
+func TestTooManyRequestsPage(t *testing.T) {
+	l := newLimited(t, func(*web.Config) {})
+	rec := l.do("GET", "/problems/too-many-requests", alice)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET /problems/too-many-requests: %d", rec.Code)
+	}
+	for _, want := range []string{"Too many requests", "Retry-After", "try again", "share"} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("the page does not say %q:\n%s", want, rec.Body)
+		}
+	}
 }
