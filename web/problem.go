@@ -4,9 +4,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"boxoffice"
+	"boxoffice/stream"
 )
 
 // Error codes that only the HTTP layer produces; the domain's are in boxoffice.
@@ -43,6 +45,21 @@ var problems = map[string]problemType{
 	codeMethod:             {http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "The resource does not support this method; the Allow header lists those it does."},
 	codeCrossOrigin:        {http.StatusForbidden, "cross-origin", "Cross-origin request refused", "Requests that change seats must come from the box office's own pages or from clients that are not browsers."},
 	codeNoToken:            {http.StatusUnauthorized, "unauthorized", "Unauthorized", "The metrics are for the operator: send the token the server was started with as Authorization: Bearer <token>."},
+	stream.CodeTooManyStreams: {http.StatusTooManyRequests, "too-many-streams", "Too many live seat maps",
+		"Your network has as many live seat maps open as the box office allows one address. Close some tabs, or wait: the page keeps trying by itself."},
+	stream.CodeServerBusy: {http.StatusServiceUnavailable, "server-busy", "Server busy",
+		"The box office is serving as many live seat maps as it can just now. The page keeps trying by itself; booking still works."},
+}
+
+// retryAfter is the Retry-After, in seconds, of the refusals at a limit
+// whose wait is fixed: when a client may expect the limit to let it through.
+var retryAfter = map[string]int{
+	// A client's own streams end only as its tabs close or go hidden, so
+	// a quicker retry would mostly be refused again.
+	stream.CodeTooManyStreams: 10,
+	// Other guests' streams come and go all the time (tabs close, streams
+	// reach their lifetime): a slot is soon free.
+	stream.CodeServerBusy: 5,
 }
 
 var internalProblem = problemType{http.StatusInternalServerError, "internal", "Internal error", "Something went wrong on our side. The request id helps the operator find it in the logs."}
@@ -56,6 +73,8 @@ type problem struct {
 	Instance  string   `json:"instance,omitempty"`
 	Seats     []string `json:"seats,omitempty"`
 	RequestID string   `json:"request_id,omitempty"`
+
+	retryAfter int // seconds; 0: no Retry-After of its own
 }
 
 // problemFor builds the problem for err. Errors without a code are internal:
@@ -75,6 +94,7 @@ func problemFor(r *http.Request, err error) problem {
 		p.Detail = e.Detail
 	}
 	if ok {
+		p.retryAfter = retryAfter[e.Code]
 		for _, s := range e.Seats {
 			p.Seats = append(p.Seats, string(s))
 		}
@@ -87,6 +107,10 @@ func problemFor(r *http.Request, err error) problem {
 func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemFor(r, err)
 	switch {
+	case p.retryAfter > 0:
+		// A refusal at a limit: expected under load, and logged by the
+		// access log alone, or an attack would flood the log.
+		w.Header().Set("Retry-After", strconv.Itoa(p.retryAfter))
 	case p.Status == http.StatusServiceUnavailable:
 		// Expected during a database outage, and worth retrying shortly.
 		w.Header().Set("Retry-After", "2")
