@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +55,20 @@ func wantRefusal(t *testing.T, what string, r response, status int, typ, retryAf
 	}
 	if p := wantProblem(t, r, status); p["type"] != typ {
 		t.Errorf("%s: problem type %v, want %s", what, p["type"], typ)
+	}
+}
+
+// Each refusal's type is a page that explains it.
+func TestStreamRefusalTypesArePages(t *testing.T) {
+	e := newEnv(t, testLayout)
+	for typ, says := range map[string]string{
+		"/problems/too-many-streams": "as many live seat maps open as the box office allows one address",
+		"/problems/server-busy":      "serving as many live seat maps as it can",
+	} {
+		r := e.guest().do("GET", typ, "", "", "Accept", "text/html")
+		if r.status != http.StatusOK || !strings.Contains(string(r.body), says) {
+			t.Errorf("GET %s: %d, want 200 and a page saying %q", typ, r.status, says)
+		}
 	}
 }
 
