@@ -211,9 +211,19 @@ type site struct {
 
 func startSite(t *testing.T) *site {
 	t.Helper()
+	return startSiteWith(t, nil)
+}
+
+// startSiteWith is startSite with the server's configuration changed by
+// configure.
+func startSiteWith(t *testing.T, configure func(*server.Config)) *site {
+	t.Helper()
 	cfg := server.Config{
 		Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "boxoffice.db"), Demo: true,
 		Location: time.UTC, LogFormat: "text", ShutdownTimeout: 5 * time.Second,
+	}
+	if configure != nil {
+		configure(&cfg)
 	}
 	srv, err := server.Start(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {

@@ -198,6 +198,8 @@ func (s *Server) start(ctx context.Context) error {
 		Observer:            s.stats,
 		Metrics:             s.stats.Handler(),
 		MetricsToken:        s.cfg.MetricsToken,
+		MaxStreamsPerClient: s.cfg.MaxStreamsPerClient,
+		MaxStreams:          s.cfg.MaxStreams,
 	})
 	if err != nil {
 		return err

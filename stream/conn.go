@@ -64,8 +64,9 @@ type conn struct {
 // are flushed, when it is plain HTTP/1.1: the response then is chunked and
 // goes on in chunks. It returns nil, w untouched, when the stream stays with
 // net/http: HTTP/2, TLS, a platform without non-blocking writes, or a
-// hijack that failed, which is logged once and always counted.
-func (e *Engine) takeOver(w http.ResponseWriter, r *http.Request, viewer boxoffice.Guest, version int64) *conn {
+// hijack that failed, which is logged once and always counted. onClose ends
+// the stream's accounting when it closes.
+func (e *Engine) takeOver(w http.ResponseWriter, r *http.Request, viewer boxoffice.Guest, version int64, onClose func(why string)) *conn {
 	if !canTakeOver || r.ProtoMajor != 1 || r.ProtoMinor != 1 || r.TLS != nil {
 		return nil
 	}
@@ -78,7 +79,7 @@ func (e *Engine) takeOver(w http.ResponseWriter, r *http.Request, viewer boxoffi
 		})
 		return nil
 	}
-	c := &conn{net: nc, viewer: viewer, version: version, onClose: e.cfg.Observer.StreamClosed, drains: &e.wg}
+	c := &conn{net: nc, viewer: viewer, version: version, onClose: onClose, drains: &e.wg}
 	if sc, ok := nc.(syscall.Conn); ok {
 		c.raw, _ = sc.SyscallConn()
 	}

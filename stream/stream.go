@@ -20,12 +20,14 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime"
 	"strconv"
 	"sync"
 	"time"
 
 	"boxoffice"
+	"boxoffice/limit"
 	"boxoffice/live"
 )
 
@@ -69,6 +71,11 @@ type Config struct {
 	Lifetime time.Duration
 	// Observer hears every stream; nil hears nothing.
 	Observer Observer
+	// MaxStreamsPerClient bounds the streams open at once for one client
+	// (Request.Client), MaxStreams those of all clients together; 0 is no
+	// bound. A stream holds its slot from before it is served until it ends.
+	MaxStreamsPerClient int
+	MaxStreams          int
 }
 
 // Engine serves event streams until it is closed.
@@ -78,6 +85,7 @@ type Engine struct {
 	cancel context.CancelFunc
 	shards int
 	warn   sync.Once // a failed takeover is logged once, counted always
+	slots  *limit.Counter
 
 	mu     sync.Mutex
 	closed bool
@@ -105,7 +113,8 @@ func New(cfg Config) *Engine {
 	ctx, cancel := context.WithCancel(context.Background())
 	// One group per core and show: writing is system calls, which run in
 	// parallel.
-	return &Engine{cfg: cfg, ctx: ctx, cancel: cancel, shards: runtime.GOMAXPROCS(0), groups: map[groupKey]*group{}}
+	return &Engine{cfg: cfg, ctx: ctx, cancel: cancel, shards: runtime.GOMAXPROCS(0), groups: map[groupKey]*group{},
+		slots: limit.NewCounter(cfg.MaxStreamsPerClient, cfg.MaxStreams)}
 }
 
 type nopObserver struct{}
@@ -126,11 +135,37 @@ type Request struct {
 	// written as they are (not copied: with thousands of watchers
 	// connecting, copies of a 30 kB map add up); nil to resume from From.
 	Snapshot [][]byte
+	// Client is what the caps per client count against: the key
+	// (limit.Key) of the client's address.
+	Client netip.Prefix
 }
 
 // ErrClosed is Serve's answer once the engine is closing: nothing was
 // written, and the client should reconnect in a moment.
 var ErrClosed = boxoffice.Errorf(boxoffice.EUNAVAILABLE, "The server is shutting down; reconnect in a moment")
+
+// Codes of Serve's refusals at a cap, for the web layer to map.
+const (
+	CodeTooManyStreams = "too_many_streams" // the client is at Config.MaxStreamsPerClient
+	CodeServerBusy     = "server_busy"      // the server is at Config.MaxStreams
+)
+
+// Serve's refusals at a cap: nothing was written, and the client should try
+// again later. errors.Is matches them by code.
+var (
+	ErrTooManyStreams = boxoffice.Errorf(CodeTooManyStreams,
+		"Your network has as many live seat maps open as one address may; close one or try again in a few seconds")
+	ErrServerBusy = boxoffice.Errorf(CodeServerBusy,
+		"The box office is serving as many live seat maps as it can; try again in a few seconds")
+)
+
+// refusal is Serve's error for a cap met, as limit.Counter reports it.
+func refusal(err error) error {
+	if errors.Is(err, limit.ErrTotal) {
+		return ErrServerBusy
+	}
+	return ErrTooManyStreams
+}
 
 // Serve streams req's show to the client until it leaves, falls behind, its
 // lifetime ends or the engine closes, or hands the connection over to a
@@ -142,24 +177,33 @@ func (e *Engine) Serve(w http.ResponseWriter, r *http.Request, req Request) erro
 	}
 	defer e.wg.Done()
 	if r.Method == http.MethodHead {
-		// The headers say what a GET would stream; holding the request
-		// open would keep a goroutine for nothing.
+		// The headers say what a GET would get now, a refusal included;
+		// holding the request open, or a slot, would keep them for
+		// nothing.
+		if err := e.slots.Check(req.Client); err != nil {
+			return refusal(err)
+		}
 		setHeaders(w)
 		w.WriteHeader(http.StatusOK)
 		return nil
 	}
+	if err := e.slots.Acquire(req.Client); err != nil {
+		return refusal(err)
+	}
 	ctx, stop := e.streamContext(r.Context())
 	defer stop()
 	watch, missed, err := e.cfg.Hub.Watch(ctx, req.Show, req.From, req.Version)
-	if errors.Is(err, live.ErrClosed) {
-		return ErrClosed
-	}
 	if err != nil {
+		e.slots.Release(req.Client)
+		if errors.Is(err, live.ErrClosed) {
+			return ErrClosed
+		}
 		return err
 	}
 	setHeaders(w)
 	w.WriteHeader(http.StatusOK)
 	e.cfg.Observer.StreamOpened()
+	closed := e.closer(req.Client)
 
 	// The first event also sets the browser's reconnection delay: inside
 	// it, so that the snapshot really is the first event a client reads.
@@ -178,17 +222,30 @@ func (e *Engine) Serve(w http.ResponseWriter, r *http.Request, req Request) erro
 	out.write(first...)
 	if err := out.flush(); err != nil {
 		watch.Close()
-		e.cfg.Observer.StreamClosed(whyFailed(err))
+		closed(whyFailed(err))
 		return nil
 	}
-	if st := e.takeOver(w, r, req.Viewer, watch.Version()); st != nil {
+	if st := e.takeOver(w, r, req.Viewer, watch.Version(), closed); st != nil {
 		e.add(req.Show, st, watch)
 		return nil
 	}
 	why := e.follow(ctx, out, watch, req.Viewer)
 	watch.Close()
-	e.cfg.Observer.StreamClosed(why)
+	closed(why)
 	return nil
+}
+
+// closer returns what ends an opened stream of client k, on whichever path
+// it ends: it gives the slot back, then tells the observer, once. The slot
+// goes first so that whoever hears a stream end finds its slot free.
+func (e *Engine) closer(k netip.Prefix) func(why string) {
+	var once sync.Once
+	return func(why string) {
+		once.Do(func() {
+			e.slots.Release(k)
+			e.cfg.Observer.StreamClosed(why)
+		})
+	}
 }
 
 func setHeaders(w http.ResponseWriter) {

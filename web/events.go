@@ -1,9 +1,13 @@
 package web
 
 import (
+	"errors"
+	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 
+	"boxoffice/limit"
 	"boxoffice/stream"
 )
 
@@ -14,7 +18,9 @@ const maxReplay = 500
 // handleEvents streams a show's seat changes as Server-Sent Events: a
 // snapshot first (or, for a client resuming with Last-Event-ID, the changes
 // it missed), then one event per change, each with the show version as id.
-// It reads the request and the current map; package stream does the rest.
+// It reads the request and the current map; package stream does the rest,
+// counting each client's streams against the caps. HEAD answers what a GET
+// would get now, a refusal included, and holds nothing.
 func (s *server) handleEvents() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m, err := s.currentMap(r, heard)
@@ -23,15 +29,52 @@ func (s *server) handleEvents() http.Handler {
 			return
 		}
 		viewer := guestOf(r)
-		req := stream.Request{Show: m.show.ID, Viewer: viewer, Version: m.version, From: m.version}
-		if last, err := strconv.ParseInt(r.Header.Get("Last-Event-ID"), 10, 64); err == nil &&
-			last >= 0 && last <= m.version && m.version-last <= maxReplay {
-			req.From = last
+		req := stream.Request{Show: m.show.ID, Viewer: viewer, Version: m.version, From: m.version, Client: clientKeyOf(r)}
+		if from, ok := resumeFrom(r.Header.Get("Last-Event-ID"), m.version); ok {
+			req.From = from
 		} else {
 			req.Snapshot = [][]byte{m.head(s), m.seatsFor(viewer), []byte("}")}
 		}
 		if err := s.streams.Serve(w, r, req); err != nil {
+			// A HEAD only asks; the GET that follows it is the refusal
+			// that counts.
+			if r.Method != http.MethodHead {
+				switch {
+				case errors.Is(err, stream.ErrTooManyStreams):
+					s.Observer.Limited("streams_per_client")
+				case errors.Is(err, stream.ErrServerBusy):
+					s.Observer.Limited("streams")
+				}
+			}
 			s.writeProblem(w, r, err)
 		}
 	})
+}
+
+// resumeFrom reads a reconnecting client's Last-Event-ID: the version it
+// has, from which it is sent what it missed. It reports false, for a fresh
+// snapshot, unless the id is a version of this show's log (none from the
+// future, say from another database) within maxReplay of the current one.
+func resumeFrom(lastEventID string, version int64) (from int64, ok bool) {
+	last, err := strconv.ParseInt(lastEventID, 10, 64)
+	if err != nil || last < 0 || last > version || version-last > maxReplay {
+		return 0, false
+	}
+	return last, true
+}
+
+// clientKeyOf is the address the stream caps count against: the TCP peer's.
+// Behind trusted proxies it is to be the client address they forward.
+func clientKeyOf(r *http.Request) netip.Prefix {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		// Not an IP peer (a test's fake address, a unix socket): all
+		// such share one key.
+		return netip.Prefix{}
+	}
+	return limit.Key(a)
 }

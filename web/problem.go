@@ -4,9 +4,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"boxoffice"
+	"boxoffice/stream"
 )
 
 // Error codes that only the HTTP layer produces; the domain's are in boxoffice.
@@ -50,6 +52,21 @@ var problems = map[string]problemType{
 		"Too many seat changes came from your network in a short time, so this one was refused and nothing changed. " +
 			"Wait the number of seconds the Retry-After header names, then try again. " +
 			"All guests behind one network address (a campus, a mobile carrier, the cinema's Wi-Fi) share this allowance."},
+	stream.CodeTooManyStreams: {http.StatusTooManyRequests, "too-many-streams", "Too many live seat maps",
+		"Your network has as many live seat maps open as the box office allows one address. Close some tabs, or wait: the page keeps trying by itself."},
+	stream.CodeServerBusy: {http.StatusServiceUnavailable, "server-busy", "Server busy",
+		"The box office is serving as many live seat maps as it can just now. The page keeps trying by itself; booking still works."},
+}
+
+// retryAfterSeconds is the Retry-After, in seconds, of the refusals at a limit
+// whose wait is fixed: when a client may expect the limit to let it through.
+var retryAfterSeconds = map[string]int{
+	// A client's own streams end only as its tabs close or go hidden, so
+	// a quicker retry would mostly be refused again.
+	stream.CodeTooManyStreams: 10,
+	// Other guests' streams come and go all the time (tabs close, streams
+	// reach their lifetime): a slot is soon free.
+	stream.CodeServerBusy: 5,
 }
 
 var internalProblem = problemType{http.StatusInternalServerError, "internal", "Internal error", "Something went wrong on our side. The request id helps the operator find it in the logs."}
@@ -63,6 +80,8 @@ type problem struct {
 	Instance  string   `json:"instance,omitempty"`
 	Seats     []string `json:"seats,omitempty"`
 	RequestID string   `json:"request_id,omitempty"`
+
+	retryAfter int // seconds; 0: no Retry-After of its own
 }
 
 // problemFor builds the problem for err. Errors without a code are internal:
@@ -82,6 +101,7 @@ func problemFor(r *http.Request, err error) problem {
 		p.Detail = e.Detail
 	}
 	if ok {
+		p.retryAfter = retryAfterSeconds[e.Code]
 		for _, s := range e.Seats {
 			p.Seats = append(p.Seats, string(s))
 		}
@@ -94,8 +114,9 @@ func problemFor(r *http.Request, err error) problem {
 func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemFor(r, err)
 	// Keyed on the type, not the status: a refusal by a limit (429, or the
-	// streams' 503 server-busy) is logged by whoever refuses, at most once
-	// a minute per address, or an attack would flood the log.
+	// streams' 503 server-busy) is logged by the access log and whoever
+	// refuses, at most once a minute per address, or an attack would flood
+	// the log.
 	switch p.Type {
 	case "/problems/" + problems[boxoffice.EUNAVAILABLE].slug:
 		// Expected during a database outage, and worth retrying shortly.
@@ -103,6 +124,9 @@ func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 		s.log.WarnContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
 	case "/problems/" + internalProblem.slug:
 		s.log.ErrorContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
+	}
+	if p.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(p.retryAfter))
 	}
 	if wantsHTML(r) {
 		s.renderError(w, r, p)

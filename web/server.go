@@ -129,7 +129,8 @@ func NewHandler(cfg Config) (*Handler, error) {
 	}
 	s := &server{Config: cfg, log: cfg.Logger, maps: newSeatMaps(cfg.Store, cfg.Hub)}
 	s.streams = stream.New(stream.Config{Hub: cfg.Hub, Logger: cfg.Logger,
-		Heartbeat: cfg.Heartbeat, Lifetime: cfg.StreamLifetime, Observer: cfg.Observer})
+		Heartbeat: cfg.Heartbeat, Lifetime: cfg.StreamLifetime, Observer: cfg.Observer,
+		MaxStreamsPerClient: cfg.MaxStreamsPerClient, MaxStreams: cfg.MaxStreams})
 	var err error
 	if s.assets, err = loadAssets(); err != nil {
 		return nil, err

@@ -316,12 +316,6 @@ func TestWriteRateRefusalsAreCountedAndQuiet(t *testing.T) {
 	}
 }
 
-func (o *observer) limits() []string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return append([]string(nil), o.limited...)
-}
-
 func (o *observer) limitedCount(limit string) int {
 	n := 0
 	for _, l := range o.limits() {

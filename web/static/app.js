@@ -266,13 +266,34 @@
       if (src !== es) return;
       showLive(false);
       relay('live', false);
-      if (src.readyState === EventSource.CLOSED) {
-        timer = setTimeout(connect, backoff);
-        backoff = Math.min(backoff * 2, 15000);
-      }
+      if (src.readyState === EventSource.CLOSED) retry(src);
     });
     src.addEventListener('snapshot', (e) => { onSnapshot(parse(e.data)); relay('snapshot', e.data); });
     src.addEventListener('seats', (e) => { onSeats(parse(e.data)); relay('seats', e.data); });
+  }
+
+  // retry opens a new stream after src ended up CLOSED, which the browser
+  // does not retry by itself: its answer was not a stream (a refusal at a
+  // limit, an outage) or the network failed. EventSource cannot read the
+  // status, so a HEAD asks what a stream would get now: a refusal says when
+  // to come back (Retry-After, plus up to a fifth more so that pages refused
+  // together do not return together); anything else waits the backoff.
+  async function retry(src) {
+    let wait = 0;
+    try {
+      const res = await fetch(api + '/events', { method: 'HEAD', cache: 'no-store' });
+      const after = Number(res.headers.get('Retry-After'));
+      if ((res.status === 429 || res.status === 503) && after > 0) wait = Math.min(after, 300) * 1000 * (1 + Math.random() / 5);
+    } catch {
+      // The network is down: the backoff.
+    }
+    if (src !== es) return; // the tab left, or reconnected, meanwhile
+    if (!wait) {
+      wait = backoff;
+      backoff = Math.min(backoff * 2, 15000);
+    }
+    clearTimeout(timer);
+    timer = setTimeout(connect, wait);
   }
 
   // catchUp reads the whole map once, for a tab that may have missed events
