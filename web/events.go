@@ -2,12 +2,9 @@ package web
 
 import (
 	"errors"
-	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
 
-	"boxoffice/limit"
 	"boxoffice/stream"
 )
 
@@ -29,7 +26,7 @@ func (s *server) handleEvents() http.Handler {
 			return
 		}
 		viewer := guestOf(r)
-		req := stream.Request{Show: m.show.ID, Viewer: viewer, Version: m.version, From: m.version, Client: clientKeyOf(r)}
+		req := stream.Request{Show: m.show.ID, Viewer: viewer, Version: m.version, From: m.version, Client: clientOf(r).Key}
 		if from, ok := resumeFrom(r.Header.Get("Last-Event-ID"), m.version); ok {
 			req.From = from
 		} else {
@@ -61,20 +58,4 @@ func resumeFrom(lastEventID string, version int64) (from int64, ok bool) {
 		return 0, false
 	}
 	return last, true
-}
-
-// clientKeyOf is the address the stream caps count against: the TCP peer's.
-// Behind trusted proxies it is to be the client address they forward.
-func clientKeyOf(r *http.Request) netip.Prefix {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		// Not an IP peer (a test's fake address, a unix socket): all
-		// such share one key.
-		return netip.Prefix{}
-	}
-	return limit.Key(a)
 }
