@@ -46,7 +46,7 @@ func TestMalformedGuestCookieIsReplaced(t *testing.T) {
 		{good[:42] + "=", true},
 		{good[:42] + ".", true},
 	} {
-		req, _ := http.NewRequest("GET", e.srv.URL+"/api/shows", nil)
+		req, _ := http.NewRequest("GET", e.srv.URL+"/api/shows/"+openShow, nil)
 		req.AddCookie(&http.Cookie{Name: "boxoffice_guest", Value: tc.value})
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
