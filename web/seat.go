@@ -88,7 +88,7 @@ func (s *server) handleSeatForm() http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		if err := r.ParseForm(); err != nil {
-			s.writeProblem(w, r, boxoffice.Errorf(codeMalformed, "The form could not be read"))
+			s.writeProblem(w, r, unreadable(err, "The form could not be read."))
 			return
 		}
 		op, seat := s.Store.Book, r.PostForm.Get("seat")
