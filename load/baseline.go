@@ -13,11 +13,12 @@ import (
 // this process, driven with the scenario's client settings and concurrency.
 type baseline struct {
 	hs   *http.Server
-	hc   *http.Client
+	src  *sources
 	crew *crew
 }
 
-// startBaseline serves the empty handler and readies conns workers for it.
+// startBaseline serves the empty handler and readies conns workers for it,
+// from as many source addresses as the scenario's.
 func startBaseline(cfg Config, conns int, cnt *counts) (*baseline, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -32,19 +33,19 @@ func startBaseline(cfg Config, conns int, cnt *counts) (*baseline, error) {
 			}),
 			ReadHeaderTimeout: 5 * time.Second,
 		},
-		hc:   newClient(conns, cfg.Timeout),
+		src:  newSources(cfg.SourceAddrs, conns, cfg.Timeout),
 		crew: &crew{name: opBaseline},
 	}
 	go func() { _ = b.hs.Serve(ln) }()
-	for range conns {
-		b.crew.workers = append(b.crew.workers, &reader{c: caller{hc: b.hc, base: "http://" + ln.Addr().String()},
+	for i := range conns {
+		b.crew.workers = append(b.crew.workers, &reader{c: caller{hc: b.src.client(i), base: "http://" + ln.Addr().String()},
 			op: opBaseline, path: "/", t: newTallies(cnt)})
 	}
 	return b, nil
 }
 
 func (b *baseline) close() {
-	b.hc.CloseIdleConnections()
+	b.src.close()
 	_ = b.hs.Close()
 }
 

@@ -14,15 +14,19 @@ import (
 	"time"
 )
 
-// newClient is the HTTP client for conns concurrent workers. The scenario and
-// the baseline each get one of these, so they are measured with the same
-// settings: enough idle connections that none is reopened, no compression,
-// no HTTP/2, no proxy.
-func newClient(conns int, timeout time.Duration) *http.Client {
+// newClient is the HTTP client for conns concurrent workers, dialing with
+// dial (nil: from the address the system chooses). The scenario and the
+// baseline get the same, so they are measured with the same settings:
+// enough idle connections that none is reopened, no compression, no HTTP/2,
+// no proxy.
+func newClient(conns int, timeout time.Duration, dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Client {
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	}
 	return &http.Client{
 		Timeout: timeout,
 		Transport: &http.Transport{
-			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			DialContext:           dial,
 			MaxIdleConns:          2 * conns,
 			MaxIdleConnsPerHost:   2 * conns,
 			IdleConnTimeout:       90 * time.Second,
@@ -50,10 +54,11 @@ func newGuestToken() string {
 
 // caller sends requests as one guest (or none: token "").
 type caller struct {
-	hc    *http.Client
-	base  string
-	token string
-	buf   bytes.Buffer // reused for answers
+	hc     *http.Client
+	base   string
+	token  string
+	buf    bytes.Buffer // reused for answers
+	header http.Header  // the last answer's
 }
 
 // do sends a request and reads the whole answer into c.buf.
@@ -77,6 +82,7 @@ func (c *caller) do(ctx context.Context, method, path string, body []byte) (int,
 		return 0, err
 	}
 	defer resp.Body.Close()
+	c.header = resp.Header
 	c.buf.Reset()
 	if _, err := c.buf.ReadFrom(resp.Body); err != nil {
 		return resp.StatusCode, err

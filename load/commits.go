@@ -27,15 +27,26 @@ type Commits struct {
 // commitTotals are the writer's counters at one moment.
 type commitTotals struct{ batches, ops, seconds float64 }
 
-// errMetricsToken says the server's /metrics wants a token the tool lacks.
-var errMetricsToken = errors.New("the server's /metrics wants a token: set BOXOFFICE_METRICS_TOKEN for the tool as for the server")
+// errNoMetrics says the metrics did not answer, for a reason the report
+// notes; the run goes on without the commit figures.
+var errNoMetrics = errors.New("no commit figures")
 
-// scrapeCommits reads the writer's counters from the server's /metrics,
-// sending token, if any, as a bearer token. ok is false
-// when the server has no such metrics (another server, or an older
-// boxoffice); the figures are then left out of the report.
-func scrapeCommits(ctx context.Context, hc *http.Client, base, token string) (t commitTotals, ok bool, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+// metricsURL is where the commit figures are read: --metrics-url, or the
+// target's /metrics.
+func metricsURL(cfg Config, base string) string {
+	if cfg.MetricsURL != "" {
+		return cfg.MetricsURL
+	}
+	return base + "/metrics"
+}
+
+// scrapeCommits reads the writer's counters from the server's metrics at
+// url, sending token, if any, as a bearer token. ok is false when the
+// server has no such metrics (another server, or an older boxoffice); the
+// figures are then left out of the report. An answer other than 200 is an
+// error wrapping errNoMetrics that says what to do.
+func scrapeCommits(ctx context.Context, hc *http.Client, url, token string, given bool) (t commitTotals, ok bool, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return t, false, err
 	}
@@ -47,16 +58,19 @@ func scrapeCommits(ctx context.Context, hc *http.Client, base, token string) (t 
 		return t, false, err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusUnauthorized {
-		return t, false, errMetricsToken
-	}
-	if resp.StatusCode != http.StatusOK {
-		return t, false, nil
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized:
+		return t, false, fmt.Errorf("%w: %s wants a token: set BOXOFFICE_METRICS_TOKEN for the tool as for the server", errNoMetrics, url)
+	case resp.StatusCode == http.StatusNotFound && !given:
+		return t, false, fmt.Errorf("%w: %s answered 404; a server started with --metrics-addr serves its metrics there alone: "+
+			"give the tool --metrics-url", errNoMetrics, url)
+	case resp.StatusCode != http.StatusOK:
+		return t, false, fmt.Errorf("%w: %s answered %d", errNoMetrics, url, resp.StatusCode)
 	}
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := parser.TextToMetricFamilies(resp.Body)
 	if err != nil {
-		return t, false, fmt.Errorf("reading %s/metrics: %w", base, err)
+		return t, false, fmt.Errorf("reading %s: %w", url, err)
 	}
 	ops, dur := fams["boxoffice_commit_batch_operations"], fams["boxoffice_commit_batch_duration_seconds"]
 	if ops == nil || dur == nil || len(ops.Metric) != 1 || len(dur.Metric) != 1 ||

@@ -12,6 +12,8 @@ import (
 	"io"
 	"net/url"
 	"time"
+
+	"boxoffice/internal/loopback"
 )
 
 // Scenarios, by the name --scenario takes.
@@ -25,6 +27,10 @@ const (
 
 // MaxWatchers bounds --watchers: each is an open connection, on both sides.
 const MaxWatchers = 10000
+
+// maxSourceAddrs bounds --source-addrs: one for each of the most clients a
+// run can have, guests and readers, or watchers.
+const maxSourceAddrs = 20000
 
 // Config is one run's settings.
 type Config struct {
@@ -47,6 +53,12 @@ type Config struct {
 	Progress   string        // auto, on or off
 	CPUProfile string        // file for a CPU profile of the scenario phase
 	Turn       time.Duration // baseline and scenario take turns this long; 0: the whole baseline first
+	// SourceAddrs spreads the clients over this many loopback source
+	// addresses (127.0.0.2 onwards); 0 or 1: every client dials as the
+	// system chooses, from one address.
+	SourceAddrs int
+	Limits      bool   // in process: start the server with its default limits, not with none
+	MetricsURL  string // where the commit figures are read; "": the target's /metrics
 }
 
 const usage = `boxoffice-load: drives a boxoffice server with virtual guests and measures it
@@ -96,6 +108,11 @@ func ParseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.Int64Var(&c.Seed, "seed", 0, "random seed for the guests' choices (0: from the clock)")
 	fs.StringVar(&c.Progress, "progress", "auto", "progress bar on stderr: auto (when it is a terminal), on or off")
 	fs.DurationVar(&c.Turn, "turn", time.Second, "the baseline and the scenario take turns this long each, so that both meet the same background load; 0 runs the whole baseline first")
+	fs.IntVar(&c.SourceAddrs, "source-addrs", 0, "against a loopback target: spread guests, readers and watchers over this many source addresses, 127.0.0.2 onwards, "+
+		"in turn, as clients of that many homes (the server limits per address); 0 or 1: all from one")
+	fs.BoolVar(&c.Limits, "limits", false, "in process: start the server with the default limits of its flags (the BOXOFFICE_* environment is ignored), not with none")
+	fs.StringVar(&c.MetricsURL, "metrics-url", "", "with --target: the server's metrics, for the commit figures (default: the target's /metrics; "+
+		"a server with --metrics-addr serves them there)")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the scenario (not the baseline) to this file, for go tool pprof; in process it covers the server too; implies --turn 0")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -126,8 +143,31 @@ func (c *Config) validate(set map[string]bool) error {
 		if set["db"] {
 			bad("--db picks the database of an in-process server; it cannot go with --target")
 		}
-	} else if c.ServerPID != 0 {
-		bad("--server-pid goes with --target; an in-process server's memory is reported anyway")
+		if c.Limits {
+			bad("--limits starts an in-process server with its default limits; a --target has its own")
+		}
+		if c.SourceAddrs > 1 && err == nil && u.Host != "" {
+			if err := loopback.CheckTarget(u.Host); err != nil {
+				bad("--source-addrs %d: the target %s is not on the loopback network (127.0.0.0/8 or localhost), "+
+					"and source addresses 127.0.0.2 onwards reach no other", c.SourceAddrs, u.Host)
+			}
+		}
+	} else {
+		if c.ServerPID != 0 {
+			bad("--server-pid goes with --target; an in-process server's memory is reported anyway")
+		}
+		if c.MetricsURL != "" {
+			bad("--metrics-url goes with --target; an in-process server serves its metrics on its own address")
+		}
+	}
+	if c.MetricsURL != "" {
+		u, err := url.Parse(c.MetricsURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("--metrics-url %q: want a URL like http://127.0.0.1:9090/metrics", c.MetricsURL)
+		}
+	}
+	if c.SourceAddrs < 0 || c.SourceAddrs > maxSourceAddrs {
+		bad("--source-addrs %d: want 0 to %d", c.SourceAddrs, maxSourceAddrs)
 	}
 	if c.DB == "" {
 		bad("--db must not be empty: sqlite, a new SQLite file path or a postgres:// URL")

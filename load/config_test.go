@@ -66,6 +66,13 @@ func TestParseConfigRefusesBadFlags(t *testing.T) {
 		{[]string{"--timeout", "0s"}, "--timeout 0s"},
 		{[]string{"--duration", "soon"}, "invalid value"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"--source-addrs", "-1"}, "--source-addrs -1"},
+		{[]string{"--source-addrs", "20001"}, "--source-addrs 20001"},
+		{[]string{"--target", "http://192.0.2.1:8080", "--source-addrs", "4"}, "not on the loopback network"},
+		{[]string{"--target", "http://[::1]:8080", "--source-addrs", "4"}, "not on the loopback network"},
+		{[]string{"--target", "http://127.0.0.1:8080", "--limits"}, "--limits starts an in-process server"},
+		{[]string{"--metrics-url", "http://127.0.0.1:9090/metrics"}, "--metrics-url goes with --target"},
+		{[]string{"--target", "http://127.0.0.1:8080", "--metrics-url", "127.0.0.1:9090"}, `--metrics-url "127.0.0.1:9090"`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -74,6 +81,21 @@ func TestParseConfigRefusesBadFlags(t *testing.T) {
 				t.Errorf("ParseConfig(%q) = %v, want an error saying %q", tt.args, err, tt.want)
 			}
 		})
+	}
+}
+
+// Source addresses go with a loopback target, named or numbered; one source
+// address is no source address at all, so any target takes it.
+func TestParseConfigSourceAddrs(t *testing.T) {
+	for _, args := range [][]string{
+		{"--source-addrs", "64"},
+		{"--target", "http://localhost:8080", "--source-addrs", "64"},
+		{"--target", "http://127.0.0.1:8080", "--source-addrs", "64", "--metrics-url", "http://127.0.0.1:9090/metrics"},
+		{"--target", "http://192.0.2.1:8080", "--source-addrs", "1"},
+	} {
+		if _, err := ParseConfig(args, io.Discard); err != nil {
+			t.Errorf("ParseConfig(%q) = %v, want no error", args, err)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"time"
 )
 
 // judge checks the final state against the guests' history and says whether
@@ -16,7 +17,7 @@ func judge(ctx context.Context, cfg Config, rep *Report, boss *caller, show show
 		if err != nil {
 			return fmt.Errorf("reading the final state: %w", err)
 		}
-		if err := leaveClean(ctx, boss, show.ID, writers, final); err != nil {
+		if err := leaveClean(ctx, show.ID, writers, final); err != nil {
 			rep.Notes = append(rep.Notes, "releasing the guests' seats after the run: "+err.Error())
 		}
 		rep.Invariant = inv
@@ -86,12 +87,22 @@ func checkFinal(ctx context.Context, c *caller, before showMap, writers []*write
 }
 
 // leaveClean releases the seats the guests hold at the end, so that the next
-// run on the same server starts from the same free seats.
-func leaveClean(ctx context.Context, c *caller, show string, writers []*writer, final FinalState) error {
+// run on the same server starts from the same free seats. Each guest
+// releases its own from its own source address, waiting as long as a limit
+// asks.
+func leaveClean(ctx context.Context, show string, writers []*writer, final FinalState) error {
 	for seat, guests := range final.Mine {
 		for _, g := range guests {
-			w := caller{hc: c.hc, base: c.base, token: writers[g].c.token}
+			w := caller{hc: writers[g].c.hc, base: writers[g].c.base, token: writers[g].c.token}
 			status, err := w.do(ctx, http.MethodDelete, seatPath(show, seat), nil)
+			for err == nil && isLimited(status) {
+				select {
+				case <-time.After(retryAfter(w.header)):
+				case <-ctx.Done():
+					return fmt.Errorf("seat %s: status %d until %w", seat, status, ctx.Err())
+				}
+				status, err = w.do(ctx, http.MethodDelete, seatPath(show, seat), nil)
+			}
 			if err == nil && status != http.StatusOK {
 				err = fmt.Errorf("seat %s: status %d", seat, status)
 			}

@@ -23,6 +23,13 @@ type Report struct {
 	Machine  string  `json:"machine"`
 	OpenFile uint64  `json:"open_files_limit"`
 
+	// Limits says whether the server limited its clients: "off" or "on
+	// (defaults)" in process, "the target's own" for a --target.
+	Limits string `json:"limits"`
+	// SourceAddrs is how many source addresses the clients came from, when
+	// more than one.
+	SourceAddrs int `json:"source_addrs,omitempty"`
+
 	Baseline Row   `json:"baseline"`
 	Rows     []Row `json:"rows"`
 
@@ -51,6 +58,7 @@ type Row struct {
 	OK        int64   `json:"successes"`
 	Conflicts int64   `json:"conflicts"`
 	Errors    int64   `json:"errors"`
+	Limited   int64   `json:"limited"`           // refused by a limit (429, 503): neither an error nor acknowledged
 	Dropped   int64   `json:"dropped,omitempty"` // scheduled (--rate) but not sent before the end
 	Quantiles
 	RateRatio float64 `json:"rate_ratio,omitempty"`
@@ -67,8 +75,8 @@ type Invariant struct {
 }
 
 func makeRow(name string, t *tally, seconds float64) Row {
-	r := Row{Name: name, OK: t.ok, Conflicts: t.conflicts, Errors: t.errors}
-	r.Ops = t.ok + t.conflicts + t.errors
+	r := Row{Name: name, OK: t.ok, Conflicts: t.conflicts, Errors: t.errors, Limited: t.limited}
+	r.Ops = t.ok + t.conflicts + t.errors + t.limited
 	if seconds > 0 {
 		r.PerSec = float64(r.Ops) / seconds
 	}
@@ -115,14 +123,19 @@ func (rep *Report) WriteText(w io.Writer) error {
 	if rep.Turn > 0 && rep.Turn < rep.Duration {
 		fmt.Fprintf(&b, " in turns of %gs with the baseline", rep.Turn)
 	}
-	fmt.Fprintf(&b, "; %s; open files limit %d\n\n", rep.Machine, rep.OpenFile)
+	fmt.Fprintf(&b, "; %s; open files limit %d\n", rep.Machine, rep.OpenFile)
+	fmt.Fprintf(&b, "limits: %s", rep.Limits)
+	if rep.SourceAddrs > 1 {
+		fmt.Fprintf(&b, "; clients from %d source addresses, 127.0.0.2 onwards", rep.SourceAddrs)
+	}
+	b.WriteString("\n\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	// Numbers align right; names, padded to one width first, read left.
 	width := len("operation")
 	for _, r := range append(rep.Rows, rep.Baseline) {
 		width = max(width, len(r.Name))
 	}
-	fmt.Fprintf(tw, "%-*s\tops/s\tok\tconflicts\terrors\tp50 ms\tp90 ms\tp99 ms\tp99.9 ms\tmax ms\t× base rate\t× base p50\t× base p99\t\n", width, "operation")
+	fmt.Fprintf(tw, "%-*s\tops/s\tok\tconflicts\tlimited\terrors\tp50 ms\tp90 ms\tp99 ms\tp99.9 ms\tmax ms\t× base rate\t× base p50\t× base p99\t\n", width, "operation")
 	line := func(r Row) {
 		x := func(v float64) string {
 			if v == 0 {
@@ -130,8 +143,8 @@ func (rep *Report) WriteText(w io.Writer) error {
 			}
 			return fmt.Sprintf("%.2f", v)
 		}
-		fmt.Fprintf(tw, "%-*s\t%.0f\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t%s\t%s\t\n", width, r.Name, r.PerSec, r.OK, r.Conflicts,
-			r.Errors, r.P50, r.P90, r.P99, r.P999, r.Max, x(r.RateRatio), x(r.P50Ratio), x(r.P99Ratio))
+		fmt.Fprintf(tw, "%-*s\t%.0f\t%d\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t%s\t%s\t\n", width, r.Name, r.PerSec, r.OK, r.Conflicts,
+			r.Limited, r.Errors, r.P50, r.P90, r.P99, r.P999, r.Max, x(r.RateRatio), x(r.P50Ratio), x(r.P99Ratio))
 	}
 	line(rep.Baseline)
 	for _, r := range rep.Rows {
@@ -145,8 +158,8 @@ func (rep *Report) WriteText(w io.Writer) error {
 		}
 	}
 	if ws := rep.Watch; ws != nil {
-		fmt.Fprintf(&b, "\nwatchers: %d of %d connected in %.1fs; %d events delivered, %d reconnects, %d gaps, %d unmatched, %d errors, %d behind at the end\n",
-			ws.Connected, ws.Watchers, ws.ConnectSec, ws.Events, ws.Reconnects, ws.Gaps, ws.Unmatched, ws.Errors, ws.Behind)
+		fmt.Fprintf(&b, "\nwatchers: %d of %d connected in %.1fs; %d events delivered, %d reconnects, %d gaps, %d unmatched, %d errors, %d limited, %d behind at the end\n",
+			ws.Connected, ws.Watchers, ws.ConnectSec, ws.Events, ws.Reconnects, ws.Gaps, ws.Unmatched, ws.Errors, ws.Limited, ws.Behind)
 	}
 	if c := rep.Commits; c != nil && c.Batches > 0 {
 		fmt.Fprintf(&b, "\nserver commits: %.0f, %.1f operations and %.2f ms each; the writer was busy %.0f%% of the time\n",

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -57,7 +56,12 @@ func run(ctx context.Context, cfg Config, getenv func(string) string, stderr io.
 	defer cancelSetup()
 
 	conns := cfg.Guests + cfg.Readers
-	hc := newClient(conns, cfg.Timeout)
+	src := newSources(cfg.SourceAddrs, conns, cfg.Timeout)
+	defer src.close()
+	// The tool's own requests (the show, the final state, the metrics) go
+	// from the address the system chooses, apart from the guests'.
+	hc := newClient(1, cfg.Timeout, nil)
+	defer hc.CloseIdleConnections()
 	boss := &caller{hc: hc, base: base}
 	show, pool, groups, err := chooseSeats(setup, cfg, boss)
 	if err != nil {
@@ -74,19 +78,19 @@ func run(ctx context.Context, cfg Config, getenv func(string) string, stderr io.
 	}
 	defer bl.close()
 
-	tr := newTraffic(cfg, hc, base, show.ID, pool, groups, cnt)
+	tr := newTraffic(cfg, src, base, show.ID, pool, groups, cnt)
 	if cfg.Scenario == ScenarioWatch {
 		host := base[len("http://"):]
-		tr.watchers, err = connectWatchers(ctx, setup, host, showPath(show.ID)+"/events", cfg.Watchers, tr.sent)
+		tr.watchers, err = connectWatchers(ctx, setup, host, showPath(show.ID)+"/events", cfg.Watchers, cfg.SourceAddrs, tr.sent)
 		if err != nil {
 			return nil, err
 		}
 	}
 
-	metricsToken := getenv("BOXOFFICE_METRICS_TOKEN")
-	commitsBefore, haveCommits, err := scrapeCommits(setup, hc, base, metricsToken)
-	if errors.Is(err, errMetricsToken) {
-		rep.Notes = append(rep.Notes, "no commit figures: "+err.Error())
+	metricsToken, metrics := getenv("BOXOFFICE_METRICS_TOKEN"), metricsURL(cfg, base)
+	commitsBefore, haveCommits, err := scrapeCommits(setup, hc, metrics, metricsToken, cfg.MetricsURL != "")
+	if errors.Is(err, errNoMetrics) {
+		rep.Notes = append(rep.Notes, err.Error())
 	} else if err != nil {
 		return nil, err
 	}
@@ -104,7 +108,7 @@ func run(ctx context.Context, cfg Config, getenv func(string) string, stderr io.
 	baseRow.Workers = conns
 	rep.Baseline = baseRow
 	if haveCommits {
-		after, ok, err := scrapeCommits(setup, hc, base, metricsToken)
+		after, ok, err := scrapeCommits(setup, hc, metrics, metricsToken, cfg.MetricsURL != "")
 		if err != nil {
 			return nil, err
 		}
@@ -132,6 +136,9 @@ func newReport(cfg Config) *Report {
 		Scenario: cfg.Scenario, Guests: cfg.Guests, Readers: cfg.Readers, Rate: cfg.Rate,
 		Duration: cfg.Duration.Seconds(), Turn: cfg.Turn.Seconds(), OpenFile: openFiles,
 		Machine: fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()),
+	}
+	if cfg.SourceAddrs > 1 {
+		rep.SourceAddrs = cfg.SourceAddrs
 	}
 	if cfg.Scenario == ScenarioWatch {
 		rep.Watchers = cfg.Watchers
@@ -170,7 +177,7 @@ type traffic struct {
 
 // newTraffic makes the crews the scenario asks for, each guest with its own
 // cookie and, for writers, its own random choices from seed.
-func newTraffic(cfg Config, hc *http.Client, base, show string, pool []string, groups [][]string, cnt *counts) *traffic {
+func newTraffic(cfg Config, src *sources, base, show string, pool []string, groups [][]string, cnt *counts) *traffic {
 	tr := &traffic{}
 	seed := cfg.Seed
 	if seed == 0 {
@@ -184,7 +191,7 @@ func newTraffic(cfg Config, hc *http.Client, base, show string, pool []string, g
 		cr := &crew{name: "guests", rate: cfg.Rate}
 		for i := range cfg.Guests {
 			w := &writer{
-				id: i, c: caller{hc: hc, base: base, token: newGuestToken()}, show: show,
+				id: i, c: caller{hc: src.client(i), base: base, token: newGuestToken()}, show: show,
 				seats: pool, groups: groups, rng: rand.New(rand.NewPCG(uint64(seed), uint64(i))),
 				t: newTallies(cnt), sent: tr.sent,
 			}
@@ -204,7 +211,7 @@ func newTraffic(cfg Config, hc *http.Client, base, show string, pool []string, g
 			cr := &crew{name: kind.op, rate: cfg.Rate / float64(len(kinds))}
 			for i := k; i < cfg.Guests; i += len(kinds) {
 				cr.workers = append(cr.workers, &reader{
-					c: caller{hc: hc, base: base, token: newGuestToken()}, op: kind.op, path: kind.path, t: newTallies(cnt)})
+					c: caller{hc: src.client(i), base: base, token: newGuestToken()}, op: kind.op, path: kind.path, t: newTallies(cnt)})
 			}
 			if len(cr.workers) > 0 {
 				tr.crews = append(tr.crews, cr)
@@ -213,8 +220,8 @@ func newTraffic(cfg Config, hc *http.Client, base, show string, pool []string, g
 	}
 	if cfg.Readers > 0 {
 		cr := &crew{name: "readers"}
-		for range cfg.Readers {
-			cr.workers = append(cr.workers, &reader{c: caller{hc: hc, base: base}, op: opReaderGET, path: showPath(show), t: newTallies(cnt)})
+		for i := range cfg.Readers {
+			cr.workers = append(cr.workers, &reader{c: caller{hc: src.client(cfg.Guests + i), base: base}, op: opReaderGET, path: showPath(show), t: newTallies(cnt)})
 		}
 		tr.crews = append(tr.crews, cr)
 	}

@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -247,5 +249,73 @@ func TestMetricsToken(t *testing.T) {
 	}
 	if rep.Commits == nil || rep.Commits.Batches < 1 {
 		t.Errorf("with the token: commits %+v, want the server's figures", rep.Commits)
+	}
+}
+
+// A server that serves its metrics on a separate listener (--metrics-addr)
+// answers 404 for /metrics on its public address: the report says to give
+// --metrics-url, and with it (and the token) has the commit figures.
+func TestMetricsURL(t *testing.T) {
+	srv, err := server.Start(t.Context(), server.Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "t.db"),
+		Demo: true, Location: time.UTC, MetricsToken: "s3cret"}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	// The public address: everything but /metrics.
+	backend := &url.URL{Scheme: "http", Host: srv.URLHost()}
+	proxy := httputil.NewSingleHostReverseProxy(backend)
+	public := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/metrics" {
+			http.NotFound(w, r)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer public.Close()
+	withToken := func(name string) string {
+		if name == "BOXOFFICE_METRICS_TOKEN" {
+			return "s3cret"
+		}
+		return ""
+	}
+	args := []string{"--target", public.URL, "--scenario", "hot", "--guests", "2", "--duration", "300ms"}
+
+	rep, err := runJSONEnv(t, withToken, args...)
+	if err != nil {
+		t.Fatalf("run without --metrics-url: %v", err)
+	}
+	if rep.Commits != nil || !strings.Contains(strings.Join(rep.Notes, "\n"), "--metrics-url") {
+		t.Errorf("without --metrics-url: commits %+v, notes %q; want no figures and a note naming --metrics-url", rep.Commits, rep.Notes)
+	}
+
+	rep, err = runJSONEnv(t, withToken, append(args, "--metrics-url", backend.String()+"/metrics")...)
+	if err != nil {
+		t.Fatalf("run with --metrics-url: %v", err)
+	}
+	if rep.Commits == nil || rep.Commits.Batches < 1 {
+		t.Errorf("with --metrics-url: commits %+v, notes %q; want the server's figures", rep.Commits, rep.Notes)
+	}
+}
+
+// --limits starts the server in process with the defaults of its flags, not
+// those of the tool's own environment, and the report says which it did.
+func TestLimitsInProcess(t *testing.T) {
+	// Read, this would stop the server's flag parsing.
+	t.Setenv("BOXOFFICE_LOG_LEVEL", "loud")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "off"},
+		{[]string{"--limits"}, "on (defaults)"},
+	} {
+		rep, err := runJSON(t, append([]string{"--scenario", "hot", "--guests", "2", "--duration", "300ms"}, tc.args...)...)
+		if err != nil {
+			t.Fatalf("run %q: %v", tc.args, err)
+		}
+		if rep.Limits != tc.want {
+			t.Errorf("run %q: limits %q, want %q", tc.args, rep.Limits, tc.want)
+		}
 	}
 }

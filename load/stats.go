@@ -10,6 +10,7 @@ import (
 // the end, so recording takes no lock.
 type tally struct {
 	ok, conflicts, errors int64
+	limited               int64 // refused by a limit: 429, 503
 	// lat holds each finished operation's latency in microseconds: 4 bytes a
 	// sample keeps millions of them (10,000 watchers × every event) cheap,
 	// and no figure here needs finer than a microsecond.
@@ -22,6 +23,8 @@ func (t *tally) record(d time.Duration, o outcome) {
 		t.ok++
 	case outcomeConflict:
 		t.conflicts++
+	case outcomeLimited:
+		t.limited++
 	default:
 		t.errors++
 	}
@@ -32,6 +35,7 @@ func (t *tally) merge(o *tally) {
 	t.ok += o.ok
 	t.conflicts += o.conflicts
 	t.errors += o.errors
+	t.limited += o.limited
 	t.lat = append(t.lat, o.lat...)
 }
 
@@ -52,6 +56,7 @@ type outcome int
 const (
 	outcomeOK       outcome = iota
 	outcomeConflict         // refused by the rules: 409 taken, 403 someone else's
+	outcomeLimited          // refused by a limit: 429 (per client) or 503 (the server's own, or unavailable)
 	outcomeError            // anything else: the server failed or could not be reached
 )
 

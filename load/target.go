@@ -19,7 +19,7 @@ import (
 // follow, starting a server in process when there is no --target.
 func startTarget(ctx context.Context, cfg Config, rep *Report, stderr io.Writer) (base string, pid int, stop func(), err error) {
 	if cfg.Target != "" {
-		rep.Server = cfg.Target
+		rep.Server, rep.Limits = cfg.Target, "the target's own"
 		if cfg.ServerPID == 0 {
 			rep.RSSNote = "give --server-pid to see the server's memory"
 		} else {
@@ -64,21 +64,46 @@ func startTarget(ctx context.Context, cfg Config, rep *Report, stderr io.Writer)
 				"start boxoffice separately and use --target", cfg.Watchers, need, rep.OpenFile)
 		}
 	}
+	sc, err := serverConfig(cfg.Limits)
+	if err != nil {
+		cleanup()
+		return "", 0, nil, err
+	}
+	sc.Addr, sc.DB, sc.Demo, sc.Location = "127.0.0.1:0", db, true, time.Local
+	sc.LogFormat, sc.LogLevel, sc.ShutdownTimeout = "text", slog.LevelWarn, 5*time.Second
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := server.Start(ctx, server.Config{
-		Addr: "127.0.0.1:0", DB: db, Demo: true, Location: time.Local,
-		LogFormat: "text", LogLevel: slog.LevelWarn, ShutdownTimeout: 5 * time.Second,
-	}, log)
+	srv, err := server.Start(ctx, sc, log)
 	if err != nil {
 		cleanup()
 		return "", 0, nil, fmt.Errorf("starting boxoffice in process: %w", err)
 	}
 	rep.Server = "in process (" + engine + ")"
+	rep.Limits = "off"
+	if cfg.Limits {
+		rep.Limits = "on (defaults)"
+	}
 	rep.RSSNote = "in process: the tool's own memory is included"
 	return "http://" + srv.URLHost(), os.Getpid(), func() {
 		_ = srv.Shutdown()
 		cleanup()
 	}, nil
+}
+
+// serverConfig is the in-process server's configuration before the tool
+// sets where it listens and what it opens: with every limit off (a zero
+// limit in server.Config is off), or with limits the defaults the boxoffice
+// command starts with. Those come from its flag parsing, given no flags and
+// an empty environment: BOXOFFICE_* variables of the tool's own process are
+// ignored, so that a run says what it measured.
+func serverConfig(limits bool) (server.Config, error) {
+	if !limits {
+		return server.Config{}, nil
+	}
+	sc, err := server.ParseConfig(nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		return sc, fmt.Errorf("--limits: the server's defaults: %w", err)
+	}
+	return sc, nil
 }
 
 // seatPool is the seats the guests use, and for groups every run of 2 to 6

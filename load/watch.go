@@ -21,15 +21,33 @@ import (
 // in the tool's memory and never share a connection.
 type watcher struct {
 	host, path string
+	dial       func(ctx context.Context, network, addr string) (net.Conn, error) // nil: from the address the system chooses
 	sent       *sendTimes
-	ready      func(error) // called once: the snapshot arrived, or connecting failed
+	ready      func(error) // called once: the snapshot arrived, connecting failed, or a limit refused it
 
 	last       atomic.Int64 // the last version seen
+	live       atomic.Bool  // a snapshot arrived: the watcher follows the show
 	lat        []uint32     // delivery latencies, microseconds
 	pending    []arrival    // events that arrived before their write's answer
 	reconnects int
 	gaps       int // events that skipped versions: never allowed
 	errs       int // failed connections and streams
+	limited    int // streams refused by a limit (429, 503)
+}
+
+// errWatcherLimited is what a watcher refused by a limit before its first
+// snapshot tells connectWatchers: not connected, yet not failed either.
+var errWatcherLimited = errors.New("the event stream was refused by a limit")
+
+// limitedAnswer is a 429 or 503 answer to a stream request, and how long it
+// asked the client to wait.
+type limitedAnswer struct {
+	status     int
+	retryAfter time.Duration
+}
+
+func (l *limitedAnswer) Error() string {
+	return fmt.Sprintf("event stream: status %d, retry after %v", l.status, l.retryAfter)
 }
 
 type arrival struct {
@@ -46,6 +64,23 @@ func (w *watcher) run(ctx context.Context) {
 		err := w.stream(ctx, &first)
 		if ctx.Err() != nil {
 			return
+		}
+		// Refused by a limit, a browser's page waits as long as the answer
+		// asks and tries again; so does the watcher, without counting an
+		// error or a reconnect.
+		var lim *limitedAnswer
+		if errors.As(err, &lim) {
+			w.limited++
+			if first {
+				first = false
+				w.ready(errWatcherLimited)
+			}
+			select {
+			case <-time.After(lim.retryAfter):
+			case <-ctx.Done():
+				return
+			}
+			continue
 		}
 		if first {
 			// The stream failed before its snapshot: this watcher is out.
@@ -75,8 +110,11 @@ func (w *watcher) run(ctx context.Context) {
 
 // stream reads one connection's events until it ends.
 func (w *watcher) stream(ctx context.Context, first *bool) error {
-	d := net.Dialer{Timeout: 10 * time.Second}
-	conn, err := d.DialContext(ctx, "tcp", w.host)
+	dial := w.dial
+	if dial == nil {
+		dial = watcherDialer(0, 1)
+	}
+	conn, err := dial(ctx, "tcp", w.host)
 	if err != nil {
 		return err
 	}
@@ -97,6 +135,9 @@ func (w *watcher) stream(ctx context.Context, first *bool) error {
 		return err
 	}
 	defer resp.Body.Close()
+	if isLimited(resp.StatusCode) {
+		return &limitedAnswer{resp.StatusCode, retryAfter(resp.Header)}
+	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("event stream: status %d", resp.StatusCode)
 	}
@@ -137,6 +178,7 @@ func (w *watcher) dispatch(event string, id int64, first *bool) {
 	switch event {
 	case "snapshot":
 		w.last.Store(id)
+		w.live.Store(true)
 		if *first {
 			*first = false
 			w.ready(nil)
@@ -179,6 +221,7 @@ type WatchStats struct {
 	Gaps       int     `json:"gaps"`      // events that skipped a version
 	Unmatched  int     `json:"unmatched"` // events without an acknowledged write to time them by
 	Errors     int     `json:"errors"`
+	Limited    int     `json:"limited"`       // stream requests refused by a limit (429, 503)
 	Behind     int     `json:"behind_at_end"` // watchers that had not seen the last write when the drain timed out
 }
 
@@ -192,16 +235,18 @@ type watchCrew struct {
 }
 
 // connectWatchers opens n streams, at most 100 connecting at once so the
-// server's accept queue does not overflow, and waits for every snapshot or
-// until setup ends.
-func connectWatchers(ctx, setup context.Context, host, path string, n int, sent *sendTimes) (*watchCrew, error) {
+// server's accept queue does not overflow, spread over sourceAddrs source
+// addresses, and waits for every snapshot or refusal by a limit, or until
+// setup ends. A watcher refused by a limit goes on trying, as a browser
+// would, and is not counted as connected.
+func connectWatchers(ctx, setup context.Context, host, path string, n, sourceAddrs int, sent *sendTimes) (*watchCrew, error) {
 	wctx, cancel := context.WithCancel(ctx)
 	wc := &watchCrew{cancel: cancel, stats: WatchStats{Watchers: n}}
 	ready := make(chan error, n)
 	start := time.Now()
 	gate := make(chan struct{}, 100)
-	for range n {
-		w := &watcher{host: host, path: path, sent: sent}
+	for i := range n {
+		w := &watcher{host: host, path: path, dial: watcherDialer(i, sourceAddrs), sent: sent}
 		// The gate opens for the next watcher once this one is in.
 		w.ready = func(err error) { <-gate; ready <- err }
 		wc.ws = append(wc.ws, w)
@@ -215,14 +260,18 @@ func connectWatchers(ctx, setup context.Context, host, path string, n int, sent 
 		})
 	}
 	var failed error
+	fails := 0
 	for range n {
 		select {
 		case err := <-ready:
-			if err != nil {
+			switch {
+			case errors.Is(err, errWatcherLimited):
+			case err != nil:
 				failed = err
-				continue
+				fails++
+			default:
+				wc.stats.Connected++
 			}
-			wc.stats.Connected++
 		case <-setup.Done():
 			wc.stop()
 			return nil, fmt.Errorf("only %d of %d watchers had their snapshot before setup ended", wc.stats.Connected, n)
@@ -231,13 +280,14 @@ func connectWatchers(ctx, setup context.Context, host, path string, n int, sent 
 	wc.stats.ConnectSec = time.Since(start).Seconds()
 	if failed != nil {
 		wc.stop()
-		return nil, fmt.Errorf("%d of %d watchers could not connect: %w", n-wc.stats.Connected, n, failed)
+		return nil, fmt.Errorf("%d of %d watchers could not connect: %w", fails, n, failed)
 	}
 	return wc, nil
 }
 
-// drain waits until every watcher has seen version (the last write's), or
-// until timeout.
+// drain waits until every watcher that ever had its snapshot has seen
+// version (the last write's), or until timeout. Watchers a limit kept out
+// all along are not waited for.
 func (wc *watchCrew) drain(version int64, timeout time.Duration) {
 	deadline := time.Now().Add(timeout)
 	tick := time.NewTicker(10 * time.Millisecond)
@@ -245,7 +295,7 @@ func (wc *watchCrew) drain(version int64, timeout time.Duration) {
 	for {
 		behind := 0
 		for _, w := range wc.ws {
-			if w.last.Load() < version {
+			if w.live.Load() && w.last.Load() < version {
 				behind++
 			}
 		}
@@ -270,6 +320,7 @@ func (wc *watchCrew) collect(t *tally) WatchStats {
 		wc.stats.Reconnects += w.reconnects
 		wc.stats.Gaps += w.gaps
 		wc.stats.Errors += w.errs
+		wc.stats.Limited += w.limited
 		wc.stats.Events += int64(len(w.lat))
 		t.ok += int64(len(w.lat))
 		t.lat = append(t.lat, w.lat...)

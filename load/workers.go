@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,7 +58,18 @@ func (t tallies) record(op string, intended time.Time, o outcome) {
 // check.
 func classify(status int, err error) (outcome, Result) {
 	switch {
-	case err != nil || status >= 500 || status == 0:
+	case err != nil || status == 0:
+		return outcomeError, Uncertain
+	case status == http.StatusTooManyRequests:
+		// The write rate is checked before anything else, and a refused
+		// request changes nothing.
+		return outcomeLimited, Refused
+	case status == http.StatusServiceUnavailable:
+		// Counted as limited, as the issue has it; but boxoffice answers a
+		// write 503 when its commit failed, which may or may not have
+		// taken effect.
+		return outcomeLimited, Uncertain
+	case status >= 500:
 		return outcomeError, Uncertain
 	case status == http.StatusConflict || status == http.StatusForbidden:
 		return outcomeConflict, Refused
@@ -64,6 +77,23 @@ func classify(status int, err error) (outcome, Result) {
 		return outcomeOK, Acked
 	}
 	return outcomeError, Refused
+}
+
+// isLimited says whether status is a refusal that the report counts as
+// limited: 429 (a limit per client) or 503 (the server at a limit of its own,
+// or unavailable).
+func isLimited(status int) bool {
+	return status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable
+}
+
+// retryAfter is how long an answer asks the client to wait (whole seconds, as
+// boxoffice sends it), 1 s if it does not say, at most a minute.
+func retryAfter(h http.Header) time.Duration {
+	n, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After")))
+	if err != nil || n < 1 {
+		return time.Second
+	}
+	return time.Duration(min(n, 60)) * time.Second
 }
 
 // sendTimes maps a show version to when the write that made it was sent,
@@ -110,8 +140,10 @@ func (w *writer) tallies() map[string]*tally { return w.t.m }
 func (w *writer) step(ctx context.Context, intended time.Time) {
 	if len(w.held) > 0 {
 		seat := w.held[len(w.held)-1]
-		res := w.write(ctx, intended, opRelease, http.MethodDelete, seatPath(w.show, seat), nil, []string{seat}, false)
-		if res != Uncertain {
+		res, limited := w.write(ctx, intended, opRelease, http.MethodDelete, seatPath(w.show, seat), nil, []string{seat}, false)
+		// A release refused by a limit left the seat the guest's: it tries
+		// again next time, as one an answer was lost for.
+		if res != Uncertain && !limited {
 			w.held = w.held[:len(w.held)-1]
 		}
 		return
@@ -120,24 +152,25 @@ func (w *writer) step(ctx context.Context, intended time.Time) {
 	if w.groups != nil {
 		g := w.groups[w.rng.IntN(len(w.groups))]
 		body, _ := json.Marshal(map[string][]string{"seats": g})
-		if w.write(ctx, intended, opGroupBook, http.MethodPost, showPath(w.show)+"/bookings", body, g, true) != Refused {
+		if res, _ := w.write(ctx, intended, opGroupBook, http.MethodPost, showPath(w.show)+"/bookings", body, g, true); res != Refused {
 			w.held = append(w.held, g...)
 		}
 		return
 	}
 	seat := w.seats[w.rng.IntN(len(w.seats))]
-	if w.write(ctx, intended, opBook, http.MethodPut, seatPath(w.show, seat), nil, []string{seat}, true) != Refused {
+	if res, _ := w.write(ctx, intended, opBook, http.MethodPut, seatPath(w.show, seat), nil, []string{seat}, true); res != Refused {
 		w.held = append(w.held, seat)
 	}
 }
 
 // write sends one booking or release and records it, for the figures and
-// for the invariant check.
+// for the invariant check; limited says a limit refused it.
 func (w *writer) write(ctx context.Context, intended time.Time, op, method, path string, body []byte,
-	seats []string, book bool) Result {
+	seats []string, book bool) (res Result, limited bool) {
 	sentAt := time.Now()
 	status, err := w.c.do(ctx, method, path, body)
 	o, res := classify(status, err)
+	limited = o == outcomeLimited
 	var version int64
 	if res == Acked {
 		var a writeAnswer
@@ -158,7 +191,7 @@ func (w *writer) write(ctx context.Context, intended time.Time, op, method, path
 	if w.sent != nil && res == Acked && !w.unsure {
 		w.sent.put(version, sentAt)
 	}
-	return res
+	return res, limited
 }
 
 // reader loads one path again and again.
@@ -174,7 +207,10 @@ func (r *reader) tallies() map[string]*tally { return r.t.m }
 func (r *reader) step(ctx context.Context, intended time.Time) {
 	status, err := r.c.do(ctx, http.MethodGet, r.path, nil)
 	o := outcomeOK
-	if err != nil || status != http.StatusOK {
+	switch {
+	case err == nil && isLimited(status):
+		o = outcomeLimited
+	case err != nil || status != http.StatusOK:
 		o = outcomeError
 	}
 	r.t.record(r.op, intended, o)

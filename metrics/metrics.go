@@ -29,7 +29,11 @@ type Metrics struct {
 	streams   prometheus.Gauge
 	closed    *prometheus.CounterVec
 	takeovers prometheus.Counter
+	limited   *prometheus.CounterVec
 }
+
+// Limits names every limit for boxoffice_limited_total.
+var Limits = []string{"seats_per_guest", "write_rate", "streams_per_client", "streams", "conns_per_client"}
 
 // latencyBuckets reach from a cached seat map (well under a millisecond) to
 // a request that timed out.
@@ -74,8 +78,15 @@ func New() *Metrics {
 			Name: "boxoffice_event_stream_takeover_failures_total",
 			Help: "Plain HTTP/1.1 event streams that could not be taken over from net/http (a middleware hiding Unwrap, say) and so stayed with their handler, at some ten times the memory. Should stay 0.",
 		}),
+		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "boxoffice_limited_total",
+			Help: "Requests and connections refused by a limit: seats_per_guest, write_rate, streams_per_client, streams (the server-wide cap), conns_per_client.",
+		}, []string{"limit"}),
 	}
-	m.reg.MustRegister(m.requests, m.durations, m.seatOps, m.batchOps, m.batchTime, m.streams, m.closed, m.takeovers,
+	for _, l := range Limits {
+		m.limited.WithLabelValues(l) // present at 0, so that a rate() over them works from the start
+	}
+	m.reg.MustRegister(m.requests, m.durations, m.seatOps, m.batchOps, m.batchTime, m.streams, m.closed, m.takeovers, m.limited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -130,6 +141,9 @@ func (m *Metrics) StreamClosed(why string) {
 // StreamTakeoverFailed counts an event stream that stayed with net/http
 // though it should have been taken over.
 func (m *Metrics) StreamTakeoverFailed() { m.takeovers.Inc() }
+
+// Limited counts a request or connection refused by limit, one of Limits.
+func (m *Metrics) Limited(limit string) { m.limited.WithLabelValues(limit).Inc() }
 
 // Batch counts one commit of the writer: how many operations it made
 // durable and how long it took.

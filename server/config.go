@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"time"
@@ -27,6 +28,18 @@ type Config struct {
 	LogFormat           string // "text" or "json"
 	LogLevel            slog.Level
 	ShutdownTimeout     time.Duration
+	MetricsAddr         string // if set, /metrics is served there alone, and not on Addr
+
+	// Limits, each off at zero here: the defaults live in ParseConfig, so a
+	// server started from a Config built in code limits nothing unless asked.
+	MaxSeatsPerGuest    int
+	WriteRate           float64 // seat writes a second per client address…
+	WriteBurst          int     // …from a bucket holding this many
+	MaxStreamsPerClient int
+	MaxStreams          int // resolved from "auto" by ParseConfig
+	MaxConnsPerClient   int
+	TrustedProxies      []netip.Prefix
+	HistoryDays         int // days after a show's start when its change log is deleted
 
 	// wrapStore, if set, wraps the store once opened: tests watch what
 	// the server does with its database.

@@ -88,10 +88,13 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 		took := time.Since(start)
 		s.Observer.Request(route.pattern, rec.status, took)
 		level := slog.LevelInfo
-		if rec.status >= 500 {
+		// A 503 is an outage (writeProblem warns) or a refusal by a limit,
+		// whose line must stay INFO, or an attack would flood the log.
+		if rec.status >= 500 && rec.status != http.StatusServiceUnavailable {
 			level = slog.LevelWarn
 		}
-		s.log.LogAttrs(ctx, level, "request", slog.String("id", id), slog.String("method", r.Method),
+		s.log.LogAttrs(ctx, level, "request", slog.String("id", id),
+			slog.String("client", clientOf(r).Addr.String()), slog.String("method", r.Method),
 			slog.String("path", r.URL.Path), slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
 			slog.Duration("duration", took))
 	})

@@ -23,6 +23,7 @@ type observer struct {
 	closed   chan string // why each stream ended
 	answered chan string // each request heard, as in requests; nil: not told
 	failed   int         // takeovers failed
+	limited  []string    // the limits that refused requests
 }
 
 func (o *observer) Request(route string, status int, took time.Duration) {
@@ -32,6 +33,12 @@ func (o *observer) Request(route string, status int, took time.Duration) {
 	if o.answered != nil {
 		o.answered <- route + " " + strconv.Itoa(status)
 	}
+}
+
+func (o *observer) Limited(limit string) {
+	o.mu.Lock()
+	o.limited = append(o.limited, limit)
+	o.mu.Unlock()
 }
 
 func (o *observer) StreamTakeoverFailed() { o.mu.Lock(); o.failed++; o.mu.Unlock() }

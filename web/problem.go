@@ -22,6 +22,9 @@ const (
 	codeNoToken     = "unauthorized"       // /metrics without the operator's token
 )
 
+// codeTooManyRequests: the client's address is over the write rate.
+const codeTooManyRequests = "too_many_requests"
+
 // problemType describes one kind of problem: its HTTP status and the
 // RFC 9457 type and title that name it.
 type problemType struct {
@@ -47,6 +50,10 @@ var problems = map[string]problemType{
 	codeMethod:             {http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "The resource does not support this method; the Allow header lists those it does."},
 	codeCrossOrigin:        {http.StatusForbidden, "cross-origin", "Cross-origin request refused", "Requests that change seats must come from the box office's own pages or from clients that are not browsers."},
 	codeNoToken:            {http.StatusUnauthorized, "unauthorized", "Unauthorized", "The metrics are for the operator: send the token the server was started with as Authorization: Bearer <token>."},
+	codeTooManyRequests: {http.StatusTooManyRequests, "too-many-requests", "Too many requests",
+		"Too many seat changes came from your network in a short time, so this one was refused and nothing changed. " +
+			"Wait the number of seconds the Retry-After header names, then try again. " +
+			"All guests behind one network address (a campus, a mobile carrier, the cinema's Wi-Fi) share this allowance."},
 }
 
 var internalProblem = problemType{http.StatusInternalServerError, "internal", "Internal error", "Something went wrong on our side. The request id helps the operator find it in the logs."}
@@ -117,12 +124,15 @@ func problemFor(r *http.Request, err error) problem {
 // otherwise. Handlers call it and return.
 func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemFor(r, err)
-	switch {
-	case p.Status == http.StatusServiceUnavailable:
+	// Keyed on the type, not the status: a refusal by a limit (429, or the
+	// streams' 503 server-busy) is logged by whoever refuses, at most once
+	// a minute per address, or an attack would flood the log.
+	switch p.Type {
+	case "/problems/" + problems[boxoffice.EUNAVAILABLE].slug:
 		// Expected during a database outage, and worth retrying shortly.
 		w.Header().Set("Retry-After", "2")
 		s.log.WarnContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
-	case p.Status >= 500:
+	case "/problems/" + internalProblem.slug:
 		s.log.ErrorContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
 	default:
 		// The client saw a fixed sentence; what the parser or the socket

@@ -14,11 +14,16 @@ import (
 // cookie; no other answer sets one (see guest).
 func (s *server) routes() (http.Handler, error) {
 	mux := http.NewServeMux()
+	// Seat writes draw on the write rate of the client's address.
+	writes, err := s.newWriteRate()
+	if err != nil {
+		return nil, err
+	}
 
 	// Pages.
 	mux.Handle("GET /{$}", s.guest(s.handleIndex()))
 	mux.Handle("GET /shows/{show}", s.guest(s.handleShowPage()))
-	mux.Handle("POST /shows/{show}", s.guest(s.handleSeatForm()))
+	mux.Handle("POST /shows/{show}", writes.form(s.guest(s.handleSeatForm())))
 	mux.Handle("GET /static/{file}", s.handleAsset())
 	mux.Handle("GET /problems/{type}", s.handleProblemType())
 
@@ -26,9 +31,9 @@ func (s *server) routes() (http.Handler, error) {
 	mux.Handle("GET /api/shows", s.handleListShows())
 	mux.Handle("GET /api/shows/{show}", s.guest(s.handleGetShow()))
 	mux.Handle("GET /api/shows/{show}/seats/{seat}", s.guest(s.handleGetSeat()))
-	mux.Handle("PUT /api/shows/{show}/seats/{seat}", s.guest(s.handleSeatWrite(s.Store.Book, boxoffice.StatusMine)))
-	mux.Handle("DELETE /api/shows/{show}/seats/{seat}", s.guest(s.handleSeatWrite(s.Store.Release, boxoffice.StatusFree)))
-	mux.Handle("POST /api/shows/{show}/bookings", s.guest(s.handleBookSeats()))
+	mux.Handle("PUT /api/shows/{show}/seats/{seat}", writes.api(s.guest(s.handleSeatWrite(s.Store.Book, boxoffice.StatusMine))))
+	mux.Handle("DELETE /api/shows/{show}/seats/{seat}", writes.api(s.guest(s.handleSeatWrite(s.Store.Release, boxoffice.StatusFree))))
+	mux.Handle("POST /api/shows/{show}/bookings", writes.api(s.guest(s.handleBookSeats())))
 	mux.Handle("GET /api/shows/{show}/events", s.guest(s.handleEvents()))
 
 	// Probes.
@@ -58,5 +63,6 @@ func (s *server) routes() (http.Handler, error) {
 	h = s.securityHeaders(h)
 	h = s.recoverPanics(h)
 	h = s.logRequests(h)
+	h = s.clients(h)
 	return h, nil
 }

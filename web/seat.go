@@ -65,18 +65,18 @@ func (s *server) handleBookSeats() http.Handler {
 	})
 }
 
-// Outcomes of a form post, carried to the map page in its query string.
+// Outcomes of a form post, carried to the map page in its query string;
+// and resultTooManyRequests, with retry=N, from the write rate (writerate.go).
 const (
-	resultBooked          = "booked"
-	resultReleased        = "released"
-	resultTaken           = "taken"
-	resultNotYours        = "not-yours"
-	resultSeatLimit       = "seat-limit"        // with limit=N, the cap
-	resultTooManyRequests = "too-many-requests" // with retry=N, whole seconds
-	resultClosed          = "closed"
-	resultUnknown         = "unknown"
-	resultUnavailable     = "unavailable"
-	resultError           = "error"
+	resultBooked      = "booked"
+	resultReleased    = "released"
+	resultTaken       = "taken"
+	resultNotYours    = "not-yours"
+	resultSeatLimit   = "seat-limit" // with limit=N, the cap
+	resultClosed      = "closed"
+	resultUnknown     = "unknown"
+	resultUnavailable = "unavailable"
+	resultError       = "error"
 )
 
 // handleSeatForm serves the seat map's form for browsers without JavaScript:

@@ -8,6 +8,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"boxoffice"
@@ -41,6 +42,26 @@ type Config struct {
 	// MetricsToken, if set, is what GET /metrics wants as its bearer token
 	// (Authorization: Bearer …); empty serves the metrics to anyone.
 	MetricsToken string
+
+	// Limits, each off at zero: the defaults live in the server's flag
+	// parsing, so a handler built from this struct limits nothing unless
+	// asked. Limits count per client address (see TrustedProxies), an IPv4
+	// address or an IPv6 /64.
+
+	// MaxSeatsPerGuest is how many seats one guest may hold in one show.
+	MaxSeatsPerGuest int
+	// WriteRate is how many seat writes a second one client address may
+	// make, from a bucket holding WriteBurst (at least 1 when WriteRate is
+	// set).
+	WriteRate  float64
+	WriteBurst int
+	// MaxStreamsPerClient bounds the open event streams of one address;
+	// MaxStreams those of all addresses together.
+	MaxStreamsPerClient int
+	MaxStreams          int
+	// TrustedProxies are the proxies in front, whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed; empty believes nobody's.
+	TrustedProxies []netip.Prefix
 }
 
 // Observer hears what the handler serves.
@@ -48,6 +69,9 @@ type Observer interface {
 	// Request is called once a request is answered, with its route (the
 	// URL pattern that matched, "" for none), status and duration.
 	Request(route string, status int, took time.Duration)
+	// Limited is called once for each request refused by a limit: one of
+	// seats_per_guest, write_rate, streams_per_client, streams.
+	Limited(limit string)
 	// The event streams' starts and ends, and failed takeovers.
 	stream.Observer
 }
@@ -58,6 +82,7 @@ func (nopObserver) Request(string, int, time.Duration) {}
 func (nopObserver) StreamOpened()                      {}
 func (nopObserver) StreamClosed(string)                {}
 func (nopObserver) StreamTakeoverFailed()              {}
+func (nopObserver) Limited(string)                     {}
 
 type server struct {
 	Config

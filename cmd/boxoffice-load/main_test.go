@@ -57,7 +57,7 @@ func TestARunInProcessPassesItsCheck(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	for _, want := range []string{"baseline", "book", "release", "invariant check", "no violation"} {
+	for _, want := range []string{"baseline", "book", "release", "limited", "limits: off", "invariant check", "no violation"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("the report lacks %q:\n%s", want, stdout)
 		}

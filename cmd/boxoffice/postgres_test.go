@@ -38,7 +38,8 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 		t.Fatal("the event stream on b ended before its snapshot")
 	}
 
-	// 40 guests, half on each instance, click the same seat.
+	// 40 guests, half on each instance, click the same seat, each from an
+	// address of its own as in the wild.
 	const guests = 40
 	var (
 		wg     sync.WaitGroup
@@ -51,7 +52,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 		if i%2 == 1 {
 			p = b
 		}
-		c := newClient()
+		c := newGuest(i)
 		wg.Go(func() {
 			req, _ := http.NewRequest(http.MethodPut, p.base+"/api/shows/"+show+"/seats/A1", nil)
 			resp, err := c.Do(req)

@@ -1,0 +1,97 @@
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"boxoffice"
+	"boxoffice/limit"
+)
+
+var tooManyRequestsError = boxoffice.Error{Code: codeTooManyRequests,
+	Detail: "Too many seat changes from your network just now. Wait the seconds Retry-After names, then try again."}
+
+// writeRate is the bucket of seat writes each client address draws on. A
+// seat write takes a token before anything else is checked, whatever comes
+// of it: failed writes cost the server as much as good ones. The bucket is
+// keyed on the address, not the guest, since a new guest is only a missing
+// cookie away.
+type writeRate struct {
+	s      *server
+	bucket *limit.Rate // nil: off
+	// warned lets through one warning per address a minute: the access
+	// lines already show each refusal, and an attack must not flood the
+	// log through the warnings about it.
+	warned *limit.Rate
+}
+
+func (s *server) newWriteRate() (*writeRate, error) {
+	wr := &writeRate{s: s}
+	if s.WriteRate <= 0 {
+		return wr, nil
+	}
+	if s.WriteBurst < 1 {
+		return nil, errors.New("web: a write rate needs a burst of at least 1")
+	}
+	wr.bucket = limit.NewRate(s.WriteRate, s.WriteBurst, 0)
+	wr.warned = limit.NewRate(1.0/60, 1, 0)
+	return wr, nil
+}
+
+// api limits a JSON seat write: over the rate it answers 429 with
+// Retry-After.
+func (wr *writeRate) api(next http.Handler) http.Handler {
+	return wr.limit(next, func(w http.ResponseWriter, r *http.Request, retry int64) {
+		wr.s.writeProblem(w, r, &tooManyRequestsError)
+	})
+}
+
+// form limits the seat map's form: over the rate it sends the browser back
+// to the map, which says how long to wait (a 429 page would lose the map).
+func (wr *writeRate) form(next http.Handler) http.Handler {
+	return wr.limit(next, func(w http.ResponseWriter, r *http.Request, retry int64) {
+		q := url.Values{"result": {resultTooManyRequests}, "retry": {strconv.FormatInt(retry, 10)}}
+		http.Redirect(w, r, "/shows/"+url.PathEscape(r.PathValue("show"))+"?"+q.Encode(), http.StatusSeeOther)
+	})
+}
+
+// resultTooManyRequests is the form's outcome when the write rate refused it.
+const resultTooManyRequests = "too-many-requests"
+
+func (wr *writeRate) limit(next http.Handler, refuse func(http.ResponseWriter, *http.Request, int64)) http.Handler {
+	if wr.bucket == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := clientOf(r)
+		now := wr.s.Now()
+		ok, wait := wr.bucket.Take(c.Key, now)
+		if ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		wr.s.Observer.Limited("write_rate")
+		if first, _ := wr.warned.Take(c.Key, now); first {
+			wr.s.log.WarnContext(r.Context(), "client is over the write rate", slog.String("client", c.Addr.String()),
+				slog.Float64("rate", wr.s.WriteRate), slog.Int("burst", wr.s.WriteBurst))
+		}
+		retry := retryAfter(wait)
+		w.Header().Set("Retry-After", strconv.FormatInt(retry, 10))
+		refuse(w, r, retry)
+	})
+}
+
+// retryAfter is a wait in whole seconds, rounded up and at least 1: a client
+// that waits what it is told finds a token.
+func retryAfter(wait time.Duration) int64 {
+	if wait > math.MaxInt64-time.Second {
+		return math.MaxInt64 / int64(time.Second)
+	}
+	s := int64((wait + time.Second - 1) / time.Second)
+	return max(s, 1)
+}
