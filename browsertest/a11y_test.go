@@ -94,8 +94,9 @@ func TestAccessibility(t *testing.T) {
 	}
 	screenshot(t, g, "a11y-studio-desktop")
 
-	// The same error from the form path, rendered by the server.
-	open(t, g, s.mapURL("grand")+"?result=taken&seat=J1")
+	// An error from the form path, rendered by the server.
+	open(t, g, s.mapURL("grand")+"?result=too-many-requests&retry=5")
+	waitTrue(t, g, "the form error shows", `document.querySelector('#msg.error') !== null`)
 	axe(t, g, src, "grand map with a form error")
 
 	// On a phone, with the cues that the map scrolls sideways showing.

@@ -6,15 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"boxoffice"
-	"boxoffice/live"
-	"boxoffice/web"
 )
 
 func TestListShows(t *testing.T) {
@@ -244,39 +241,6 @@ func TestGuestCookie(t *testing.T) {
 	}
 	if g.statuses(openShow)["A2"] != "booked" {
 		t.Error("another guest does not see A2 as booked")
-	}
-}
-
-func TestSecureCookieOverTLS(t *testing.T) {
-	e := newEnv(t, testLayout)
-	tlsSrv := httptest.NewTLSServer(e.srv.Config.Handler)
-	defer tlsSrv.Close()
-	resp, err := tlsSrv.Client().Get(tlsSrv.URL + "/api/shows")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if c := resp.Cookies(); len(c) != 1 || !c[0].Secure {
-		t.Errorf("cookie over TLS: %+v, want Secure", c)
-	}
-	// Without the operator's say-so, a forwarded header is not trusted.
-	r := e.guest().do("GET", "/api/shows", "", "", "X-Forwarded-Proto", "https")
-	if strings.Contains(r.header.Get("Set-Cookie"), "Secure") {
-		t.Error("X-Forwarded-Proto trusted by default")
-	}
-	// With it, behind a TLS-terminating proxy, the cookie is Secure.
-	hub := live.NewHub(e.store, live.Options{})
-	defer hub.Close()
-	h, err := web.NewHandler(web.Config{Store: e.store, Hub: hub, TrustForwardedProto: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest("GET", "/api/shows", nil)
-	req.Header.Set("X-Forwarded-Proto", "https")
-	h.ServeHTTP(rec, req)
-	if c := rec.Result().Cookies(); len(c) != 1 || !c[0].Secure {
-		t.Errorf("cookie behind a trusted proxy: %+v, want Secure", c)
 	}
 }
 

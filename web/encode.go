@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 	"time"
 
 	"boxoffice"
@@ -47,20 +48,47 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if err == nil {
 		switch _, after := dec.Token(); after {
 		case io.EOF:
+			return nil
 		case nil:
-			err = errors.New("unexpected data after the JSON value")
+			err = errTrailingData
 		default:
 			err = after
 		}
 	}
-	var tooBig *http.MaxBytesError
+	return unreadable(err, jsonErrorSentence(err))
+}
+
+var errTrailingData = errors.New("unexpected data after the JSON value")
+
+// fieldSentences says what each member of a request body must be, for a
+// body that has it of the wrong type.
+var fieldSentences = map[string]string{
+	"seats": "seats must be a list of seat ids.",
+}
+
+// jsonErrorSentence tells a client what is wrong with its JSON in a fixed
+// sentence: encoding/json's own messages name Go types.
+func jsonErrorSentence(err error) string {
+	var typeErr *json.UnmarshalTypeError
 	switch {
-	case errors.As(err, &tooBig):
-		return boxoffice.Errorf(codeTooLarge, "The body is over the limit of %d bytes", tooBig.Limit)
-	case err != nil:
-		return boxoffice.Errorf(codeMalformed, "The body is not valid JSON of the expected shape: %v", err)
+	case errors.As(err, &typeErr):
+		field, _, _ := strings.Cut(typeErr.Field, ".")
+		if s, ok := fieldSentences[field]; ok {
+			return s
+		}
+		if field == "" {
+			return "The body must be a JSON object."
+		}
+		return "A member of the body has the wrong type."
+	case errors.Is(err, io.EOF):
+		return "The body is empty: send a JSON object."
+	case errors.Is(err, errTrailingData):
+		return "The body has data after its JSON value."
+	case strings.HasPrefix(err.Error(), "json: unknown field"):
+		// encoding/json has no type for this one.
+		return "The body has a member that this request does not take."
 	}
-	return nil
+	return "The body is not valid JSON."
 }
 
 // The JSON shapes of the API.

@@ -34,7 +34,7 @@ const (
 )
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	store  boxoffice.Store
 	hub    *live.Hub
@@ -48,7 +48,7 @@ func newEnv(t *testing.T, layout string) *env {
 
 // newEnvWith is newEnv with the handler's config changed by configure (if
 // not nil) and the server started by start.
-func newEnvWith(t *testing.T, layout string, configure func(*web.Config), start func(*httptest.Server)) *env {
+func newEnvWith(t testing.TB, layout string, configure func(*web.Config), start func(*httptest.Server)) *env {
 	t.Helper()
 	var hub *live.Hub
 	dbPath := filepath.Join(t.TempDir(), "test.db")

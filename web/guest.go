@@ -11,31 +11,42 @@ import (
 
 const (
 	guestCookie = "boxoffice_guest"
+	// guestCookieTLS is the name under TLS. Browsers accept a __Host- cookie
+	// only if it is Secure, has Path=/ and no Domain, so a sibling subdomain
+	// (or a plain-HTTP man in the middle) cannot plant one: the guest the
+	// server reads is always one it issued to this host.
+	guestCookieTLS = "__Host-" + guestCookie
 	// tokenBytes of randomness: 256 bits, far beyond guessing.
 	tokenBytes = 32
 	// guestCookieMaxAge is 400 days, the longest that browsers keep a cookie.
 	guestCookieMaxAge = 400 * 24 * 60 * 60
 )
 
-// guests makes sure every request has a guest. A request without a valid
+// guest makes sure the request has a guest. A request without a valid
 // cookie gets a fresh token, set on its response, and acts as that new guest.
 // Nothing is written to the database: the guest exists only as the hash of
 // the token, stored with the seats it books.
-func (s *server) guests(next http.Handler) http.Handler {
+//
+// Only the routes that act for a guest are wrapped (routes.go lists them):
+// a Set-Cookie on a cacheable answer, such as a static file, could be stored
+// by a shared cache and hand one guest to everyone behind it.
+func (s *server) guest(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tls := s.overTLS(r)
+		name := guestCookieName(tls)
 		token := ""
-		if c, err := r.Cookie(guestCookie); err == nil && validToken(c.Value) {
+		if c, err := r.Cookie(name); err == nil && validToken(c.Value) {
 			token = c.Value
 		} else {
 			token = newToken()
 			http.SetCookie(w, &http.Cookie{
-				Name:     guestCookie,
+				Name:     name,
 				Value:    token,
 				Path:     "/",
 				MaxAge:   guestCookieMaxAge,
 				HttpOnly: true,
 				SameSite: http.SameSiteLaxMode,
-				Secure:   s.overTLS(r),
+				Secure:   tls,
 			})
 		}
 		ctx := context.WithValue(r.Context(), guestKey, boxoffice.GuestFromToken(token))
@@ -43,6 +54,19 @@ func (s *server) guests(next http.Handler) http.Handler {
 	})
 }
 
+// guestCookieName is the one name read and written: under TLS the plain
+// name is ignored, since anyone who can set cookies for a sibling domain
+// could have set it.
+func guestCookieName(tls bool) string {
+	if tls {
+		return guestCookieTLS
+	}
+	return guestCookie
+}
+
+// overTLS tells whether the request counts as TLS. It alone decides the
+// guest cookie's name and Secure flag, and HSTS, so that the rule can change
+// in one place.
 func (s *server) overTLS(r *http.Request) bool {
 	return r.TLS != nil || (s.TrustForwardedProto && r.Header.Get("X-Forwarded-Proto") == "https")
 }

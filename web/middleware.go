@@ -3,11 +3,10 @@ package web
 import (
 	"context"
 	"crypto/rand"
-	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"boxoffice"
@@ -21,12 +20,22 @@ var crossOriginError = boxoffice.Error{Code: codeCrossOrigin,
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-func securityHeaders(next http.Handler) http.Handler {
+// hsts keeps a browser on HTTPS for a year once it has seen the site over
+// TLS. Without includeSubDomains: the operator's other hosts are none of
+// boxoffice's business.
+const hsts = "max-age=31536000"
+
+func (s *server) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		// Browsers ignore the header over plain HTTP, where anyone on the
+		// path could have added it; sending it only over TLS says so.
+		if s.overTLS(r) {
+			h.Set("Strict-Transport-Security", hsts)
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -35,7 +44,7 @@ type ctxKey int
 
 const (
 	requestIDKey ctxKey = iota // string, from logRequests
-	guestKey                   // boxoffice.Guest, from guests
+	guestKey                   // boxoffice.Guest, from guest
 	routeKey                   // *matchedRoute, from logRequests, filled in by muxErrors
 )
 
@@ -47,7 +56,7 @@ func requestID(ctx context.Context) string {
 
 // matchedRoute carries the URL pattern that matched (Request.Pattern) back
 // out to logRequests, for the observer. The mux records the pattern in the
-// Request it serves, a copy made further in (guests adds to the context),
+// Request it serves, a copy made further in (guest adds to the context),
 // which logRequests never sees; so logRequests puts this holder into the
 // context and muxErrors fills it in. It is the only value in a request's
 // context that changes after it is put there.
@@ -55,29 +64,14 @@ type matchedRoute struct {
 	pattern string
 }
 
-// requestIDs numbers requests from a random start, so ids are unique within
-// a process and unlikely to repeat across restarts, without reading the
-// system's randomness for every request.
-var requestIDs = func() *atomic.Uint64 {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	n := new(atomic.Uint64)
-	n.Store(binary.LittleEndian.Uint64(b[:]))
-	return n
-}()
-
-// newRequestID returns the next id: 16 hex digits.
+// newRequestID returns 16 hex digits of fresh randomness. Ids that counted
+// up would tell anyone who made two requests how many others the server
+// answered in between.
 func newRequestID() string {
-	var b [16]byte
-	n := requestIDs.Add(1)
-	for i := len(b) - 1; i >= 0; i-- {
-		b[i] = hexDigits[n&0xf]
-		n >>= 4
-	}
-	return string(b[:])
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // never fails: crypto/rand panics rather than return short
+	return hex.EncodeToString(b[:])
 }
-
-const hexDigits = "0123456789abcdef"
 
 // logRequests tags each request with an id (in the context, the logs and
 // the X-Request-Id header), and when it ends logs one line and tells the

@@ -2,8 +2,12 @@ package web_test
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+
+	"boxoffice/web"
 )
 
 // Every answer carries an id of its own in X-Request-Id, and an error body
@@ -46,7 +50,7 @@ func TestMalformedGuestCookieIsReplaced(t *testing.T) {
 		{good[:42] + "=", true},
 		{good[:42] + ".", true},
 	} {
-		req, _ := http.NewRequest("GET", e.srv.URL+"/api/shows", nil)
+		req, _ := http.NewRequest("GET", e.srv.URL+"/api/shows/"+openShow, nil)
 		req.AddCookie(&http.Cookie{Name: "boxoffice_guest", Value: tc.value})
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -55,6 +59,59 @@ func TestMalformedGuestCookieIsReplaced(t *testing.T) {
 		resp.Body.Close()
 		if fresh := len(resp.Cookies()) == 1; fresh != tc.fresh {
 			t.Errorf("cookie %q: new cookie set = %v, want %v", tc.value, fresh, tc.fresh)
+		}
+	}
+}
+
+// Request ids are 64 random bits each: ids that counted up would tell anyone
+// making two requests how much traffic came between them.
+func TestRequestIDsAreRandom(t *testing.T) {
+	e := newEnv(t, testLayout)
+	g := e.guest()
+	seen := map[uint64]bool{}
+	var prev uint64
+	for i := range 200 {
+		id := g.do("GET", "/healthz", "", "").header.Get("X-Request-Id")
+		n, err := strconv.ParseUint(id, 16, 64)
+		if len(id) != 16 || err != nil || strings.ToLower(id) != id {
+			t.Fatalf("X-Request-Id %q: want 16 lowercase hex digits", id)
+		}
+		if seen[n] {
+			t.Fatalf("X-Request-Id %s repeated after %d requests", id, i)
+		}
+		if i > 0 && n == prev+1 {
+			t.Fatalf("X-Request-Id %s follows %016x: ids count requests", id, prev)
+		}
+		seen[n], prev = true, n
+	}
+}
+
+// HSTS only where the request counts as TLS: over plain HTTP a browser
+// ignores it, and a proxy's X-Forwarded-Proto counts only if trusted.
+func TestHSTSOnlyOverTLS(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		tls   bool
+		trust bool
+		proto string
+		want  string
+	}{
+		{"plain HTTP", false, false, "", ""},
+		{"untrusted X-Forwarded-Proto", false, false, "https", ""},
+		{"trusted X-Forwarded-Proto: http", false, true, "http", ""},
+		{"trusted X-Forwarded-Proto: https", false, true, "https", "max-age=31536000"},
+		{"TLS", true, false, "", "max-age=31536000"},
+	} {
+		start := (*httptest.Server).Start
+		if tc.tls {
+			start = (*httptest.Server).StartTLS
+		}
+		e := newEnvWith(t, testLayout, func(c *web.Config) { c.TrustForwardedProto = tc.trust }, start)
+		for _, path := range []string{"/", "/healthz", "/nowhere"} {
+			r := e.guest().do("GET", path, "", "", "X-Forwarded-Proto", tc.proto)
+			if got := r.header.Get("Strict-Transport-Security"); got != tc.want {
+				t.Errorf("%s, GET %s: Strict-Transport-Security %q, want %q", tc.name, path, got, tc.want)
+			}
 		}
 	}
 }

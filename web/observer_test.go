@@ -231,7 +231,8 @@ func TestPlainStreamIsTakenOver(t *testing.T) {
 }
 
 // /metrics is for the operator: with a token configured it answers only a
-// request bearing it, and tells the others how to ask, as a problem.
+// request bearing it, and tells the others how to ask, as a problem. No
+// cache may keep the figures.
 func TestMetricsToken(t *testing.T) {
 	metrics := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "boxoffice_up 1\n") })
 	for _, tc := range []struct {
@@ -244,6 +245,7 @@ func TestMetricsToken(t *testing.T) {
 		{"s3cret", "Bearer wrong", http.StatusUnauthorized},
 		{"s3cret", "Basic czNjcmV0", http.StatusUnauthorized},
 		{"s3cret", "Bearer s3cret2", http.StatusUnauthorized},
+		{"s3cret", "Bearer s3cre", http.StatusUnauthorized},
 	} {
 		e := newEnvWith(t, testLayout, func(c *web.Config) { c.Metrics, c.MetricsToken = metrics, tc.token }, (*httptest.Server).Start)
 		req, _ := http.NewRequest("GET", e.srv.URL+"/metrics", nil)
@@ -264,6 +266,9 @@ func TestMetricsToken(t *testing.T) {
 		case http.StatusOK:
 			if string(body) != "boxoffice_up 1\n" {
 				t.Errorf("token %q, Authorization %q: body %q, want the metrics", tc.token, tc.auth, body)
+			}
+			if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+				t.Errorf("token %q: Cache-Control %q, want no-store", tc.token, cc)
 			}
 		case http.StatusUnauthorized:
 			if ct, wa := resp.Header.Get("Content-Type"), resp.Header.Get("WWW-Authenticate"); ct != "application/problem+json" ||

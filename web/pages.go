@@ -299,12 +299,8 @@ func (s *server) handleShowPage() http.Handler {
 		p := showPage{page: page{Head: m.show.Title + ", " + s.humanTime(m.show.StartsAt)},
 			showItem: s.showItem(sum), Version: m.version, Grid: grid, Mine: mine}
 		p.Open = open
-		// The outcome of a form post; the seat must be one of this hall's,
-		// so the page never echoes arbitrary text.
-		q := r.URL.Query()
-		if seat := boxoffice.SeatID(q.Get("seat")); seat == "" || m.show.Hall.Layout.Has(seat) {
-			p.Message, p.MessageKind = formMessage(q.Get("result"), seat)
-		}
+		// The outcome of a form post, if it is still true.
+		p.Message, p.MessageKind = formNotice(r.URL.Query(), &m.show.Hall.Layout, m.holders, guestOf(r), len(mine))
 		// A viewer holding no seat and bringing no form outcome sees the
 		// page every such viewer sees: rendered once per version.
 		if len(mine) > 0 || r.URL.RawQuery != "" {

@@ -3,7 +3,9 @@ package web
 import (
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 
@@ -15,6 +17,7 @@ import (
 const (
 	codeMalformed   = "malformed"          // unparseable input: bad JSON, a malformed id
 	codeTooLarge    = "too_large"          // request body over the limit
+	codeTimeout     = "request_timeout"    // the body did not arrive within the server's read timeout
 	codeMediaType   = "unsupported_media"  // wrong Content-Type
 	codeMethod      = "method_not_allowed" // the mux's own 405
 	codeCrossOrigin = "cross_origin"       // an unsafe request from another site
@@ -44,6 +47,7 @@ var problems = map[string]problemType{
 	boxoffice.EUNAVAILABLE: {http.StatusServiceUnavailable, "unavailable", "Service unavailable", "The box office cannot reach its database just now. Try again in a moment."},
 	codeMalformed:          {http.StatusBadRequest, "malformed-request", "Malformed request", "The request could not be read: malformed JSON, or an id with control characters or of absurd length."},
 	codeTooLarge:           {http.StatusRequestEntityTooLarge, "too-large", "Request too large", "The request body is over the limit."},
+	codeTimeout:            {http.StatusRequestTimeout, "request-timeout", "Request timeout", "The request's body did not arrive in time. Send it again."},
 	codeMediaType:          {http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type", "Send the body as application/json."},
 	codeMethod:             {http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "The resource does not support this method; the Allow header lists those it does."},
 	codeCrossOrigin:        {http.StatusForbidden, "cross-origin", "Cross-origin request refused", "Requests that change seats must come from the box office's own pages or from clients that are not browsers."},
@@ -70,6 +74,33 @@ var retryAfterSeconds = map[string]int{
 }
 
 var internalProblem = problemType{http.StatusInternalServerError, "internal", "Internal error", "Something went wrong on our side. The request id helps the operator find it in the logs."}
+
+// unreadableError refuses a request whose body could not be read or parsed.
+// The client is told public, a fixed sentence: the cause can name the
+// server's socket address or its Go types. writeProblem logs the cause.
+type unreadableError struct {
+	public *boxoffice.Error
+	cause  error
+}
+
+func (e *unreadableError) Error() string   { return e.public.Detail + ": " + e.cause.Error() }
+func (e *unreadableError) Unwrap() []error { return []error{e.public, e.cause} }
+
+// unreadable classifies err, met reading or parsing a request body: a body
+// over the limit, one that did not arrive in time, or else malformed, told
+// with the sentence given.
+func unreadable(err error, malformed string) error {
+	var tooBig *http.MaxBytesError
+	var netErr net.Error
+	public := boxoffice.Errorf(codeMalformed, "%s", malformed)
+	switch {
+	case errors.As(err, &tooBig):
+		public = boxoffice.Errorf(codeTooLarge, "The body is over the limit of %d bytes.", tooBig.Limit)
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		public = boxoffice.Errorf(codeTimeout, "The body did not arrive in time.")
+	}
+	return &unreadableError{public: public, cause: err}
+}
 
 // problem is an RFC 9457 problem details body.
 type problem struct {
@@ -124,6 +155,13 @@ func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 		s.log.WarnContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
 	case "/problems/" + internalProblem.slug:
 		s.log.ErrorContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
+	default:
+		// The client saw a fixed sentence; what the parser or the socket
+		// said is for whoever debugs a client, not for every refusal.
+		var unread *unreadableError
+		if errors.As(err, &unread) {
+			s.log.DebugContext(r.Context(), "request unreadable", slog.String("path", r.URL.Path), slog.Any("err", unread.cause))
+		}
 	}
 	if p.retryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(p.retryAfter))

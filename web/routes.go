@@ -10,6 +10,8 @@ import (
 
 // routes puts the whole HTTP surface on one screen: every URL, and the
 // middleware around them, innermost first (each line wraps the ones above).
+// Routes wrapped in s.guest act for a guest and give a new visitor its
+// cookie; no other answer sets one (see guest).
 func (s *server) routes() (http.Handler, error) {
 	mux := http.NewServeMux()
 	// Seat writes draw on the write rate of the client's address.
@@ -19,20 +21,20 @@ func (s *server) routes() (http.Handler, error) {
 	}
 
 	// Pages.
-	mux.Handle("GET /{$}", s.handleIndex())
-	mux.Handle("GET /shows/{show}", s.handleShowPage())
-	mux.Handle("POST /shows/{show}", writes.form(s.handleSeatForm()))
+	mux.Handle("GET /{$}", s.guest(s.handleIndex()))
+	mux.Handle("GET /shows/{show}", s.guest(s.handleShowPage()))
+	mux.Handle("POST /shows/{show}", writes.form(s.guest(s.handleSeatForm())))
 	mux.Handle("GET /static/{file}", s.handleAsset())
 	mux.Handle("GET /problems/{type}", s.handleProblemType())
 
 	// The JSON API.
 	mux.Handle("GET /api/shows", s.handleListShows())
-	mux.Handle("GET /api/shows/{show}", s.handleGetShow())
-	mux.Handle("GET /api/shows/{show}/seats/{seat}", s.handleGetSeat())
-	mux.Handle("PUT /api/shows/{show}/seats/{seat}", writes.api(s.handleSeatWrite(s.Store.Book, boxoffice.StatusMine)))
-	mux.Handle("DELETE /api/shows/{show}/seats/{seat}", writes.api(s.handleSeatWrite(s.Store.Release, boxoffice.StatusFree)))
-	mux.Handle("POST /api/shows/{show}/bookings", writes.api(s.handleBookSeats()))
-	mux.Handle("GET /api/shows/{show}/events", s.handleEvents())
+	mux.Handle("GET /api/shows/{show}", s.guest(s.handleGetShow()))
+	mux.Handle("GET /api/shows/{show}/seats/{seat}", s.guest(s.handleGetSeat()))
+	mux.Handle("PUT /api/shows/{show}/seats/{seat}", writes.api(s.guest(s.handleSeatWrite(s.Store.Book, boxoffice.StatusMine))))
+	mux.Handle("DELETE /api/shows/{show}/seats/{seat}", writes.api(s.guest(s.handleSeatWrite(s.Store.Release, boxoffice.StatusFree))))
+	mux.Handle("POST /api/shows/{show}/bookings", writes.api(s.guest(s.handleBookSeats())))
+	mux.Handle("GET /api/shows/{show}/events", s.guest(s.handleEvents()))
 
 	// Probes.
 	mux.Handle("GET /healthz", s.handleHealth())
@@ -58,8 +60,7 @@ func (s *server) routes() (http.Handler, error) {
 	var h http.Handler = s.muxErrors(mux)
 	h = cop.Handler(h)
 	h = gzip(h)
-	h = s.guests(h)
-	h = securityHeaders(h)
+	h = s.securityHeaders(h)
 	h = s.recoverPanics(h)
 	h = s.logRequests(h)
 	h = s.clients(h)

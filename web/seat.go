@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"boxoffice"
 )
@@ -64,12 +65,14 @@ func (s *server) handleBookSeats() http.Handler {
 	})
 }
 
-// Outcomes of a form post, carried to the map page in its query string.
+// Outcomes of a form post, carried to the map page in its query string;
+// and resultTooManyRequests, with retry=N, from the write rate (writerate.go).
 const (
 	resultBooked      = "booked"
 	resultReleased    = "released"
 	resultTaken       = "taken"
 	resultNotYours    = "not-yours"
+	resultSeatLimit   = "seat-limit" // with limit=N, the cap
 	resultClosed      = "closed"
 	resultUnknown     = "unknown"
 	resultUnavailable = "unavailable"
@@ -88,7 +91,7 @@ func (s *server) handleSeatForm() http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		if err := r.ParseForm(); err != nil {
-			s.writeProblem(w, r, boxoffice.Errorf(codeMalformed, "The form could not be read"))
+			s.writeProblem(w, r, unreadable(err, "The form could not be read."))
 			return
 		}
 		op, seat := s.Store.Book, r.PostForm.Get("seat")
@@ -96,24 +99,41 @@ func (s *server) handleSeatForm() http.Handler {
 		if rel := r.PostForm.Get("release"); rel != "" {
 			op, seat, okResult = s.Store.Release, rel, resultReleased
 		}
-		result := okResult
+		result, extra := okResult, url.Values{}
 		if !show.Hall.Layout.Has(boxoffice.SeatID(seat)) {
 			result, seat = resultUnknown, ""
 		} else if _, err := op(r.Context(), show.ID, []boxoffice.SeatID{boxoffice.SeatID(seat)}, guestOf(r)); err != nil {
 			result = formResult(err)
+			if limit, ok := seatLimitOf(err); ok && limit > 0 {
+				extra.Set("limit", strconv.Itoa(limit))
+			}
 			if result == resultError {
 				s.log.ErrorContext(r.Context(), "seat form failed", "show", show.ID, "seat", seat, "err", err)
 			}
 		}
-		q := url.Values{"result": {result}}
-		if seat != "" {
-			q.Set("seat", seat)
-		}
-		http.Redirect(w, r, "/shows/"+url.PathEscape(string(show.ID))+"?"+q.Encode(), http.StatusSeeOther)
+		redirectToMap(w, r, string(show.ID), result, seat, extra)
 	})
 }
 
+// redirectToMap answers a form post with 303 to the show's map, carrying
+// the outcome (one of the result constants), the seat it is about (if any)
+// and extra values the outcome's sentence needs: limit for seat-limit,
+// retry for too-many-requests.
+func redirectToMap(w http.ResponseWriter, r *http.Request, show, result, seat string, extra url.Values) {
+	q := url.Values{"result": {result}}
+	if seat != "" {
+		q.Set("seat", seat)
+	}
+	for k, v := range extra {
+		q[k] = v
+	}
+	http.Redirect(w, r, "/shows/"+url.PathEscape(show)+"?"+q.Encode(), http.StatusSeeOther)
+}
+
 func formResult(err error) string {
+	if _, ok := seatLimitOf(err); ok {
+		return resultSeatLimit
+	}
 	switch {
 	case errors.Is(err, boxoffice.ErrTaken):
 		return resultTaken
@@ -129,27 +149,79 @@ func formResult(err error) string {
 	return resultError
 }
 
-// formMessage is the sentence the map shows for a form outcome, and its
-// kind: "ok" or "error". Outcomes about a seat need the seat's id.
-func formMessage(result string, seat boxoffice.SeatID) (msg, kind string) {
-	about := map[string]string{
-		resultBooked:   "Seat %s is yours.",
-		resultReleased: "Seat %s released.",
-		resultTaken:    "Seat %s is taken.",
-		resultNotYours: "Seat %s is held by another guest.",
+// codeSeatLimit is boxoffice.ESEATLIMIT, which the store's part of issue 12
+// adds along with Error.Limit; until then the form knows it by its value.
+const codeSeatLimit = "seat_limit"
+
+// seatLimitOf tells whether err refused a booking for the guest's seat cap,
+// and the cap (0 while boxoffice.Error has no Limit field to read it from).
+func seatLimitOf(err error) (limit int, ok bool) {
+	var e *boxoffice.Error
+	if !errors.As(err, &e) || e.Code != codeSeatLimit {
+		return 0, false
 	}
-	general := map[string]string{
-		resultClosed:      "Sales for this show have closed.",
-		resultUnknown:     "That seat does not exist.",
-		resultUnavailable: "The box office is briefly unavailable. Please try again in a moment.",
-		resultError:       "Something went wrong. Please try again.",
+	return 0, true // once merged: return e.Limit, true
+}
+
+// formNotice is the sentence the map shows for the form outcome in query,
+// and its kind, "ok" or "error"; none when there is nothing true to say. The
+// query is a link anyone can send, and seats change hands: a sentence about
+// a seat is shown only while it holds for the viewer, judged against the
+// map being shown (holders), and the seat must be one of the hall's, so the
+// page never echoes arbitrary text. mine counts the viewer's seats.
+func formNotice(query url.Values, l *boxoffice.Layout, holders map[boxoffice.SeatID]boxoffice.Guest,
+	viewer boxoffice.Guest, mine int) (msg, kind string) {
+	seat := boxoffice.SeatID(query.Get("seat"))
+	known := seat != "" && l.Has(seat) && viewer != ""
+	holder := holders[seat]
+	byOther := holder != "" && holder != viewer
+	switch query.Get("result") {
+	case resultBooked:
+		if known && holder == viewer {
+			return fmt.Sprintf("Seat %s is yours.", seat), "ok"
+		}
+	case resultReleased:
+		if known && holder != viewer {
+			return fmt.Sprintf("Seat %s released.", seat), "ok"
+		}
+	case resultTaken:
+		if known && byOther {
+			return fmt.Sprintf("Seat %s is taken.", seat), "error"
+		}
+	case resultNotYours:
+		if known && byOther {
+			return fmt.Sprintf("Seat %s is held by another guest.", seat), "error"
+		}
+	case resultSeatLimit:
+		// A form books one seat, so the cap refused it only if the viewer
+		// holds at least that many; that also bounds the number shown.
+		if n, err := strconv.Atoi(query.Get("limit")); err == nil && n > 0 && mine >= n {
+			return fmt.Sprintf("You can hold at most %d %s for this show.", n, plural(n, "seat", "seats")), "error"
+		}
+	case resultTooManyRequests:
+		if n, err := strconv.Atoi(query.Get("retry")); err == nil && n > 0 && n <= maxRetrySeconds {
+			return fmt.Sprintf("Too many changes from your network just now. Try again in %d %s.",
+				n, plural(n, "second", "seconds")), "error"
+		}
+	case resultClosed:
+		return "Sales for this show have closed.", "error"
+	case resultUnknown:
+		return "That seat does not exist.", "error"
+	case resultUnavailable:
+		return "The box office is briefly unavailable. Please try again in a moment.", "error"
+	case resultError:
+		return "Something went wrong. Please try again.", "error"
 	}
-	kind = "error"
-	if result == resultBooked || result == resultReleased {
-		kind = "ok"
+	return "", ""
+}
+
+// maxRetrySeconds bounds the wait a too-many-requests link may announce: a
+// day, beyond any bucket's refill, so a crafted link cannot tell of years.
+const maxRetrySeconds = 24 * 60 * 60
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
 	}
-	if f, ok := about[result]; ok && seat != "" {
-		return fmt.Sprintf(f, seat), kind
-	}
-	return general[result], kind
+	return many
 }

@@ -16,7 +16,7 @@ import (
 
 // sse reads Server-Sent Events from a stream.
 type sse struct {
-	t    *testing.T
+	t    testing.TB
 	resp *http.Response
 	ch   chan sseEvent
 }
