@@ -67,9 +67,7 @@ func guestCookieName(tls bool) string {
 // overTLS tells whether the request counts as TLS. It alone decides the
 // guest cookie's name and Secure flag, and HSTS, so that the rule can change
 // in one place.
-func (s *server) overTLS(r *http.Request) bool {
-	return r.TLS != nil || (s.TrustForwardedProto && r.Header.Get("X-Forwarded-Proto") == "https")
-}
+func (s *server) overTLS(r *http.Request) bool { return clientOf(r).TLS }
 
 // guestOf returns the guest making the request.
 func guestOf(r *http.Request) boxoffice.Guest {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/base64"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -31,9 +32,9 @@ func FuzzGuestCookie(f *testing.F) {
 	} {
 		f.Add(seed.cookie, seed.tls)
 	}
-	s := &server{}
+	s := &server{log: slog.New(slog.DiscardHandler)}
 	var got boxoffice.Guest
-	h := s.guest(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = guestOf(r) }))
+	h := s.clients(s.guest(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = guestOf(r) })))
 	f.Fuzz(func(t *testing.T, cookie string, tls bool) {
 		target := "http://boxoffice/api/shows/s"
 		if tls {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -126,25 +127,35 @@ func TestHostCookieOverTLS(t *testing.T) {
 }
 
 // Over plain HTTP the cookie keeps its name, without Secure; behind a proxy
-// whose X-Forwarded-Proto the operator trusts, https makes it a __Host-
-// cookie, and an untrusted header changes nothing.
+// whose X-Forwarded-Proto the operator trusts (--trust-forwarded-proto, or
+// the peer listed in --trusted-proxies), https makes it a __Host- cookie,
+// and an untrusted header changes nothing.
 func TestGuestCookieNameFollowsTLS(t *testing.T) {
+	loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")} // the test client's peer address
+	elsewhere := []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}
 	for _, tc := range []struct {
 		trust   bool
+		proxies []netip.Prefix
 		proto   string
 		wantSet string
 	}{
-		{false, "", "boxoffice_guest="},
-		{false, "https", "boxoffice_guest="},
-		{true, "http", "boxoffice_guest="},
-		{true, "https", "__Host-boxoffice_guest="},
+		{false, nil, "", "boxoffice_guest="},
+		{false, nil, "https", "boxoffice_guest="},
+		{true, nil, "http", "boxoffice_guest="},
+		{true, nil, "https", "__Host-boxoffice_guest="},
+		{false, loopback, "https", "__Host-boxoffice_guest="},
+		{false, loopback, "http, https", "__Host-boxoffice_guest="}, // the last value counts
+		{false, loopback, "https, http", "boxoffice_guest="},
+		{false, elsewhere, "https", "boxoffice_guest="},
 	} {
-		e := newEnvWith(t, testLayout, func(c *web.Config) { c.TrustForwardedProto = tc.trust }, (*httptest.Server).Start)
+		e := newEnvWith(t, testLayout, func(c *web.Config) {
+			c.TrustForwardedProto, c.TrustedProxies = tc.trust, tc.proxies
+		}, (*httptest.Server).Start)
 		r := e.guest().do("GET", "/api/shows/"+openShow, "", "", "X-Forwarded-Proto", tc.proto)
 		set := r.header.Get("Set-Cookie")
 		secure := strings.Contains(set, "; Secure")
 		if !strings.HasPrefix(set, tc.wantSet) || secure != (tc.wantSet != "boxoffice_guest=") {
-			t.Errorf("trust %v, X-Forwarded-Proto %q: Set-Cookie %q, want %s… (Secure only under TLS)", tc.trust, tc.proto, set, tc.wantSet)
+			t.Errorf("trust %v, proxies %v, X-Forwarded-Proto %q: Set-Cookie %q, want %s… (Secure only under TLS)", tc.trust, tc.proxies, tc.proto, set, tc.wantSet)
 		}
 	}
 }

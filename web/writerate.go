@@ -55,8 +55,7 @@ func (wr *writeRate) api(next http.Handler) http.Handler {
 // to the map, which says how long to wait (a 429 page would lose the map).
 func (wr *writeRate) form(next http.Handler) http.Handler {
 	return wr.limit(next, func(w http.ResponseWriter, r *http.Request, retry int64) {
-		q := url.Values{"result": {resultTooManyRequests}, "retry": {strconv.FormatInt(retry, 10)}}
-		http.Redirect(w, r, "/shows/"+url.PathEscape(r.PathValue("show"))+"?"+q.Encode(), http.StatusSeeOther)
+		redirectToMap(w, r, r.PathValue("show"), resultTooManyRequests, "", url.Values{"retry": {strconv.FormatInt(retry, 10)}})
 	})
 }
 
