@@ -8,26 +8,27 @@ import (
 	"boxoffice"
 )
 
-// Book makes the seats the guest's, all or nothing.
-func (s *Store) Book(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest) (boxoffice.Change, error) {
-	return s.apply(ctx, show, seats, guest, true)
+// Book makes the seats the guest's, all or nothing, if the guest then holds
+// at most maxHeld seats of the show (maxHeld <= 0: any number).
+func (s *Store) Book(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest, maxHeld int) (boxoffice.Change, error) {
+	return s.apply(ctx, &op{show: show, seats: seats, guest: guest, book: true, maxHeld: maxHeld})
 }
 
 // Release frees the guest's seats among those listed, all or nothing.
 func (s *Store) Release(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest) (boxoffice.Change, error) {
-	return s.apply(ctx, show, seats, guest, false)
+	return s.apply(ctx, &op{show: show, seats: seats, guest: guest})
 }
 
-// apply checks a booking (book) or a release and queues it for the writer,
-// which runs it in a batch (see writer.go) and answers once it is durable.
-func (s *Store) apply(ctx context.Context, id boxoffice.ShowID, seats []boxoffice.SeatID,
-	guest boxoffice.Guest, book bool) (boxoffice.Change, error) {
+// apply checks a booking or a release and queues it for the writer, which
+// runs it in a batch (see writer.go) and answers once it is durable.
+func (s *Store) apply(ctx context.Context, o *op) (boxoffice.Change, error) {
 	// Bad requests are refused before they wait for the writer.
-	seats, err := boxoffice.CheckRequest(seats, guest)
+	seats, err := boxoffice.CheckRequest(o.seats, o.guest)
 	if err != nil {
 		return boxoffice.Change{}, err
 	}
-	return s.submit(ctx, &op{show: id, seats: seats, guest: guest, book: book})
+	o.seats = seats
+	return s.submit(ctx, o)
 }
 
 // applyIn runs one op inside the writer's transaction: check it against the
@@ -66,6 +67,19 @@ func (b *batch) applyIn(ctx context.Context, o *op) (boxoffice.Change, error) {
 		return boxoffice.Change{}, boxoffice.TakenError(refused)
 	case len(refused) > 0:
 		return boxoffice.Change{}, boxoffice.NotYoursError(refused)
+	}
+	if book && o.maxHeld > 0 && len(changed) > 0 {
+		// Counted after the inserts, in the writer's transaction: the
+		// guest's rows from earlier ops of this batch are seen too, so
+		// concurrent bookings cannot pass the cap together. run's
+		// savepoint undoes this op's rows if it is over.
+		var held int
+		if err := b.stmts.held.QueryRowContext(ctx, id, guest).Scan(&held); err != nil {
+			return boxoffice.Change{}, dbError(name, err)
+		}
+		if held > o.maxHeld {
+			return boxoffice.Change{}, boxoffice.SeatLimitError(changed, o.maxHeld, held-len(changed))
+		}
 	}
 	if len(changed) == 0 {
 		return boxoffice.Change{Show: id, Version: st.version}, nil

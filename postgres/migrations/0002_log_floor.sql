@@ -1,0 +1,6 @@
+-- The change log is bounded (booking.go, compact): per show, every change
+-- of its last versions and, up to log_floor, only each seat's latest change.
+-- Readers asking for changes after a version below log_floor are told the
+-- history is gone and start again from a seat map. 0 means nothing was
+-- compacted yet.
+ALTER TABLE shows ADD COLUMN log_floor bigint NOT NULL DEFAULT 0 CHECK (log_floor >= 0);
