@@ -17,9 +17,40 @@ import (
 )
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, opts storetest.Options) boxoffice.Store {
-		return openTest(t, filepath.Join(t.TempDir(), "boxoffice.db"), Options{Now: opts.Now})
-	})
+	storetest.Run(t, newTestStore)
+}
+
+func TestLog(t *testing.T) {
+	storetest.RunLog(t, newTestStore, rawLog)
+}
+
+func newTestStore(t *testing.T, opts storetest.Options) boxoffice.Store {
+	return openTest(t, filepath.Join(t.TempDir(), "boxoffice.db"), Options{Now: opts.Now, KeepVersions: opts.KeepVersions})
+}
+
+// rawLog reads the show's change rows as stored.
+func rawLog(ctx context.Context, store boxoffice.Store, show boxoffice.ShowID) ([]boxoffice.Change, error) {
+	rows, err := store.(*Store).reader.QueryContext(ctx,
+		`SELECT version, seat_id, coalesce(holder, '') FROM changes WHERE show_id = ? ORDER BY version, seq`, show)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var log []boxoffice.Change
+	for rows.Next() {
+		var (
+			v  int64
+			sc boxoffice.SeatChange
+		)
+		if err := rows.Scan(&v, &sc.Seat, &sc.Holder); err != nil {
+			return nil, err
+		}
+		if n := len(log); n == 0 || log[n-1].Version != v {
+			log = append(log, boxoffice.Change{Show: show, Version: v})
+		}
+		log[len(log)-1].Seats = append(log[len(log)-1].Seats, sc)
+	}
+	return log, rows.Err()
 }
 
 // openTest opens a store that the test closes when it ends.

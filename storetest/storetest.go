@@ -33,6 +33,10 @@ type Options struct {
 	// Now is the clock the store must use to decide whether a show's sales
 	// are closed and to stamp changes (Change.At). Nil means time.Now.
 	Now func() time.Time
+	// KeepVersions is how many of a show's latest versions the store's
+	// change log must keep whole (see RunLog); 0 means the store's default,
+	// 2,000.
+	KeepVersions int
 }
 
 // Run runs the suite. newStore returns a new, empty store each time it is
@@ -62,6 +66,11 @@ func Run(t *testing.T, newStore func(t *testing.T, opts Options) boxoffice.Store
 		{"ConcurrentTraffic", testConcurrentTraffic},
 		{"CancelledContext", testCancelledContext},
 		{"CancelInFlight", testCancelInFlight},
+		{"SeatLimit", testSeatLimit},
+		{"SeatLimitOrder", testSeatLimitOrder},
+		{"SeatLimitLowered", testSeatLimitLowered},
+		{"SeatLimitConcurrent", testSeatLimitConcurrent},
+		{"ForgetHistory", testForgetHistory},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.test(t, newFixture(t, newStore))
