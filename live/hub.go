@@ -10,6 +10,7 @@ package live
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -27,6 +28,18 @@ var (
 	ErrSlow   = errors.New("live: watcher fell behind")
 	ErrClosed = errors.New("live: hub closed")
 )
+
+// historyGone is the error for a reader whose next change the store's log
+// no longer holds (boxoffice.ErrHistoryGone: compacted or forgotten). Such a
+// reader is as far behind as a reader can be, so it takes the slow reader's
+// path, which ends in a fresh snapshot, never in a gap: the error matches
+// ErrSlow as well as boxoffice.ErrHistoryGone.
+func historyGone(err error) error {
+	if !errors.Is(err, boxoffice.ErrHistoryGone) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrSlow, err)
+}
 
 // Event is one published change, shared read-only by every subscriber.
 type Event struct {
@@ -301,7 +314,14 @@ func (f *feed) run() {
 		case <-retry:
 		}
 		retry = nil
-		if err := f.publishNew(); err != nil {
+		err := f.publishNew()
+		if errors.Is(err, boxoffice.ErrHistoryGone) {
+			// Reading again cannot help: every subscriber starts over from
+			// a snapshot, and the next subscriber starts a new feed.
+			f.hub.drop(f, historyGone(err))
+			return
+		}
+		if err != nil {
 			f.hub.opts.Logger.Warn("reading the change log failed; retrying",
 				slog.String("show", string(f.show)), slog.Any("err", err))
 			retry = time.After(f.hub.opts.RetryAfter)
@@ -351,6 +371,17 @@ func (f *feed) publish(e *Event) (idle bool) {
 		}
 	}
 	return len(f.subs) == 0
+}
+
+// drop ends f's subscriptions with err and stops it, unless it was stopped
+// already; under hub.mu, so that no subscriber joins it meanwhile.
+func (h *Hub) drop(f *feed, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.feeds[f.show] == f {
+		delete(h.feeds, f.show)
+		f.close(err)
+	}
 }
 
 // close ends every subscription with err and stops the feed. The caller holds
