@@ -33,8 +33,10 @@ func (s *Store) apply(ctx context.Context, o *op) (boxoffice.Change, error) {
 
 // applyIn runs one op inside the writer's transaction: check it against the
 // show, change the booking rows, and log one change row per seat at the
-// show's next version.
-func (b *batch) applyIn(ctx context.Context, o *op) (boxoffice.Change, error) {
+// show's next version. held is the seats the guest held before, for a
+// booking with a cap (else -1): the seats it adds must not take the guest
+// over the cap.
+func (b *batch) applyIn(ctx context.Context, o *op, held int) (boxoffice.Change, error) {
 	id, seats, guest, book, name := o.show, o.seats, o.guest, o.book, o.name()
 	st, err := b.show(ctx, id)
 	if err != nil {
@@ -68,18 +70,8 @@ func (b *batch) applyIn(ctx context.Context, o *op) (boxoffice.Change, error) {
 	case len(refused) > 0:
 		return boxoffice.Change{}, boxoffice.NotYoursError(refused)
 	}
-	if book && o.maxHeld > 0 && len(changed) > 0 {
-		// Counted after the inserts, in the writer's transaction: the
-		// guest's rows from earlier ops of this batch are seen too, so
-		// concurrent bookings cannot pass the cap together. run's
-		// savepoint undoes this op's rows if it is over.
-		var held int
-		if err := b.stmts.held.QueryRowContext(ctx, id, guest).Scan(&held); err != nil {
-			return boxoffice.Change{}, dbError(name, err)
-		}
-		if held > o.maxHeld {
-			return boxoffice.Change{}, boxoffice.SeatLimitError(changed, o.maxHeld, held-len(changed))
-		}
+	if held >= 0 && len(changed) > 0 && held+len(changed) > o.maxHeld {
+		return boxoffice.Change{}, boxoffice.SeatLimitError(changed, o.maxHeld, held)
 	}
 	if len(changed) == 0 {
 		return boxoffice.Change{Show: id, Version: st.version}, nil

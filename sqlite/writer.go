@@ -116,19 +116,27 @@ type showState struct {
 }
 
 // run applies one op into res. An op on several seats, or one that the
-// seat cap may refuse, runs inside a savepoint, so that a refusal after some
+// seat cap may refuse (the guest is that close to it), runs inside a savepoint, so that a refusal after some
 // of its rows changed undoes them alone. Any other op on one seat needs
 // none: it is refused before it writes anything. An error returned (not one
 // in res) breaks the whole batch, whose ops then all get it and none is
 // applied.
 func (b *batch) run(ctx context.Context, o *op, res *result) error {
-	savepoint := len(o.seats) > 1 || (o.book && o.maxHeld > 0)
+	// Counted in the writer's transaction, after the batch's earlier ops:
+	// concurrent bookings of one guest cannot pass the cap together.
+	held := -1
+	if o.book && o.maxHeld > 0 {
+		if err := b.stmts.held.QueryRowContext(ctx, o.show, o.guest).Scan(&held); err != nil {
+			return err
+		}
+	}
+	savepoint := len(o.seats) > 1 || (held >= 0 && held+len(o.seats) > o.maxHeld)
 	if savepoint {
 		if _, err := b.stmts.savepoint.ExecContext(ctx); err != nil {
 			return err
 		}
 	}
-	res.change, res.err = b.applyIn(ctx, o)
+	res.change, res.err = b.applyIn(ctx, o, held)
 	switch {
 	case res.err != nil && savepoint:
 		if _, err := b.stmts.undo.ExecContext(ctx); err != nil {
