@@ -346,7 +346,7 @@ func (b *batch) commit(ctx context.Context, tx pgx.Tx) error {
 		return err
 	}
 	for show, floor := range compact {
-		if _, err := tx.Exec(ctx, compactSQL, show, floor); err != nil {
+		if _, err := tx.Exec(ctx, compactSQL, show, floor, b.floors[show]); err != nil {
 			return fmt.Errorf("compacting the change log of %s: %w", show, err)
 		}
 	}
@@ -355,11 +355,12 @@ func (b *batch) commit(ctx context.Context, tx pgx.Tx) error {
 
 // compactions returns the floors to compact the shows' change logs to:
 // once a show is compactEvery versions past its floor plus KeepVersions,
-// rows up to version - KeepVersions go unless they are their seat's latest
-// change. Only then, so that a booking pays for one DELETE per
-// compactEvery versions, not one each, in the same transaction, under the
-// show's lock: the log holds at most KeepVersions+compactEvery versions'
-// rows and one row per seat.
+// the versions up to version - KeepVersions leave changes, and each seat's
+// latest change among them replaces the seat's in compacted_changes. Only
+// then, so that a booking pays for one compaction per compactEvery
+// versions, not one each, in the same transaction, under the show's lock:
+// the log holds at most KeepVersions+compactEvery versions' rows and one
+// row per seat.
 func (b *batch) compactions(shows []boxoffice.ShowID, versions []int64) map[boxoffice.ShowID]int64 {
 	var out map[boxoffice.ShowID]int64
 	for i, show := range shows {
@@ -378,12 +379,21 @@ func (b *batch) compactions(shows []boxoffice.ShowID, versions []int64) map[boxo
 // before it is compacted: a twentieth of it, 100 at the default.
 func compactEvery(keep int64) int64 { return max(1, keep/20) }
 
-// compactSQL drops the show's change rows up to the floor $2 that a later
-// change of their seat supersedes, and records the floor.
+// compactSQL moves the show's change rows above the old floor $3 and up to
+// the new floor $2 out of changes, keeps the latest of each seat among them
+// in compacted_changes, and records the new floor.
 const compactSQL = `
-	WITH dropped AS (
-		DELETE FROM changes WHERE show_id = $1 AND version <= $2 AND (seat_id, version) NOT IN (
-			SELECT seat_id, max(version) FROM changes WHERE show_id = $1 GROUP BY seat_id)
+	WITH moved AS (
+		DELETE FROM changes WHERE show_id = $1 AND version > $3 AND version <= $2
+		RETURNING seat_id, version, holder, by_guest, at
+	), latest AS (
+		SELECT DISTINCT ON (seat_id) seat_id, version, holder, by_guest, at
+		FROM moved ORDER BY seat_id, version DESC
+	), kept AS (
+		INSERT INTO compacted_changes (show_id, seat_id, version, holder, by_guest, at)
+		SELECT $1, seat_id, version, holder, by_guest, at FROM latest
+		ON CONFLICT (show_id, seat_id) DO UPDATE SET version = excluded.version,
+			holder = excluded.holder, by_guest = excluded.by_guest, at = excluded.at
 	)
 	UPDATE shows SET log_floor = $2 WHERE id = $1`
 

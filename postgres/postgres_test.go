@@ -25,16 +25,21 @@ func newTestStore(t *testing.T, opts storetest.Options) boxoffice.Store {
 	return openTest(t, pgtest.Database(t), Options{Now: opts.Now, KeepVersions: opts.KeepVersions})
 }
 
-// rawLog reads the show's change rows as stored.
+// rawLog reads the show's change rows as stored: the compacted ones, at
+// most one per seat, then the whole ones.
 func rawLog(ctx context.Context, store boxoffice.Store, show boxoffice.ShowID) ([]boxoffice.Change, error) {
-	rows, _ := store.(*Store).pool.Query(ctx,
-		`SELECT version, seat_id, coalesce(holder, '') FROM changes WHERE show_id = $1 ORDER BY version, seq`, show)
+	rows, _ := store.(*Store).pool.Query(ctx, `
+		SELECT version, 0 AS seq, seat_id, coalesce(holder, '') FROM compacted_changes WHERE show_id = $1
+		UNION ALL
+		SELECT version, seq, seat_id, coalesce(holder, '') FROM changes WHERE show_id = $1
+		ORDER BY version, seq`, show)
 	var (
 		log []boxoffice.Change
 		v   int64
+		seq int32
 		sc  boxoffice.SeatChange
 	)
-	_, err := pgx.ForEachRow(rows, []any{&v, &sc.Seat, &sc.Holder}, func() error {
+	_, err := pgx.ForEachRow(rows, []any{&v, &seq, &sc.Seat, &sc.Holder}, func() error {
 		if n := len(log); n == 0 || log[n-1].Version != v {
 			log = append(log, boxoffice.Change{Show: show, Version: v})
 		}

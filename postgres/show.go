@@ -154,6 +154,8 @@ func (s *Store) ForgetHistory(ctx context.Context, startedBefore time.Time) (int
 		_, err = tx.Exec(ctx, `
 			WITH dropped AS (
 				DELETE FROM changes WHERE show_id = ANY ($1)
+			), compacted AS (
+				DELETE FROM compacted_changes WHERE show_id = ANY ($1)
 			), untraced AS (
 				UPDATE bookings SET holder = $2 WHERE show_id = ANY ($1) AND holder <> $2
 			)

@@ -28,10 +28,14 @@ func newTestStore(t *testing.T, opts storetest.Options) boxoffice.Store {
 	return openTest(t, filepath.Join(t.TempDir(), "boxoffice.db"), Options{Now: opts.Now, KeepVersions: opts.KeepVersions})
 }
 
-// rawLog reads the show's change rows as stored.
+// rawLog reads the show's change rows as stored: the compacted ones, at
+// most one per seat, then the whole ones.
 func rawLog(ctx context.Context, store boxoffice.Store, show boxoffice.ShowID) ([]boxoffice.Change, error) {
-	rows, err := store.(*Store).reader.QueryContext(ctx,
-		`SELECT version, seat_id, coalesce(holder, '') FROM changes WHERE show_id = ? ORDER BY version, seq`, show)
+	rows, err := store.(*Store).reader.QueryContext(ctx, `
+		SELECT version, 0 AS seq, seat_id, coalesce(holder, '') FROM compacted_changes WHERE show_id = ?1
+		UNION ALL
+		SELECT version, seq, seat_id, coalesce(holder, '') FROM changes WHERE show_id = ?1
+		ORDER BY version, seq`, show)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +46,8 @@ func rawLog(ctx context.Context, store boxoffice.Store, show boxoffice.ShowID) (
 			v  int64
 			sc boxoffice.SeatChange
 		)
-		if err := rows.Scan(&v, &sc.Seat, &sc.Holder); err != nil {
+		var seq int
+		if err := rows.Scan(&v, &seq, &sc.Seat, &sc.Holder); err != nil {
 			return nil, err
 		}
 		if n := len(log); n == 0 || log[n-1].Version != v {

@@ -55,7 +55,7 @@ func (s *Store) submit(ctx context.Context, o *op) (boxoffice.Change, error) {
 
 // writeSQL are the writer's statements, prepared once on its connection
 // (see prepareWrites) rather than parsed again for every op.
-var writeSQL = struct{ show, book, release, holder, held, bump, log, compact, savepoint, keep, undo string }{
+var writeSQL = struct{ show, book, release, holder, held, bump, log, compact, trim, savepoint, keep, undo string }{
 	show: `SELECT title, starts_at, hall_id, version, log_floor FROM shows WHERE id = ?`,
 	book: `INSERT INTO bookings (show_id, seat_id, holder, version, booked_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (show_id, seat_id) DO NOTHING`,
@@ -66,26 +66,34 @@ var writeSQL = struct{ show, book, release, holder, held, bump, log, compact, sa
 	held: `SELECT count(*) FROM bookings WHERE show_id = ? AND holder = ?`,
 	bump: `UPDATE shows SET version = ?, log_floor = ? WHERE id = ?`,
 	log:  `INSERT INTO changes (show_id, version, seq, seat_id, state, holder, by_guest, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-	// Up to the new floor, a row is kept only while it is its seat's
-	// latest change; newer ones above the floor are all kept.
-	compact: `DELETE FROM changes WHERE show_id = ?1 AND version <= ?2 AND (seat_id, version) NOT IN (
-		SELECT seat_id, max(version) FROM changes WHERE show_id = ?1 GROUP BY seat_id)`,
+	// Versions up to the new floor leave changes, each seat's latest one
+	// kept in compacted_changes (SQLite takes the other columns of a
+	// max() aggregate from the row with the maximum). ?3 is the old floor,
+	// below which changes holds no row.
+	compact: `INSERT INTO compacted_changes (show_id, seat_id, version, state, holder, by_guest, at)
+		SELECT show_id, seat_id, max(version), state, holder, by_guest, at FROM changes
+		WHERE show_id = ?1 AND version > ?3 AND version <= ?2 GROUP BY seat_id
+		ON CONFLICT (show_id, seat_id) DO UPDATE SET version = excluded.version, state = excluded.state,
+			holder = excluded.holder, by_guest = excluded.by_guest, at = excluded.at`,
+	trim:      `DELETE FROM changes WHERE show_id = ?1 AND version > ?3 AND version <= ?2`,
 	savepoint: `SAVEPOINT op`,
 	keep:      `RELEASE op`,
 	undo:      `ROLLBACK TO op`,
 }
 
 // writeStmts holds one statement per entry of writeSQL.
-type writeStmts struct{ show, book, release, holder, held, bump, log, compact, savepoint, keep, undo *sql.Stmt }
+type writeStmts struct {
+	show, book, release, holder, held, bump, log, compact, trim, savepoint, keep, undo *sql.Stmt
+}
 
 func (w *writeStmts) all() []**sql.Stmt {
 	return []**sql.Stmt{&w.show, &w.book, &w.release, &w.holder, &w.held, &w.bump, &w.log, &w.compact,
-		&w.savepoint, &w.keep, &w.undo}
+		&w.trim, &w.savepoint, &w.keep, &w.undo}
 }
 
 func writeSQLs() []string {
 	q := writeSQL
-	return []string{q.show, q.book, q.release, q.holder, q.held, q.bump, q.log, q.compact, q.savepoint, q.keep, q.undo}
+	return []string{q.show, q.book, q.release, q.holder, q.held, q.bump, q.log, q.compact, q.trim, q.savepoint, q.keep, q.undo}
 }
 
 // prepareWrites prepares the writer's statements on the writer pool.
@@ -222,19 +230,22 @@ func (s *Store) runBatch(ops []*op) []result {
 }
 
 // compact bounds the show's change log: once the show is compactEvery
-// versions past its floor plus KeepVersions, rows up to the new floor
-// (version - KeepVersions) go unless they are their seat's latest change.
-// Only then, so that a booking pays for one DELETE per compactEvery
-// versions, not one each: the log holds at most KeepVersions+compactEvery
-// versions' rows and one row per seat.
+// versions past its floor plus KeepVersions, the versions up to the new
+// floor (version - KeepVersions) leave changes, and each seat's latest
+// change among them replaces the seat's in compacted_changes. Only then, so
+// that a booking pays for one compaction per compactEvery versions, not one
+// each: the log holds at most KeepVersions+compactEvery versions' rows and
+// one row per seat.
 func (b *batch) compact(ctx context.Context, id boxoffice.ShowID, st *showState) error {
 	keep := int64(b.store.opts.KeepVersions)
 	floor := st.version - keep
 	if floor-st.floor < compactEvery(keep) {
 		return nil
 	}
-	if _, err := b.stmts.compact.ExecContext(ctx, id, floor); err != nil {
-		return err
+	for _, stmt := range []*sql.Stmt{b.stmts.compact, b.stmts.trim} {
+		if _, err := stmt.ExecContext(ctx, id, floor, st.floor); err != nil {
+			return err
+		}
 	}
 	st.floor = floor
 	return nil
