@@ -12,6 +12,9 @@
 //			return s
 //		})
 //	}
+//
+// RunLog adds the bounded change log's tests, which read the store's rows
+// through a RawLog the store's own tests provide.
 package storetest
 
 import (
