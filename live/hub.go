@@ -10,7 +10,6 @@ package live
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -28,18 +27,6 @@ var (
 	ErrSlow   = errors.New("live: watcher fell behind")
 	ErrClosed = errors.New("live: hub closed")
 )
-
-// historyGone is the error for a reader whose next change the store's log
-// no longer holds (boxoffice.ErrHistoryGone: compacted or forgotten). Such a
-// reader is as far behind as a reader can be, so it takes the slow reader's
-// path, which ends in a fresh snapshot, never in a gap: the error matches
-// ErrSlow as well as boxoffice.ErrHistoryGone.
-func historyGone(err error) error {
-	if !errors.Is(err, boxoffice.ErrHistoryGone) {
-		return err
-	}
-	return fmt.Errorf("%w: %w", ErrSlow, err)
-}
 
 // Event is one published change, shared read-only by every subscriber.
 type Event struct {

@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -138,4 +139,16 @@ func (w *Watcher) fill(ctx context.Context, upTo int64) ([]*Event, error) {
 		}
 	}
 	return out, nil
+}
+
+// historyGone is the error for a reader whose next change the store's log
+// no longer holds (boxoffice.ErrHistoryGone: compacted or forgotten). Such a
+// reader is as far behind as a reader can be, so it takes the slow reader's
+// path, which ends in a fresh snapshot, never in a gap: the error matches
+// ErrSlow as well as boxoffice.ErrHistoryGone.
+func historyGone(err error) error {
+	if !errors.Is(err, boxoffice.ErrHistoryGone) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrSlow, err)
 }
