@@ -30,6 +30,12 @@ func GuestFromToken(token string) Guest {
 	return Guest(hex.EncodeToString(sum[:]))
 }
 
+// ForgottenGuest holds the seats of a show whose history was forgotten
+// (Store.ForgetHistory): the seats stay booked, but nobody can be traced. It
+// is not a hex SHA-256, so no token gives it, and CheckRequest refuses it,
+// so no guest can ever book, release or see these seats as its own.
+const ForgottenGuest Guest = "forgotten"
+
 // Hall is a cinema auditorium with a fixed seating layout.
 type Hall struct {
 	ID     HallID

@@ -10,12 +10,14 @@ import (
 
 // Error codes. The web layer maps each to one HTTP status in one place.
 const (
-	ENOTFOUND    = "not_found"   // no such show or seat
-	ETAKEN       = "taken"       // a seat is held by another guest
-	ENOTYOURS    = "not_yours"   // releasing a seat another guest holds
-	ECLOSED      = "closed"      // the show has started: sales are closed
-	EINVALID     = "invalid"     // the request is well formed but cannot be done as asked
-	EUNAVAILABLE = "unavailable" // the database cannot be reached right now
+	ENOTFOUND    = "not_found"    // no such show or seat
+	ETAKEN       = "taken"        // a seat is held by another guest
+	ENOTYOURS    = "not_yours"    // releasing a seat another guest holds
+	ECLOSED      = "closed"       // the show has started: sales are closed
+	EINVALID     = "invalid"      // the request is well formed but cannot be done as asked
+	EUNAVAILABLE = "unavailable"  // the database cannot be reached right now
+	ESEATLIMIT   = "seat_limit"   // the guest would hold more seats of the show than allowed
+	EHISTORYGONE = "history_gone" // the change log no longer holds the changes asked for
 )
 
 // Error is a domain error: a machine-readable code, a sentence for people, and
@@ -24,6 +26,10 @@ type Error struct {
 	Code   string
 	Detail string
 	Seats  []SeatID
+	// Limit and Held explain a seat_limit refusal: the cap, and how many
+	// seats the guest holds in the show now. Zero for every other code.
+	Limit int
+	Held  int
 }
 
 func (e *Error) Error() string {
@@ -48,6 +54,8 @@ var (
 	ErrClosed      = &Error{Code: ECLOSED}
 	ErrInvalid     = &Error{Code: EINVALID}
 	ErrUnavailable = &Error{Code: EUNAVAILABLE}
+	ErrSeatLimit   = &Error{Code: ESEATLIMIT}
+	ErrHistoryGone = &Error{Code: EHISTORYGONE}
 )
 
 // Errorf returns an *Error with the given code and a formatted detail.
@@ -91,6 +99,21 @@ func UnknownSeatsError(show ShowID, seats []SeatID) *Error {
 		Detail: seatSentence("Seat", "does not exist", "do not exist", seats) + " in show " + string(show)}
 }
 
+// SeatLimitError refuses a booking that would leave the guest holding more
+// than limit seats of the show: seats are the requested seats the guest does
+// not hold yet, in request order, and held the seats the guest holds now.
+func SeatLimitError(seats []SeatID, limit, held int) *Error {
+	return &Error{Code: ESEATLIMIT, Seats: seats, Limit: limit, Held: held,
+		Detail: fmt.Sprintf("You can hold at most %d seats for this show.", limit)}
+}
+
+// HistoryGoneError says that the show's change log no longer holds every
+// change after version after: it was compacted or forgotten up to floor.
+func HistoryGoneError(show ShowID, after, floor int64) *Error {
+	return Errorf(EHISTORYGONE, "The changes of show %s after version %d are no longer kept (the log starts after version %d)",
+		show, after, floor)
+}
+
 // seatSentence says "Seat C7 is taken" or "Seats C7, C8 are taken".
 func seatSentence(noun, one, many string, seats []SeatID) string {
 	if len(seats) == 1 {
@@ -105,13 +128,13 @@ func seatSentence(noun, one, many string, seats []SeatID) string {
 
 // CheckRequest validates a request to book or release seats for guest, before
 // any store looks at the show: CheckSeats, and a guest must be given (an
-// empty holder reads as a free seat).
+// empty holder reads as a free seat) that is not ForgottenGuest.
 func CheckRequest(seats []SeatID, guest Guest) ([]SeatID, error) {
 	seats, err := CheckSeats(seats)
 	if err != nil {
 		return nil, err
 	}
-	if guest == "" {
+	if guest == "" || guest == ForgottenGuest {
 		return nil, Errorf(EINVALID, "No guest given")
 	}
 	return seats, nil

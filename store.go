@@ -1,6 +1,9 @@
 package boxoffice
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Store keeps halls, shows, who holds which seat, and each show's change log.
 // Every engine (sqlite, postgres) implements it and passes the same suite,
@@ -27,10 +30,21 @@ type Store interface {
 	// the change with the version it committed at. Seats the guest already
 	// holds are left as they are; if that is all of them nothing changes and
 	// the show's current version is returned.
-	// Errors: ErrNotFound (no such show, or seats the hall lacks, named in
-	// Error.Seats), ErrTaken (seats other guests hold, all named),
-	// ErrClosed (the show has started), ErrInvalid (no seats or too many).
-	Book(ctx context.Context, show ShowID, seats []SeatID, guest Guest) (Change, error)
+	//
+	// maxHeld caps the seats the guest may hold in the show (<= 0: no cap),
+	// checked in the booking's own transaction, so that concurrent bookings
+	// of one guest cannot pass it together. Seats the guest holds already
+	// do not count against it: booking them again succeeds even at the cap,
+	// and seats held before the cap was lowered stay held. The request is
+	// refused whole when held + requested-and-not-held > maxHeld.
+	//
+	// Errors, in the order they are checked: ErrClosed (the show has
+	// started), ErrNotFound (no such show, or seats the hall lacks, named
+	// in Error.Seats), ErrTaken (seats other guests hold, all named),
+	// ErrSeatLimit (over the cap: Error.Seats are the requested seats not
+	// held yet, in request order, Error.Limit the cap, Error.Held the seats
+	// held now); ErrInvalid (no seats or too many) before any of them.
+	Book(ctx context.Context, show ShowID, seats []SeatID, guest Guest, maxHeld int) (Change, error)
 
 	// Release frees every listed seat the guest holds, all or nothing. Seats
 	// already free are left as they are.
@@ -40,7 +54,22 @@ type Store interface {
 
 	// ChangesSince returns the show's changes with versions above after, in
 	// version order, at most limit of them. ErrNotFound if no show.
+	//
+	// The log is bounded: it keeps every change of a show's last
+	// versions (the stores' KeepVersions, 2,000 by default) and, of older
+	// ones, only each seat's latest change; ForgetHistory drops a show's
+	// log altogether. Below that floor the changes after after are no
+	// longer all there, and ChangesSince answers ErrHistoryGone: the
+	// reader must start again from a SeatMap. Above it, the changes are
+	// complete and consecutive.
 	ChangesSince(ctx context.Context, show ShowID, after int64, limit int) ([]Change, error)
+
+	// ForgetHistory deletes the change log of every show that started
+	// before startedBefore and makes its bookings untraceable: each seat
+	// stays held, but by ForgottenGuest, whom no guest can be. It reports
+	// how many shows it forgot (a show already forgotten is not counted
+	// again). Readers of such a show get ErrHistoryGone, then a snapshot.
+	ForgetHistory(ctx context.Context, startedBefore time.Time) (shows int, err error)
 
 	// Seed stores the programme if the store holds no hall yet, in one
 	// transaction, and reports whether it did.

@@ -301,7 +301,14 @@ func (f *feed) run() {
 		case <-retry:
 		}
 		retry = nil
-		if err := f.publishNew(); err != nil {
+		err := f.publishNew()
+		if errors.Is(err, boxoffice.ErrHistoryGone) {
+			// Reading again cannot help: every subscriber starts over from
+			// a snapshot, and the next subscriber starts a new feed.
+			f.hub.drop(f, historyGone(err))
+			return
+		}
+		if err != nil {
 			f.hub.opts.Logger.Warn("reading the change log failed; retrying",
 				slog.String("show", string(f.show)), slog.Any("err", err))
 			retry = time.After(f.hub.opts.RetryAfter)
@@ -351,6 +358,17 @@ func (f *feed) publish(e *Event) (idle bool) {
 		}
 	}
 	return len(f.subs) == 0
+}
+
+// drop ends f's subscriptions with err and stops it, unless it was stopped
+// already; under hub.mu, so that no subscriber joins it meanwhile.
+func (h *Hub) drop(f *feed, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.feeds[f.show] == f {
+		delete(h.feeds, f.show)
+		f.close(err)
+	}
 }
 
 // close ends every subscription with err and stops the feed. The caller holds

@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -27,6 +28,11 @@ type Watcher struct {
 // from, to be delivered before anything from C. Reading them after
 // subscribing, not before, is what makes the sequence gapless: a change
 // either is in this read or is published after the subscription existed.
+//
+// When the store no longer holds the changes after from (compacted or
+// forgotten), Watch fails with an error matching both ErrSlow and
+// boxoffice.ErrHistoryGone: the caller starts again from a snapshot, as
+// for a client too far behind. Next, Accept and CatchUp fail the same way.
 func (h *Hub) Watch(ctx context.Context, show boxoffice.ShowID, from, at int64) (*Watcher, []*Event, error) {
 	sub, err := h.Subscribe(show, max(from, at))
 	if err != nil {
@@ -119,7 +125,7 @@ func (w *Watcher) fill(ctx context.Context, upTo int64) ([]*Event, error) {
 	for upTo < 0 || w.version < upTo {
 		changes, err := w.src.ChangesSince(ctx, w.show, w.version, w.batch)
 		if err != nil {
-			return nil, err
+			return nil, historyGone(err)
 		}
 		for _, c := range changes {
 			if upTo >= 0 && c.Version > upTo {
@@ -133,4 +139,16 @@ func (w *Watcher) fill(ctx context.Context, upTo int64) ([]*Event, error) {
 		}
 	}
 	return out, nil
+}
+
+// historyGone is the error for a reader whose next change the store's log
+// no longer holds (boxoffice.ErrHistoryGone: compacted or forgotten). Such a
+// reader is as far behind as a reader can be, so it takes the slow reader's
+// path, which ends in a fresh snapshot, never in a gap: the error matches
+// ErrSlow as well as boxoffice.ErrHistoryGone.
+func historyGone(err error) error {
+	if !errors.Is(err, boxoffice.ErrHistoryGone) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrSlow, err)
 }

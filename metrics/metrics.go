@@ -54,7 +54,7 @@ func New() *Metrics {
 		}, []string{"route"}),
 		seatOps: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "boxoffice_seat_operations_total",
-			Help: "Bookings and releases by outcome: changed, unchanged (already so), canceled (the caller gave up first), or the error code (taken, not_yours, closed, not_found, invalid, unavailable; error for any other).",
+			Help: "Bookings and releases by outcome: changed, unchanged (already so), canceled (the caller gave up first), or the error code (taken, not_yours, seat_limit, closed, not_found, invalid, unavailable; error for any other).",
 		}, []string{"operation", "result"}),
 		batchOps: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "boxoffice_commit_batch_operations",
@@ -162,8 +162,8 @@ type countingStore struct {
 	m *Metrics
 }
 
-func (s *countingStore) Book(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest) (boxoffice.Change, error) {
-	c, err := s.Store.Book(ctx, show, seats, guest)
+func (s *countingStore) Book(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest, maxHeld int) (boxoffice.Change, error) {
+	c, err := s.Store.Book(ctx, show, seats, guest, maxHeld)
 	s.m.seatOps.WithLabelValues("book", outcome(c, err)).Inc()
 	return c, err
 }

@@ -14,11 +14,13 @@ import (
 // answers is a store whose Book and Release answer what it is told.
 type answers struct {
 	boxoffice.Store
-	change boxoffice.Change
-	err    error
+	change  boxoffice.Change
+	err     error
+	maxHeld int // the cap the last Book was given
 }
 
-func (a *answers) Book(context.Context, boxoffice.ShowID, []boxoffice.SeatID, boxoffice.Guest) (boxoffice.Change, error) {
+func (a *answers) Book(_ context.Context, _ boxoffice.ShowID, _ []boxoffice.SeatID, _ boxoffice.Guest, maxHeld int) (boxoffice.Change, error) {
+	a.maxHeld = maxHeld
 	return a.change, a.err
 }
 
@@ -39,16 +41,25 @@ func TestSeatOperationOutcomes(t *testing.T) {
 		{changed, nil, true},
 		{boxoffice.Change{Version: 3}, nil, true},
 		{boxoffice.Change{}, boxoffice.TakenError([]boxoffice.SeatID{"A1"}), true},
+		{boxoffice.Change{}, boxoffice.SeatLimitError([]boxoffice.SeatID{"A1"}, 10, 10), true},
 		{boxoffice.Change{}, boxoffice.Errorf(boxoffice.EUNAVAILABLE, "down"), false},
 		{boxoffice.Change{}, context.Canceled, false},
 		{boxoffice.Change{}, errors.New("disk on fire"), false},
 	} {
-		s := m.Store(&answers{change: c.change, err: c.err})
-		op := s.Release
+		a := &answers{change: c.change, err: c.err}
+		s := m.Store(a)
+		var (
+			got boxoffice.Change
+			err error
+		)
 		if c.book {
-			op = s.Book
+			got, err = s.Book(t.Context(), "show", []boxoffice.SeatID{"A1"}, "guest", 7)
+			if a.maxHeld != 7 {
+				t.Errorf("the store was given a cap of %d, want the caller's 7", a.maxHeld)
+			}
+		} else {
+			got, err = s.Release(t.Context(), "show", []boxoffice.SeatID{"A1"}, "guest")
 		}
-		got, err := op(t.Context(), "show", []boxoffice.SeatID{"A1"}, "guest")
 		if err != c.err || got.Version != c.change.Version {
 			t.Errorf("the store's answer changed on the way: %+v, %v", got, err)
 		}
@@ -59,6 +70,7 @@ func TestSeatOperationOutcomes(t *testing.T) {
 		`boxoffice_seat_operations_total{operation="book",result="changed"} 1`,
 		`boxoffice_seat_operations_total{operation="book",result="unchanged"} 1`,
 		`boxoffice_seat_operations_total{operation="book",result="taken"} 1`,
+		`boxoffice_seat_operations_total{operation="book",result="seat_limit"} 1`,
 		`boxoffice_seat_operations_total{operation="release",result="unavailable"} 1`,
 		`boxoffice_seat_operations_total{operation="release",result="canceled"} 1`,
 		`boxoffice_seat_operations_total{operation="release",result="error"} 1`,

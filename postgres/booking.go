@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -10,14 +12,15 @@ import (
 	"boxoffice"
 )
 
-// Book makes the seats the guest's, all or nothing.
-func (s *Store) Book(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest) (boxoffice.Change, error) {
-	return s.apply(ctx, show, seats, guest, true)
+// Book makes the seats the guest's, all or nothing, if the guest then holds
+// at most maxHeld seats of the show (maxHeld <= 0: any number).
+func (s *Store) Book(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest, maxHeld int) (boxoffice.Change, error) {
+	return s.apply(ctx, show, seats, guest, true, maxHeld)
 }
 
 // Release frees the guest's seats among those listed, all or nothing.
 func (s *Store) Release(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest) (boxoffice.Change, error) {
-	return s.apply(ctx, show, seats, guest, false)
+	return s.apply(ctx, show, seats, guest, false, 0)
 }
 
 // Bookings and releases run in batches (group commit, internal/groupcommit):
@@ -33,7 +36,10 @@ func (s *Store) Release(ctx context.Context, show boxoffice.ShowID, seats []boxo
 //     reader that sees version v sees every change up to v.
 //   - Under the lock, each operation is one statement: if another guest
 //     holds any of its seats it changes nothing and is refused alone, naming
-//     every such seat; otherwise it inserts the seats with ON CONFLICT DO
+//     every such seat; if the guest would then hold more seats of the show
+//     than the booking's cap, likewise (the count is made under the lock,
+//     so no two bookings of one guest pass the cap together, whichever
+//     instance runs them); otherwise it inserts the seats with ON CONFLICT DO
 //     NOTHING (the primary key (show, seat) stays the referee) or deletes the
 //     guest's own rows. The batch's statements go to the server in one
 //     pipeline, one round trip, and run in order, each seeing the ones
@@ -52,10 +58,11 @@ const maxBatch = 64
 
 // op is one Book or Release waiting for the writer.
 type op struct {
-	show  boxoffice.Show
-	seats []string
-	guest boxoffice.Guest
-	book  bool
+	show    boxoffice.Show
+	seats   []string
+	guest   boxoffice.Guest
+	book    bool
+	maxHeld int // a booking's cap on the guest's seats in the show; <= 0: none
 }
 
 type result struct {
@@ -73,7 +80,7 @@ func (o *op) name() string {
 // apply checks a booking (book) or a release, queues it for the writer and
 // waits until it is committed or refused.
 func (s *Store) apply(ctx context.Context, id boxoffice.ShowID, seats []boxoffice.SeatID,
-	guest boxoffice.Guest, book bool) (boxoffice.Change, error) {
+	guest boxoffice.Guest, book bool, maxHeld int) (boxoffice.Change, error) {
 	seats, err := boxoffice.CheckRequest(seats, guest)
 	if err != nil {
 		return boxoffice.Change{}, err
@@ -88,7 +95,7 @@ func (s *Store) apply(ctx context.Context, id boxoffice.ShowID, seats []boxoffic
 	if err := show.Admit(seats, s.stamp()); err != nil {
 		return boxoffice.Change{}, err
 	}
-	o := &op{show: show, guest: guest, book: book}
+	o := &op{show: show, guest: guest, book: book, maxHeld: maxHeld}
 	for _, seat := range seats {
 		o.seats = append(o.seats, string(seat))
 	}
@@ -107,7 +114,7 @@ func (s *Store) runBatch(ops []*op) []result {
 	// a caller who goes now must not break the transaction the others share.
 	ctx, cancel := s.bound(context.Background())
 	defer cancel()
-	b := &batch{ops: ops, res: make([]result, len(ops)), at: s.stamp()}
+	b := &batch{ops: ops, res: make([]result, len(ops)), at: s.stamp(), keep: int64(s.opts.KeepVersions)}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return b.run(ctx, tx) })
 	if err != nil {
 		err = dbError(ctx, ops[0].name(), err)
@@ -131,6 +138,8 @@ type batch struct {
 	at  time.Time // every change of the batch is stamped with its start
 
 	versions map[boxoffice.ShowID]int64 // as the batch has left them
+	floors   map[boxoffice.ShowID]int64 // the change log's floors, as read
+	keep     int64                      // Options.KeepVersions
 	log      changeRows
 }
 
@@ -155,10 +164,10 @@ func (b *batch) run(ctx context.Context, tx pgx.Tx) error {
 		}
 	}
 	pipeline := &pgx.Batch{}
-	pipeline.Queue(`SELECT id, version FROM shows WHERE id = ANY ($1) ORDER BY id FOR NO KEY UPDATE`, ids)
+	pipeline.Queue(`SELECT id, version, log_floor FROM shows WHERE id = ANY ($1) ORDER BY id FOR NO KEY UPDATE`, ids)
 	for _, o := range b.ops {
 		if o.book {
-			pipeline.Queue(bookSQL, o.show.ID, o.seats, o.guest, b.at)
+			pipeline.Queue(bookSQL, o.show.ID, o.seats, o.guest, b.at, o.maxHeld)
 		} else {
 			pipeline.Queue(releaseSQL, o.show.ID, o.seats, o.guest)
 		}
@@ -166,35 +175,30 @@ func (b *batch) run(ctx context.Context, tx pgx.Tx) error {
 	results := tx.SendBatch(ctx, pipeline)
 	defer results.Close()
 
-	b.versions = map[boxoffice.ShowID]int64{}
+	b.versions, b.floors = map[boxoffice.ShowID]int64{}, map[boxoffice.ShowID]int64{}
 	var (
-		id      boxoffice.ShowID
-		version int64
+		id             boxoffice.ShowID
+		version, floor int64
 	)
 	rows, _ := results.Query()
-	if _, err := pgx.ForEachRow(rows, []any{&id, &version}, func() error {
-		b.versions[id] = version
+	if _, err := pgx.ForEachRow(rows, []any{&id, &version, &floor}, func() error {
+		b.versions[id], b.floors[id] = version, floor
 		return nil
 	}); err != nil {
 		return err
 	}
 	for i, o := range b.ops {
 		var (
-			changed, refused []string
-			outcome, seat    string
+			out        outcome
+			kind, seat string
 		)
 		rows, _ := results.Query()
-		if _, err := pgx.ForEachRow(rows, []any{&outcome, &seat}, func() error {
-			if outcome == "refused" {
-				refused = append(refused, seat)
-			} else {
-				changed = append(changed, seat)
-			}
-			return nil
+		if _, err := pgx.ForEachRow(rows, []any{&kind, &seat}, func() error {
+			return out.add(kind, seat)
 		}); err != nil {
 			return err
 		}
-		b.res[i].change, b.res[i].err = b.record(o, changed, refused)
+		b.res[i].change, b.res[i].err = b.record(o, out)
 	}
 	if err := results.Close(); err != nil {
 		return err
@@ -208,18 +212,36 @@ func (b *batch) run(ctx context.Context, tx pgx.Tx) error {
 // 'changed'. Seats the guest holds already (book) or that are free (release)
 // need nothing. Checking first is safe because every writer of the show
 // holds its lock; the insert still lets the primary key decide.
+//
+// A booking with a cap ($5 > 0) that would leave the guest holding more
+// seats than that changes nothing either: the seats it would have booked
+// come back 'limit', and one row 'held' carries the seats the guest holds.
+// The count scans the show's bookings only when a cap is given and no seat
+// is refused.
 const (
 	bookSQL = `
 		WITH refused AS (
 			SELECT seat_id FROM bookings WHERE show_id = $1 AND seat_id = ANY ($2) AND holder <> $3
+		), fresh AS (
+			SELECT seat FROM unnest($2::text[]) AS seat
+			WHERE NOT EXISTS (SELECT FROM bookings WHERE show_id = $1 AND seat_id = seat)
+		), held AS (
+			SELECT count(*) AS n FROM bookings
+			WHERE $5::int > 0 AND NOT EXISTS (SELECT FROM refused) AND show_id = $1 AND holder = $3
+		), over AS (
+			SELECT n FROM held
+			WHERE $5::int > 0 AND NOT EXISTS (SELECT FROM refused) AND n + (SELECT count(*) FROM fresh) > $5::int
 		), changed AS (
 			INSERT INTO bookings (show_id, seat_id, holder, booked_at)
 			SELECT $1, seat, $3, $4 FROM unnest($2::text[]) AS seat
-			WHERE NOT EXISTS (SELECT FROM refused)
+			WHERE NOT EXISTS (SELECT FROM refused) AND NOT EXISTS (SELECT FROM over)
 			ON CONFLICT (show_id, seat_id) DO NOTHING
 			RETURNING seat_id
 		)
-		SELECT 'refused', seat_id FROM refused UNION ALL SELECT 'changed', seat_id FROM changed`
+		SELECT 'refused', seat_id FROM refused
+		UNION ALL SELECT 'changed', seat_id FROM changed
+		UNION ALL SELECT 'limit', seat FROM fresh WHERE EXISTS (SELECT FROM over)
+		UNION ALL SELECT 'held', n::text FROM over`
 	releaseSQL = `
 		WITH refused AS (
 			SELECT seat_id FROM bookings WHERE show_id = $1 AND seat_id = ANY ($2) AND holder <> $3
@@ -231,16 +253,42 @@ const (
 		SELECT 'refused', seat_id FROM refused UNION ALL SELECT 'changed', seat_id FROM changed`
 )
 
+// outcome is what an op's statement reported, row by row.
+type outcome struct {
+	changed, refused, limit []string
+	held                    int
+}
+
+func (out *outcome) add(kind, seat string) error {
+	switch kind {
+	case "refused":
+		out.refused = append(out.refused, seat)
+	case "changed":
+		out.changed = append(out.changed, seat)
+	case "limit":
+		out.limit = append(out.limit, seat)
+	case "held":
+		n, err := strconv.Atoi(seat)
+		if err != nil {
+			return fmt.Errorf("held seats %q: %w", seat, err)
+		}
+		out.held = n
+	}
+	return nil
+}
+
 // record turns an op's outcome into its answer: the refusal naming every
 // seat in the way, or its change at the show's next version, whose log rows
 // the batch keeps for commit.
-func (b *batch) record(o *op, changed, refused []string) (boxoffice.Change, error) {
-	id := o.show.ID
+func (b *batch) record(o *op, out outcome) (boxoffice.Change, error) {
+	id, changed, refused := o.show.ID, out.changed, out.refused
 	switch {
 	case len(refused) > 0 && o.book:
 		return boxoffice.Change{}, boxoffice.TakenError(seatIDs(inOrder(o.seats, refused)))
 	case len(refused) > 0:
 		return boxoffice.Change{}, boxoffice.NotYoursError(seatIDs(inOrder(o.seats, refused)))
+	case len(out.limit) > 0:
+		return boxoffice.Change{}, boxoffice.SeatLimitError(seatIDs(inOrder(o.seats, out.limit)), o.maxHeld, out.held)
 	case len(changed) == 0:
 		return boxoffice.Change{Show: id, Version: b.versions[id]}, nil
 	}
@@ -279,6 +327,7 @@ func (b *batch) commit(ctx context.Context, tx pgx.Tx) error {
 		}
 	}
 	l := b.log
+	compact := b.compactions(shows, versions)
 	_, err := tx.Exec(ctx, `
 		WITH logged AS (
 			INSERT INTO changes (show_id, version, seq, seat_id, holder, by_guest, at)
@@ -293,7 +342,15 @@ func (b *batch) commit(ctx context.Context, tx pgx.Tx) error {
 		)
 		SELECT pg_notify('`+channel+`', id || ' ' || version) FROM bumped`,
 		l.show, l.version, l.seq, l.seat, l.holder, l.by, b.at, shows, versions)
-	return err
+	if err != nil {
+		return err
+	}
+	for show, floor := range compact {
+		if _, err := tx.Exec(ctx, compactSQL, show, floor, b.floors[show]); err != nil {
+			return fmt.Errorf("compacting the change log of %s: %w", show, err)
+		}
+	}
+	return nil
 }
 
 // inOrder returns the ids in keep, in the order of ids.

@@ -1,7 +1,10 @@
 package postgres
 
 import (
+	"context"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"boxoffice"
 	"boxoffice/postgres/pgtest"
@@ -10,9 +13,40 @@ import (
 
 func TestStore(t *testing.T) {
 	pgtest.Server(t) // skip once here, not in every case
-	storetest.Run(t, func(t *testing.T, opts storetest.Options) boxoffice.Store {
-		return openTest(t, pgtest.Database(t), Options{Now: opts.Now})
+	storetest.Run(t, newTestStore)
+}
+
+func TestLog(t *testing.T) {
+	pgtest.Server(t)
+	storetest.RunLog(t, newTestStore, rawLog)
+}
+
+func newTestStore(t *testing.T, opts storetest.Options) boxoffice.Store {
+	return openTest(t, pgtest.Database(t), Options{Now: opts.Now, KeepVersions: opts.KeepVersions})
+}
+
+// rawLog reads the show's change rows as stored: the compacted ones, at
+// most one per seat, then the whole ones.
+func rawLog(ctx context.Context, store boxoffice.Store, show boxoffice.ShowID) ([]boxoffice.Change, error) {
+	rows, _ := store.(*Store).pool.Query(ctx, `
+		SELECT version, 0 AS seq, seat_id, coalesce(holder, '') FROM compacted_changes WHERE show_id = $1
+		UNION ALL
+		SELECT version, seq, seat_id, coalesce(holder, '') FROM changes WHERE show_id = $1
+		ORDER BY version, seq`, show)
+	var (
+		log []boxoffice.Change
+		v   int64
+		seq int32
+		sc  boxoffice.SeatChange
+	)
+	_, err := pgx.ForEachRow(rows, []any{&v, &seq, &sc.Seat, &sc.Holder}, func() error {
+		if n := len(log); n == 0 || log[n-1].Version != v {
+			log = append(log, boxoffice.Change{Show: show, Version: v})
+		}
+		log[len(log)-1].Seats = append(log[len(log)-1].Seats, sc)
+		return nil
 	})
+	return log, err
 }
 
 // openTest opens a store that the test closes when it ends.

@@ -74,7 +74,8 @@ func (s *Store) SeatMap(ctx context.Context, id boxoffice.ShowID) (boxoffice.Sea
 
 // ChangesSince returns the changes after version after, oldest first. The
 // rows of a version commit together with the show's version, so the one
-// statement sees each change whole or not at all.
+// statement sees each change whole or not at all, and sees the log's floor
+// of the same snapshot as its rows.
 func (s *Store) ChangesSince(ctx context.Context, id boxoffice.ShowID, after int64, limit int) ([]boxoffice.Change, error) {
 	if limit < 1 {
 		return nil, boxoffice.Errorf(boxoffice.EINVALID, "Ask for at least one change, not %d", limit)
@@ -82,41 +83,89 @@ func (s *Store) ChangesSince(ctx context.Context, id boxoffice.ShowID, after int
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	after = max(after, 0)
-	// Versions are consecutive and each has at least one row, so a range of
-	// versions bounds the number of changes where LIMIT would count rows.
+	// Versions are consecutive above the floor and each has at least one
+	// row, so a range of versions bounds the number of changes where LIMIT
+	// would count rows. The show's row always comes back, with no change
+	// when there is none to give: no row at all means no show.
 	rows, _ := s.pool.Query(ctx, `
-		SELECT version, seat_id, holder, by_guest, at FROM changes
-		WHERE show_id = $1 AND version > $2 AND version <= $3
-		ORDER BY version, seq`, id, after, after+int64(limit))
+		SELECT s.version, s.log_floor, c.version, c.seat_id, c.holder, c.by_guest, c.at
+		FROM shows s LEFT JOIN changes c
+			ON c.show_id = s.id AND s.log_floor <= $2 AND c.version > $2 AND c.version <= $3
+		WHERE s.id = $1
+		ORDER BY c.version, c.seq`, id, after, after+int64(limit))
 	var (
-		list   []boxoffice.Change
-		v      int64
-		sc     boxoffice.SeatChange
-		holder *string
-		at     time.Time
+		list           []boxoffice.Change
+		found          bool
+		version, floor int64
+		v              *int64
+		seat, holder   *string
+		by             *string
+		at             *time.Time
 	)
-	_, err := pgx.ForEachRow(rows, []any{&v, &sc.Seat, &holder, &sc.By, &at}, func() error {
-		sc.Holder = ""
+	_, err := pgx.ForEachRow(rows, []any{&version, &floor, &v, &seat, &holder, &by, &at}, func() error {
+		found = true
+		if v == nil {
+			return nil
+		}
+		sc := boxoffice.SeatChange{Seat: boxoffice.SeatID(*seat), By: boxoffice.Guest(*by)}
 		if holder != nil {
 			sc.Holder = boxoffice.Guest(*holder)
 		}
-		if n := len(list); n == 0 || list[n-1].Version != v {
-			list = append(list, boxoffice.Change{Show: id, Version: v, At: at.UTC()})
+		if n := len(list); n == 0 || list[n-1].Version != *v {
+			list = append(list, boxoffice.Change{Show: id, Version: *v, At: at.UTC()})
 		}
 		last := &list[len(list)-1]
 		last.Seats = append(last.Seats, sc)
 		return nil
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, dbError(ctx, "read changes", err)
-	}
-	if len(list) == 0 {
-		// Nothing new, or no such show: only the second is an error.
-		if _, err := s.findShow(ctx, id); err != nil {
-			return nil, err
-		}
+	case !found:
+		return nil, showNotFound(id)
+	case after < floor && after < version:
+		return nil, boxoffice.HistoryGoneError(id, after, floor)
 	}
 	return list, nil
+}
+
+// ForgetHistory deletes the change log of every show that started before
+// startedBefore and hands its bookings to boxoffice.ForgottenGuest, in one
+// transaction. It locks the shows' rows in id order, as every batch of
+// bookings does, so the two never deadlock; the shows have started, so no
+// booking of theirs is in flight anyway.
+func (s *Store) ForgetHistory(ctx context.Context, startedBefore time.Time) (int, error) {
+	var n int
+	err := s.inTx(ctx, "forget history", func(ctx context.Context, tx pgx.Tx) error {
+		// A show is forgotten once: afterwards its floor is its version and
+		// no holder is a guest. The floor moves to the version, so every
+		// reader that still wants a change of it is told the history is
+		// gone.
+		rows, _ := tx.Query(ctx, `
+			SELECT id FROM shows
+			WHERE starts_at < $1 AND (log_floor < version OR EXISTS (
+				SELECT FROM bookings b WHERE b.show_id = shows.id AND b.holder <> $2))
+			ORDER BY id FOR NO KEY UPDATE`, startedBefore, boxoffice.ForgottenGuest)
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		n = len(ids)
+		_, err = tx.Exec(ctx, `
+			WITH dropped AS (
+				DELETE FROM changes WHERE show_id = ANY ($1)
+			), compacted AS (
+				DELETE FROM compacted_changes WHERE show_id = ANY ($1)
+			), untraced AS (
+				UPDATE bookings SET holder = $2 WHERE show_id = ANY ($1) AND holder <> $2
+			)
+			UPDATE shows SET log_floor = version WHERE id = ANY ($1)`, ids, boxoffice.ForgottenGuest)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // findShow returns the show with its hall. Shows and halls never change once

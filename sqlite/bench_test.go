@@ -35,11 +35,13 @@ func benchShow(b *testing.B, s *Store, n int) (boxoffice.ShowID, []boxoffice.Sea
 // alone: 64 guests at once, each booking then releasing a random seat among
 // 250 ("spread") or among 4 ("hot"). One op is one Book or Release, refused
 // or not; every one is a durable write transaction's worth of work.
+// "spread-capped" books under the server's default cap of 10 seats a guest.
 func BenchmarkBookParallel(b *testing.B) {
 	for _, w := range []struct {
-		name  string
-		seats int
-	}{{"spread", 250}, {"hot", 4}} {
+		name    string
+		seats   int
+		maxHeld int
+	}{{"spread", 250, 0}, {"hot", 4, 0}, {"spread-capped", 250, 10}} {
 		b.Run(w.name, func(b *testing.B) {
 			var batches, ops atomic.Int64
 			s := openTest(b, filepath.Join(b.TempDir(), "bench.db"), Options{
@@ -63,11 +65,11 @@ func BenchmarkBookParallel(b *testing.B) {
 					} else {
 						seat := seats[rand.IntN(len(seats))]
 						var c boxoffice.Change
-						if c, err = s.Book(ctx, show, []boxoffice.SeatID{seat}, g); err == nil && len(c.Seats) > 0 {
+						if c, err = s.Book(ctx, show, []boxoffice.SeatID{seat}, g, w.maxHeld); err == nil && len(c.Seats) > 0 {
 							held = append(held, seat)
 						}
 					}
-					if err != nil && boxoffice.ErrorCode(err) != boxoffice.ETAKEN {
+					if code := boxoffice.ErrorCode(err); err != nil && code != boxoffice.ETAKEN && code != boxoffice.ESEATLIMIT {
 						b.Error(err)
 						return
 					}
@@ -88,7 +90,7 @@ func BenchmarkChangesSince(b *testing.B) {
 	ctx := context.Background()
 	g := boxoffice.GuestFromToken("bench")
 	for _, seat := range seats[:100] {
-		if _, err := s.Book(ctx, show, []boxoffice.SeatID{seat}, g); err != nil {
+		if _, err := s.Book(ctx, show, []boxoffice.SeatID{seat}, g, 0); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -8,32 +8,35 @@ import (
 	"boxoffice"
 )
 
-// Book makes the seats the guest's, all or nothing.
-func (s *Store) Book(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest) (boxoffice.Change, error) {
-	return s.apply(ctx, show, seats, guest, true)
+// Book makes the seats the guest's, all or nothing, if the guest then holds
+// at most maxHeld seats of the show (maxHeld <= 0: any number).
+func (s *Store) Book(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest, maxHeld int) (boxoffice.Change, error) {
+	return s.apply(ctx, &op{show: show, seats: seats, guest: guest, book: true, maxHeld: maxHeld})
 }
 
 // Release frees the guest's seats among those listed, all or nothing.
 func (s *Store) Release(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest) (boxoffice.Change, error) {
-	return s.apply(ctx, show, seats, guest, false)
+	return s.apply(ctx, &op{show: show, seats: seats, guest: guest})
 }
 
-// apply checks a booking (book) or a release and queues it for the writer,
-// which runs it in a batch (see writer.go) and answers once it is durable.
-func (s *Store) apply(ctx context.Context, id boxoffice.ShowID, seats []boxoffice.SeatID,
-	guest boxoffice.Guest, book bool) (boxoffice.Change, error) {
+// apply checks a booking or a release and queues it for the writer, which
+// runs it in a batch (see writer.go) and answers once it is durable.
+func (s *Store) apply(ctx context.Context, o *op) (boxoffice.Change, error) {
 	// Bad requests are refused before they wait for the writer.
-	seats, err := boxoffice.CheckRequest(seats, guest)
+	seats, err := boxoffice.CheckRequest(o.seats, o.guest)
 	if err != nil {
 		return boxoffice.Change{}, err
 	}
-	return s.submit(ctx, &op{show: id, seats: seats, guest: guest, book: book})
+	o.seats = seats
+	return s.submit(ctx, o)
 }
 
 // applyIn runs one op inside the writer's transaction: check it against the
 // show, change the booking rows, and log one change row per seat at the
-// show's next version.
-func (b *batch) applyIn(ctx context.Context, o *op) (boxoffice.Change, error) {
+// show's next version. held is the seats the guest held before, for a
+// booking with a cap (else -1): the seats it adds must not take the guest
+// over the cap.
+func (b *batch) applyIn(ctx context.Context, o *op, held int) (boxoffice.Change, error) {
 	id, seats, guest, book, name := o.show, o.seats, o.guest, o.book, o.name()
 	st, err := b.show(ctx, id)
 	if err != nil {
@@ -66,6 +69,9 @@ func (b *batch) applyIn(ctx context.Context, o *op) (boxoffice.Change, error) {
 		return boxoffice.Change{}, boxoffice.TakenError(refused)
 	case len(refused) > 0:
 		return boxoffice.Change{}, boxoffice.NotYoursError(refused)
+	}
+	if held >= 0 && len(changed) > 0 && held+len(changed) > o.maxHeld {
+		return boxoffice.Change{}, boxoffice.SeatLimitError(changed, o.maxHeld, held)
 	}
 	if len(changed) == 0 {
 		return boxoffice.Change{Show: id, Version: st.version}, nil

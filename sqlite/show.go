@@ -116,8 +116,8 @@ func (s *Store) ChangesSince(ctx context.Context, id boxoffice.ShowID, after int
 	// Most calls come from the live hub and the seat-map cache asking
 	// whether anything changed: one prepared statement, outside any
 	// transaction, answers that.
-	var version int64
-	err := s.versionOf.QueryRowContext(ctx, id).Scan(&version)
+	var version, floor int64
+	err := s.versionOf.QueryRowContext(ctx, id).Scan(&version, &floor)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, showNotFound(id)
 	} else if err != nil {
@@ -132,7 +132,9 @@ func (s *Store) ChangesSince(ctx context.Context, id boxoffice.ShowID, after int
 		return nil, dbError("read changes", err)
 	}
 	defer tx.Rollback()
-	err = tx.QueryRowContext(ctx, `SELECT version FROM shows WHERE id = ?`, id).Scan(&version)
+	// Read again in the transaction: the floor and the rows must be of one
+	// snapshot, or a compaction in between could pass for a gap-free log.
+	err = tx.QueryRowContext(ctx, `SELECT version, log_floor FROM shows WHERE id = ?`, id).Scan(&version, &floor)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, showNotFound(id)
 	} else if err != nil {
@@ -141,6 +143,9 @@ func (s *Store) ChangesSince(ctx context.Context, id boxoffice.ShowID, after int
 	after = max(after, 0)
 	if after >= version {
 		return nil, nil
+	}
+	if after < floor {
+		return nil, boxoffice.HistoryGoneError(id, after, floor)
 	}
 	// Versions are consecutive and each has at least one row, so a range of
 	// versions bounds the number of changes where LIMIT would count rows.
@@ -182,24 +187,26 @@ func (s *Store) ChangesSince(ctx context.Context, id boxoffice.ShowID, after int
 
 // findShow returns the show with its hall, and its current version.
 func (s *Store) findShow(ctx context.Context, q queryer, id boxoffice.ShowID) (boxoffice.Show, int64, error) {
-	return s.findShowWith(ctx, q.QueryRowContext(ctx, writeSQL.show, id), q, id)
+	show, version, _, err := s.findShowWith(ctx, q.QueryRowContext(ctx, writeSQL.show, id), q, id)
+	return show, version, err
 }
 
 // findShowWith is findShow with the show's row already queried (by
-// writeSQL.show), so the writer can use its prepared statement.
-func (s *Store) findShowWith(ctx context.Context, row *sql.Row, q queryer, id boxoffice.ShowID) (boxoffice.Show, int64, error) {
+// writeSQL.show), so the writer can use its prepared statement; it also
+// returns the show's log floor.
+func (s *Store) findShowWith(ctx context.Context, row *sql.Row, q queryer, id boxoffice.ShowID) (boxoffice.Show, int64, int64, error) {
 	show := boxoffice.Show{ID: id}
-	var startsAt, version int64
-	err := row.Scan(&show.Title, &startsAt, &show.Hall.ID, &version)
+	var startsAt, version, floor int64
+	err := row.Scan(&show.Title, &startsAt, &show.Hall.ID, &version, &floor)
 	if errors.Is(err, sql.ErrNoRows) {
-		return boxoffice.Show{}, 0, showNotFound(id)
+		return boxoffice.Show{}, 0, 0, showNotFound(id)
 	} else if err != nil {
-		return boxoffice.Show{}, 0, dbError("find show", err)
+		return boxoffice.Show{}, 0, 0, dbError("find show", err)
 	}
 	if show, err = s.cache(ctx, q, show, startsAt); err != nil {
-		return boxoffice.Show{}, 0, err
+		return boxoffice.Show{}, 0, 0, err
 	}
-	return show, version, nil
+	return show, version, floor, nil
 }
 
 // cache returns the show whose row holds show's id, title and hall id and

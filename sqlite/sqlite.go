@@ -44,7 +44,16 @@ type Options struct {
 	// Logger receives operational messages (migrations applied). Nil
 	// discards them.
 	Logger *slog.Logger
+	// KeepVersions is how many of a show's latest versions the change log
+	// keeps whole; of older ones it keeps only each seat's latest change.
+	// Zero means DefaultKeepVersions.
+	KeepVersions int
 }
+
+// DefaultKeepVersions is the change log's default length in versions: far
+// more than a reconnecting client is replayed, and at most a couple of
+// minutes of a show's busiest sale.
+const DefaultKeepVersions = 2000
 
 // Store is a boxoffice.Store in a SQLite file.
 type Store struct {
@@ -57,7 +66,7 @@ type Store struct {
 
 	writes    *groupcommit.Queue[*op, result] // bookings and releases, in batches (writer.go)
 	stmts     writeStmts                      // the writer's, prepared on the writer pool
-	versionOf *sql.Stmt                       // a show's version, on the reader pool
+	versionOf *sql.Stmt                       // a show's version and log floor, on the reader pool
 }
 
 var _ boxoffice.Store = (*Store)(nil)
@@ -104,6 +113,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.KeepVersions <= 0 {
+		opts.KeepVersions = DefaultKeepVersions
+	}
 	s := &Store{opts: opts, shows: map[boxoffice.ShowID]boxoffice.Show{}}
 
 	var err error
@@ -139,7 +151,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	if s.versionOf, err = s.reader.PrepareContext(ctx, `SELECT version FROM shows WHERE id = ?`); err != nil {
+	if s.versionOf, err = s.reader.PrepareContext(ctx, `SELECT version, log_floor FROM shows WHERE id = ?`); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}

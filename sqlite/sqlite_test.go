@@ -17,9 +17,45 @@ import (
 )
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, opts storetest.Options) boxoffice.Store {
-		return openTest(t, filepath.Join(t.TempDir(), "boxoffice.db"), Options{Now: opts.Now})
-	})
+	storetest.Run(t, newTestStore)
+}
+
+func TestLog(t *testing.T) {
+	storetest.RunLog(t, newTestStore, rawLog)
+}
+
+func newTestStore(t *testing.T, opts storetest.Options) boxoffice.Store {
+	return openTest(t, filepath.Join(t.TempDir(), "boxoffice.db"), Options{Now: opts.Now, KeepVersions: opts.KeepVersions})
+}
+
+// rawLog reads the show's change rows as stored: the compacted ones, at
+// most one per seat, then the whole ones.
+func rawLog(ctx context.Context, store boxoffice.Store, show boxoffice.ShowID) ([]boxoffice.Change, error) {
+	rows, err := store.(*Store).reader.QueryContext(ctx, `
+		SELECT version, 0 AS seq, seat_id, coalesce(holder, '') FROM compacted_changes WHERE show_id = ?1
+		UNION ALL
+		SELECT version, seq, seat_id, coalesce(holder, '') FROM changes WHERE show_id = ?1
+		ORDER BY version, seq`, show)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var log []boxoffice.Change
+	for rows.Next() {
+		var (
+			v  int64
+			sc boxoffice.SeatChange
+		)
+		var seq int
+		if err := rows.Scan(&v, &seq, &sc.Seat, &sc.Holder); err != nil {
+			return nil, err
+		}
+		if n := len(log); n == 0 || log[n-1].Version != v {
+			log = append(log, boxoffice.Change{Show: show, Version: v})
+		}
+		log[len(log)-1].Seats = append(log[len(log)-1].Seats, sc)
+	}
+	return log, rows.Err()
 }
 
 // openTest opens a store that the test closes when it ends.
@@ -113,7 +149,7 @@ func TestReopen(t *testing.T) {
 	p := seedDemo(t, s, now)
 	show := p.Shows[0].ID
 	g := boxoffice.GuestFromToken("reopen")
-	c, err := s.Book(t.Context(), show, []boxoffice.SeatID{"A3", "B4"}, g)
+	c, err := s.Book(t.Context(), show, []boxoffice.SeatID{"A3", "B4"}, g, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,10 +217,10 @@ func TestOnCommit(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	mustOK(s.Book(ctx, show, []boxoffice.SeatID{"A3", "A4"}, alice)) // v1
-	mustOK(s.Book(ctx, show, []boxoffice.SeatID{"A3"}, alice))       // no-op
-	mustOK(s.Release(ctx, show, []boxoffice.SeatID{"C5"}, alice))    // no-op
-	if _, err := s.Book(ctx, show, []boxoffice.SeatID{"A4"}, bob); !errors.Is(err, boxoffice.ErrTaken) {
+	mustOK(s.Book(ctx, show, []boxoffice.SeatID{"A3", "A4"}, alice, 0)) // v1
+	mustOK(s.Book(ctx, show, []boxoffice.SeatID{"A3"}, alice, 0))       // no-op
+	mustOK(s.Release(ctx, show, []boxoffice.SeatID{"C5"}, alice))       // no-op
+	if _, err := s.Book(ctx, show, []boxoffice.SeatID{"A4"}, bob, 0); !errors.Is(err, boxoffice.ErrTaken) {
 		t.Fatalf("Book of a taken seat = %v", err)
 	}
 	mustOK(s.Release(ctx, show, []boxoffice.SeatID{"A4"}, alice)) // v2
@@ -246,7 +282,7 @@ func BenchmarkBook(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := s.Book(ctx, show, seat, g); err != nil {
+		if _, err := s.Book(ctx, show, seat, g, 0); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := s.Release(ctx, show, seat, g); err != nil {
@@ -266,7 +302,7 @@ func BenchmarkSeatMap(b *testing.B) {
 		for j := i; j < min(i+2*boxoffice.MaxSeatsPerRequest, len(all)); j += 2 {
 			ids = append(ids, all[j].ID)
 		}
-		if _, err := s.Book(ctx, show, ids, boxoffice.GuestFromToken(fmt.Sprint(i))); err != nil {
+		if _, err := s.Book(ctx, show, ids, boxoffice.GuestFromToken(fmt.Sprint(i)), 0); err != nil {
 			b.Fatal(err)
 		}
 	}

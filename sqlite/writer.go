@@ -23,10 +23,11 @@ const maxBatch = 128
 
 // op is one Book or Release waiting for the writer.
 type op struct {
-	show  boxoffice.ShowID
-	seats []boxoffice.SeatID
-	guest boxoffice.Guest
-	book  bool
+	show    boxoffice.ShowID
+	seats   []boxoffice.SeatID
+	guest   boxoffice.Guest
+	book    bool
+	maxHeld int // a booking's cap on the guest's seats in the show; <= 0: none
 }
 
 type result struct {
@@ -54,29 +55,45 @@ func (s *Store) submit(ctx context.Context, o *op) (boxoffice.Change, error) {
 
 // writeSQL are the writer's statements, prepared once on its connection
 // (see prepareWrites) rather than parsed again for every op.
-var writeSQL = struct{ show, book, release, holder, bump, log, savepoint, keep, undo string }{
-	show: `SELECT title, starts_at, hall_id, version FROM shows WHERE id = ?`,
+var writeSQL = struct{ show, book, release, holder, held, bump, log, compact, trim, savepoint, keep, undo string }{
+	show: `SELECT title, starts_at, hall_id, version, log_floor FROM shows WHERE id = ?`,
 	book: `INSERT INTO bookings (show_id, seat_id, holder, version, booked_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (show_id, seat_id) DO NOTHING`,
-	release:   `DELETE FROM bookings WHERE show_id = ? AND seat_id = ? AND holder = ?`,
-	holder:    `SELECT holder FROM bookings WHERE show_id = ? AND seat_id = ?`,
-	bump:      `UPDATE shows SET version = ? WHERE id = ?`,
-	log:       `INSERT INTO changes (show_id, version, seq, seat_id, state, holder, by_guest, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	release: `DELETE FROM bookings WHERE show_id = ? AND seat_id = ? AND holder = ?`,
+	holder:  `SELECT holder FROM bookings WHERE show_id = ? AND seat_id = ?`,
+	// A scan of the show's rows, at most a hall's worth: cheaper for the
+	// writer than an index on holder that every insert would also write.
+	held: `SELECT count(*) FROM bookings WHERE show_id = ? AND holder = ?`,
+	bump: `UPDATE shows SET version = ?, log_floor = ? WHERE id = ?`,
+	log:  `INSERT INTO changes (show_id, version, seq, seat_id, state, holder, by_guest, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	// Versions up to the new floor leave changes, each seat's latest one
+	// kept in compacted_changes (SQLite takes the other columns of a
+	// max() aggregate from the row with the maximum). ?3 is the old floor,
+	// below which changes holds no row.
+	compact: `INSERT INTO compacted_changes (show_id, seat_id, version, state, holder, by_guest, at)
+		SELECT show_id, seat_id, max(version), state, holder, by_guest, at FROM changes
+		WHERE show_id = ?1 AND version > ?3 AND version <= ?2 GROUP BY seat_id
+		ON CONFLICT (show_id, seat_id) DO UPDATE SET version = excluded.version, state = excluded.state,
+			holder = excluded.holder, by_guest = excluded.by_guest, at = excluded.at`,
+	trim:      `DELETE FROM changes WHERE show_id = ?1 AND version > ?3 AND version <= ?2`,
 	savepoint: `SAVEPOINT op`,
 	keep:      `RELEASE op`,
 	undo:      `ROLLBACK TO op`,
 }
 
 // writeStmts holds one statement per entry of writeSQL.
-type writeStmts struct{ show, book, release, holder, bump, log, savepoint, keep, undo *sql.Stmt }
+type writeStmts struct {
+	show, book, release, holder, held, bump, log, compact, trim, savepoint, keep, undo *sql.Stmt
+}
 
 func (w *writeStmts) all() []**sql.Stmt {
-	return []**sql.Stmt{&w.show, &w.book, &w.release, &w.holder, &w.bump, &w.log, &w.savepoint, &w.keep, &w.undo}
+	return []**sql.Stmt{&w.show, &w.book, &w.release, &w.holder, &w.held, &w.bump, &w.log, &w.compact,
+		&w.trim, &w.savepoint, &w.keep, &w.undo}
 }
 
 func writeSQLs() []string {
 	q := writeSQL
-	return []string{q.show, q.book, q.release, q.holder, q.bump, q.log, q.savepoint, q.keep, q.undo}
+	return []string{q.show, q.book, q.release, q.holder, q.held, q.bump, q.log, q.compact, q.trim, q.savepoint, q.keep, q.undo}
 }
 
 // prepareWrites prepares the writer's statements on the writer pool.
@@ -102,22 +119,32 @@ type batch struct {
 type showState struct {
 	show    boxoffice.Show
 	version int64
-	dirty   bool // version moved: write it before the commit
+	floor   int64 // the change log's floor (see compact)
+	dirty   bool  // version moved: write it before the commit
 }
 
-// run applies one op into res. An op on several seats runs inside a
-// savepoint, so that a refusal after some of its rows changed undoes them
-// alone. An op on one seat needs none: it is refused before it writes
-// anything. An error returned (not one in res) breaks the whole batch,
-// whose ops then all get it and none is applied.
+// run applies one op into res. An op on several seats, or one that the
+// seat cap may refuse (the guest is that close to it), runs inside a savepoint, so that a refusal after some
+// of its rows changed undoes them alone. Any other op on one seat needs
+// none: it is refused before it writes anything. An error returned (not one
+// in res) breaks the whole batch, whose ops then all get it and none is
+// applied.
 func (b *batch) run(ctx context.Context, o *op, res *result) error {
-	savepoint := len(o.seats) > 1
+	// Counted in the writer's transaction, after the batch's earlier ops:
+	// concurrent bookings of one guest cannot pass the cap together.
+	held := -1
+	if o.book && o.maxHeld > 0 {
+		if err := b.stmts.held.QueryRowContext(ctx, o.show, o.guest).Scan(&held); err != nil {
+			return err
+		}
+	}
+	savepoint := len(o.seats) > 1 || (held >= 0 && held+len(o.seats) > o.maxHeld)
 	if savepoint {
 		if _, err := b.stmts.savepoint.ExecContext(ctx); err != nil {
 			return err
 		}
 	}
-	res.change, res.err = b.applyIn(ctx, o)
+	res.change, res.err = b.applyIn(ctx, o, held)
 	switch {
 	case res.err != nil && savepoint:
 		if _, err := b.stmts.undo.ExecContext(ctx); err != nil {
@@ -143,11 +170,11 @@ func (b *batch) show(ctx context.Context, id boxoffice.ShowID) (*showState, erro
 	if st, ok := b.shows[id]; ok {
 		return st, nil
 	}
-	show, version, err := b.store.findShowWith(ctx, b.stmts.show.QueryRowContext(ctx, id), b.tx, id)
+	show, version, floor, err := b.store.findShowWith(ctx, b.stmts.show.QueryRowContext(ctx, id), b.tx, id)
 	if err != nil {
 		return nil, err
 	}
-	st := &showState{show: show, version: version}
+	st := &showState{show: show, version: version, floor: floor}
 	b.shows[id] = st
 	return st, nil
 }
@@ -183,7 +210,10 @@ func (s *Store) runBatch(ops []*op) []result {
 	// Each show's version is written once per batch, at its last op's.
 	for id, st := range b.shows {
 		if st.dirty {
-			if _, err := b.stmts.bump.ExecContext(ctx, st.version, id); err != nil {
+			if err := b.compact(ctx, id, st); err != nil {
+				return fail(dbError("compact the change log", err))
+			}
+			if _, err := b.stmts.bump.ExecContext(ctx, st.version, st.floor, id); err != nil {
 				return fail(dbError(ops[0].name(), err))
 			}
 		}
@@ -198,3 +228,29 @@ func (s *Store) runBatch(ops []*op) []result {
 	}
 	return res
 }
+
+// compact bounds the show's change log: once the show is compactEvery
+// versions past its floor plus KeepVersions, the versions up to the new
+// floor (version - KeepVersions) leave changes, and each seat's latest
+// change among them replaces the seat's in compacted_changes. Only then, so
+// that a booking pays for one compaction per compactEvery versions, not one
+// each: the log holds at most KeepVersions+compactEvery versions' rows and
+// one row per seat.
+func (b *batch) compact(ctx context.Context, id boxoffice.ShowID, st *showState) error {
+	keep := int64(b.store.opts.KeepVersions)
+	floor := st.version - keep
+	if floor-st.floor < compactEvery(keep) {
+		return nil
+	}
+	for _, stmt := range []*sql.Stmt{b.stmts.compact, b.stmts.trim} {
+		if _, err := stmt.ExecContext(ctx, id, floor, st.floor); err != nil {
+			return err
+		}
+	}
+	st.floor = floor
+	return nil
+}
+
+// compactEvery is how many versions the log may grow past its length
+// before it is compacted: a twentieth of it, 100 at the default.
+func compactEvery(keep int64) int64 { return max(1, keep/20) }

@@ -12,6 +12,9 @@
 //			return s
 //		})
 //	}
+//
+// RunLog adds the bounded change log's tests, which read the store's rows
+// through a RawLog the store's own tests provide.
 package storetest
 
 import (
@@ -33,6 +36,10 @@ type Options struct {
 	// Now is the clock the store must use to decide whether a show's sales
 	// are closed and to stamp changes (Change.At). Nil means time.Now.
 	Now func() time.Time
+	// KeepVersions is how many of a show's latest versions the store's
+	// change log must keep whole (see RunLog); 0 means the store's default,
+	// 2,000.
+	KeepVersions int
 }
 
 // Run runs the suite. newStore returns a new, empty store each time it is
@@ -62,6 +69,11 @@ func Run(t *testing.T, newStore func(t *testing.T, opts Options) boxoffice.Store
 		{"ConcurrentTraffic", testConcurrentTraffic},
 		{"CancelledContext", testCancelledContext},
 		{"CancelInFlight", testCancelInFlight},
+		{"SeatLimit", testSeatLimit},
+		{"SeatLimitOrder", testSeatLimitOrder},
+		{"SeatLimitLowered", testSeatLimitLowered},
+		{"SeatLimitConcurrent", testSeatLimitConcurrent},
+		{"ForgetHistory", testForgetHistory},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.test(t, newFixture(t, newStore))
@@ -187,7 +199,7 @@ func seats(ids ...string) []boxoffice.SeatID {
 // book books seats for g and fails the test unless it succeeds.
 func (f *fixture) book(show boxoffice.ShowID, g boxoffice.Guest, ids ...string) boxoffice.Change {
 	f.t.Helper()
-	c, err := f.store.Book(f.ctx, show, seats(ids...), g)
+	c, err := f.store.Book(f.ctx, show, seats(ids...), g, 0)
 	if err != nil {
 		f.t.Fatalf("Book(%s, %v) = %v", show, ids, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"boxoffice"
 	"boxoffice/stream"
 )
 
@@ -32,7 +33,15 @@ func (s *server) handleEvents() http.Handler {
 		} else {
 			req.Snapshot = [][]byte{m.head(s), m.seatsFor(viewer), []byte("}")}
 		}
-		if err := s.streams.Serve(w, r, req); err != nil {
+		err = s.streams.Serve(w, r, req)
+		if errors.Is(err, boxoffice.ErrHistoryGone) && req.Snapshot == nil {
+			// The store no longer holds the changes the client missed
+			// (compacted or forgotten): it is too far behind, so it gets a
+			// snapshot. Serve wrote nothing, so it can start again.
+			req.From, req.Snapshot = req.Version, [][]byte{m.head(s), m.seatsFor(viewer), []byte("}")}
+			err = s.streams.Serve(w, r, req)
+		}
+		if err != nil {
 			// A HEAD only asks; the GET that follows it is the refusal
 			// that counts.
 			if r.Method != http.MethodHead {

@@ -42,6 +42,7 @@ var problems = map[string]problemType{
 	boxoffice.ENOTFOUND:    {http.StatusNotFound, "not-found", "Not found", "There is no such show or seat. Show and seat ids are case-sensitive."},
 	boxoffice.ETAKEN:       {http.StatusConflict, "seat-taken", "Seat taken", "Another guest holds the seat. The seats member names each one that stood in the way; nothing was booked."},
 	boxoffice.ENOTYOURS:    {http.StatusForbidden, "not-your-seat", "Seat held by another guest", "Only the guest holding a seat can release it. Nothing was released."},
+	boxoffice.ESEATLIMIT:   {http.StatusConflict, "seat-limit", "Seat limit reached", "One guest may hold only so many seats of a show. The limit member is the cap, held the seats you hold now, and seats the ones asked for that you do not hold yet; nothing was booked. Seats you already hold can be booked again, and releasing one makes room."},
 	boxoffice.ECLOSED:      {http.StatusConflict, "sales-closed", "Sales closed", "The show has started, so its seats can no longer be booked or released."},
 	boxoffice.EINVALID:     {http.StatusUnprocessableEntity, "invalid-request", "Invalid request", "The request was understood but cannot be done as asked: for example no seats, or too many at once."},
 	boxoffice.EUNAVAILABLE: {http.StatusServiceUnavailable, "unavailable", "Service unavailable", "The box office cannot reach its database just now. Try again in a moment."},
@@ -111,6 +112,10 @@ type problem struct {
 	Instance  string   `json:"instance,omitempty"`
 	Seats     []string `json:"seats,omitempty"`
 	RequestID string   `json:"request_id,omitempty"`
+	// Limit and Held, for a seat-limit refusal only: the cap, and how many
+	// seats of the show the guest holds (which may be 0, hence pointers).
+	Limit *int `json:"limit,omitempty"`
+	Held  *int `json:"held,omitempty"`
 
 	retryAfter int // seconds; 0: no Retry-After of its own
 }
@@ -133,6 +138,9 @@ func problemFor(r *http.Request, err error) problem {
 	}
 	if ok {
 		p.retryAfter = retryAfterSeconds[e.Code]
+		if e.Code == boxoffice.ESEATLIMIT {
+			p.Limit, p.Held = &e.Limit, &e.Held
+		}
 		for _, s := range e.Seats {
 			p.Seats = append(p.Seats, string(s))
 		}

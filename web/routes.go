@@ -31,7 +31,7 @@ func (s *server) routes() (http.Handler, error) {
 	mux.Handle("GET /api/shows", s.handleListShows())
 	mux.Handle("GET /api/shows/{show}", s.guest(s.handleGetShow()))
 	mux.Handle("GET /api/shows/{show}/seats/{seat}", s.guest(s.handleGetSeat()))
-	mux.Handle("PUT /api/shows/{show}/seats/{seat}", writes.api(s.guest(s.handleSeatWrite(s.Store.Book, boxoffice.StatusMine))))
+	mux.Handle("PUT /api/shows/{show}/seats/{seat}", writes.api(s.guest(s.handleSeatWrite(s.book, boxoffice.StatusMine))))
 	mux.Handle("DELETE /api/shows/{show}/seats/{seat}", writes.api(s.guest(s.handleSeatWrite(s.Store.Release, boxoffice.StatusFree))))
 	mux.Handle("POST /api/shows/{show}/bookings", writes.api(s.guest(s.handleBookSeats())))
 	mux.Handle("GET /api/shows/{show}/events", s.guest(s.handleEvents()))

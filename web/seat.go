@@ -11,7 +11,17 @@ import (
 	"boxoffice"
 )
 
-// seatOp is a store operation on seats: Store.Book or Store.Release.
+// book is Store.Book with the server's seat cap, which the store checks in
+// the booking's own transaction; a refusal is counted for the operator.
+func (s *server) book(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest) (boxoffice.Change, error) {
+	c, err := s.Store.Book(ctx, show, seats, guest, s.MaxSeatsPerGuest)
+	if errors.Is(err, boxoffice.ErrSeatLimit) {
+		s.Observer.Limited("seats_per_guest")
+	}
+	return c, err
+}
+
+// seatOp is a store operation on seats: server.book or Store.Release.
 type seatOp func(context.Context, boxoffice.ShowID, []boxoffice.SeatID, boxoffice.Guest) (boxoffice.Change, error)
 
 // handleSeatWrite books (PUT) or releases (DELETE) the path's seat and
@@ -50,7 +60,7 @@ func (s *server) handleBookSeats() http.Handler {
 			s.writeProblem(w, r, err)
 			return
 		}
-		c, err := s.Store.Book(r.Context(), show.ID, req.Seats, guestOf(r))
+		c, err := s.book(r.Context(), show.ID, req.Seats, guestOf(r))
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
@@ -94,7 +104,7 @@ func (s *server) handleSeatForm() http.Handler {
 			s.writeProblem(w, r, unreadable(err, "The form could not be read."))
 			return
 		}
-		op, seat := s.Store.Book, r.PostForm.Get("seat")
+		op, seat := s.book, r.PostForm.Get("seat")
 		okResult := resultBooked
 		if rel := r.PostForm.Get("release"); rel != "" {
 			op, seat, okResult = s.Store.Release, rel, resultReleased
@@ -131,10 +141,9 @@ func redirectToMap(w http.ResponseWriter, r *http.Request, show, result, seat st
 }
 
 func formResult(err error) string {
-	if _, ok := seatLimitOf(err); ok {
-		return resultSeatLimit
-	}
 	switch {
+	case errors.Is(err, boxoffice.ErrSeatLimit):
+		return resultSeatLimit
 	case errors.Is(err, boxoffice.ErrTaken):
 		return resultTaken
 	case errors.Is(err, boxoffice.ErrNotYours):
@@ -149,18 +158,14 @@ func formResult(err error) string {
 	return resultError
 }
 
-// codeSeatLimit is boxoffice.ESEATLIMIT, which the store's part of issue 12
-// adds along with Error.Limit; until then the form knows it by its value.
-const codeSeatLimit = "seat_limit"
-
 // seatLimitOf tells whether err refused a booking for the guest's seat cap,
-// and the cap (0 while boxoffice.Error has no Limit field to read it from).
+// and the cap.
 func seatLimitOf(err error) (limit int, ok bool) {
 	var e *boxoffice.Error
-	if !errors.As(err, &e) || e.Code != codeSeatLimit {
+	if !errors.As(err, &e) || e.Code != boxoffice.ESEATLIMIT {
 		return 0, false
 	}
-	return 0, true // once merged: return e.Limit, true
+	return e.Limit, true
 }
 
 // formNotice is the sentence the map shows for the form outcome in query,

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"testing"
 
-	"boxoffice"
 )
 
 // The write limiter answers a refused form post through redirectToMap; the
@@ -27,17 +26,5 @@ func TestRedirectToMap(t *testing.T) {
 			t.Errorf("redirectToMap(%q, %q, %q, %v): %d to %q, want 303 to %q", tc.show, tc.result, tc.seat, tc.extra,
 				rec.Code, rec.Header().Get("Location"), tc.want)
 		}
-	}
-}
-
-// A booking refused for the guest's seat cap is the form's seat-limit
-// outcome, not a generic error.
-func TestFormResultSeatLimit(t *testing.T) {
-	err := &boxoffice.Error{Code: codeSeatLimit, Seats: []boxoffice.SeatID{"A3"}}
-	if got := formResult(err); got != resultSeatLimit {
-		t.Errorf("formResult(seat limit) = %q, want %q", got, resultSeatLimit)
-	}
-	if got := formResult(boxoffice.TakenError([]boxoffice.SeatID{"A3"})); got != resultTaken {
-		t.Errorf("formResult(taken) = %q, want %q", got, resultTaken)
 	}
 }
