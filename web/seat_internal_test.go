@@ -5,7 +5,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"testing"
-
 )
 
 // The write limiter answers a refused form post through redirectToMap; the
