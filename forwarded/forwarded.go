@@ -41,7 +41,12 @@ func parseProxy(entry string) (netip.Prefix, error) {
 		}
 		// Clients' IPv4-mapped addresses are read as IPv4, so a mapped
 		// range must be too, or it would never match anyone.
-		if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+		if a := p.Addr(); a.Is4In6() {
+			if p.Bits() < 96 {
+				// Wider than all of the mapped space: it reaches into
+				// IPv6 addresses no client is ever read as.
+				return netip.Prefix{}, fmt.Errorf("trusted proxies: %q is an IPv4-mapped range wider than /96", entry)
+			}
 			p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
 		}
 		return p.Masked(), nil

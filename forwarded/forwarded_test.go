@@ -48,6 +48,8 @@ func TestParseProxiesNamesTheBadEntry(t *testing.T) {
 		{"192.0.2.1:80", `"192.0.2.1:80"`},
 		{"fe80::1%eth0", `"fe80::1%eth0"`},
 		{"10.0.0.0/x", `"10.0.0.0/x"`},
+		{"::ffff:0:0/90", `"::ffff:0:0/90"`},
+		{"[2001:db8::1]", `"[2001:db8::1]"`},
 	} {
 		_, err := ParseProxies(tc.in)
 		if err == nil || !strings.Contains(err.Error(), tc.bad) {

@@ -6,14 +6,21 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/netip"
 	"net/url"
 	"strconv"
 	"time"
 
 	"boxoffice"
+	"boxoffice/internal/openfiles"
+	"boxoffice/forwarded"
 	"boxoffice/postgres"
 )
+
+// openFilesLimit is what --max-streams auto is computed from; tests replace
+// it to see the computation on limits this machine does not have.
+var openFilesLimit = openfiles.Limit
 
 // Config is everything an operator can set, from flags or BOXOFFICE_*
 // environment variables; flags win.
@@ -40,6 +47,10 @@ type Config struct {
 	MaxConnsPerClient   int
 	TrustedProxies      []netip.Prefix
 	HistoryDays         int // days after a show's start when its change log is deleted
+
+	// maxStreamsFrom says where MaxStreams came from, for the log line at
+	// start: "auto" hides a number that depends on the machine.
+	maxStreamsFrom string
 
 	// wrapStore, if set, wraps the store once opened: tests watch what
 	// the server does with its database.
@@ -97,6 +108,17 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		}
 		return n
 	}
+	envFloat := func(name string, def float64) float64 {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			badEnv = append(badEnv, fmt.Errorf("%s=%q: want a number such as 10 or 0.5", name, v))
+		}
+		return f
+	}
 	envDuration := func(name string, def time.Duration) time.Duration {
 		v := getenv(name)
 		if v == "" {
@@ -123,6 +145,27 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&level, "log-level", env("BOXOFFICE_LOG_LEVEL", "info"), "log level: debug, info, warn or error [BOXOFFICE_LOG_LEVEL]")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration("BOXOFFICE_SHUTDOWN_TIMEOUT", 10*time.Second),
 		"how long requests in flight may take to finish on SIGINT/SIGTERM [BOXOFFICE_SHUTDOWN_TIMEOUT]")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("BOXOFFICE_METRICS_ADDR", ""),
+		"if set, serve /metrics on this address alone (e.g. 127.0.0.1:9090), and not on --addr [BOXOFFICE_METRICS_ADDR]")
+
+	// The limits: each 0 is off.
+	var maxStreams, proxies string
+	fs.IntVar(&c.MaxSeatsPerGuest, "max-seats-per-guest", envInt("BOXOFFICE_MAX_SEATS_PER_GUEST", 10),
+		"seats one guest may hold in one show; 0: no limit [BOXOFFICE_MAX_SEATS_PER_GUEST]")
+	fs.Float64Var(&c.WriteRate, "write-rate", envFloat("BOXOFFICE_WRITE_RATE", 10),
+		"seat writes a second per client address, e.g. 10 or 0.5; 0: no limit [BOXOFFICE_WRITE_RATE]")
+	fs.IntVar(&c.WriteBurst, "write-burst", envInt("BOXOFFICE_WRITE_BURST", 40),
+		"seat writes one client address may make at once before --write-rate applies; at least 1 [BOXOFFICE_WRITE_BURST]")
+	fs.IntVar(&c.MaxStreamsPerClient, "max-streams-per-client", envInt("BOXOFFICE_MAX_STREAMS_PER_CLIENT", 64),
+		"open event streams per client address; 0: no limit [BOXOFFICE_MAX_STREAMS_PER_CLIENT]")
+	fs.StringVar(&maxStreams, "max-streams", env("BOXOFFICE_MAX_STREAMS", "auto"),
+		"open event streams in all: auto (the open-files limit less 1,024, at least 64), a number, or 0 for no limit [BOXOFFICE_MAX_STREAMS]")
+	fs.IntVar(&c.MaxConnsPerClient, "max-conns-per-client", envInt("BOXOFFICE_MAX_CONNS_PER_CLIENT", 256),
+		"open TCP connections per client address, streams included; more are closed at once; 0: no limit [BOXOFFICE_MAX_CONNS_PER_CLIENT]")
+	fs.StringVar(&proxies, "trusted-proxies", env("BOXOFFICE_TRUSTED_PROXIES", ""),
+		"comma-separated CIDRs or addresses of the proxies in front, whose X-Forwarded-For names the client; never a range clients connect from [BOXOFFICE_TRUSTED_PROXIES]")
+	fs.IntVar(&c.HistoryDays, "history-days", envInt("BOXOFFICE_HISTORY_DAYS", 30),
+		"days after a show's start when its change log is deleted; 0 keeps everything [BOXOFFICE_HISTORY_DAYS]")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -149,7 +192,77 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	if c.DBPoolSize < 0 || c.DBPoolSize > 1000 {
 		return c, fmt.Errorf("database pool size %d: want 0 (the default) to 1000", c.DBPoolSize)
 	}
+	if err := c.parseLimits(maxStreams, proxies); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// parseLimits checks the limits read as numbers and reads the two that are
+// not. A negative limit is refused rather than read as off: 0 says that.
+func (c *Config) parseLimits(maxStreams, proxies string) error {
+	var errs []error
+	for _, l := range []struct {
+		flag string
+		n    int
+	}{
+		{"--max-seats-per-guest", c.MaxSeatsPerGuest},
+		{"--max-streams-per-client", c.MaxStreamsPerClient},
+		{"--max-conns-per-client", c.MaxConnsPerClient},
+		{"--history-days", c.HistoryDays},
+	} {
+		if l.n < 0 {
+			errs = append(errs, fmt.Errorf("%s %d: want 0 (no limit) or more", l.flag, l.n))
+		}
+	}
+	switch {
+	case math.IsNaN(c.WriteRate) || math.IsInf(c.WriteRate, 0) || c.WriteRate < 0:
+		errs = append(errs, fmt.Errorf("--write-rate %v: want 0 (no limit) or a positive number of writes a second", c.WriteRate))
+	case c.WriteRate > 0 && c.WriteBurst < 1:
+		errs = append(errs, fmt.Errorf("--write-burst %d: want at least 1; a bucket of %d refuses every write", c.WriteBurst, c.WriteBurst))
+	case c.WriteBurst < 0:
+		errs = append(errs, fmt.Errorf("--write-burst %d: want at least 1", c.WriteBurst))
+	}
+	if maxStreams == "auto" {
+		n, from, err := autoMaxStreams()
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.MaxStreams, c.maxStreamsFrom = n, from
+	} else if n, err := strconv.Atoi(maxStreams); err != nil || n < 0 {
+		errs = append(errs, fmt.Errorf("--max-streams %q: want auto, 0 (no limit) or a positive whole number", maxStreams))
+	} else {
+		c.MaxStreams, c.maxStreamsFrom = n, "--max-streams"
+	}
+	var err error
+	if c.TrustedProxies, err = forwarded.ParseProxies(proxies); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// Streams beyond the open-files limit would make accept fail for everyone;
+// what auto leaves below it is for the database, other connections and
+// files, and at least some streams are always allowed.
+const (
+	streamsReserve = 1024
+	streamsAtLeast = 64
+)
+
+// autoMaxStreams is --max-streams auto, and where the figure came from.
+func autoMaxStreams() (int, string, error) {
+	n, err := openFilesLimit()
+	if err != nil {
+		return 0, "", fmt.Errorf("--max-streams auto: reading the open-files limit: %w; give a number instead", err)
+	}
+	if n == 0 {
+		return 0, "auto: no open-files limit on this system, so none", nil
+	}
+	from := fmt.Sprintf("auto: the open-files limit %d less %d, at least %d", n, streamsReserve, streamsAtLeast)
+	if n < streamsReserve+streamsAtLeast {
+		return streamsAtLeast, from, nil
+	}
+	return int(min(n-streamsReserve, math.MaxInt32)), from, nil
 }
 
 // redactDB is db fit for a log line: a URL loses its password.

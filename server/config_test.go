@@ -1,7 +1,9 @@
 package server
 
 import (
+	"errors"
 	"io"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -63,3 +65,133 @@ func TestRedactDB(t *testing.T) {
 		t.Error("a file path was changed")
 	}
 }
+
+// limits is the part of a Config that the limit flags set.
+type limits struct {
+	Seats, Burst, StreamsPerClient, Streams, ConnsPerClient, HistoryDays int
+	Rate                                                                 float64
+	Proxies, MetricsAddr                                                 string
+}
+
+func limitsOf(c Config) limits {
+	var proxies []string
+	for _, p := range c.TrustedProxies {
+		proxies = append(proxies, p.String())
+	}
+	return limits{c.MaxSeatsPerGuest, c.WriteBurst, c.MaxStreamsPerClient, c.MaxStreams, c.MaxConnsPerClient, c.HistoryDays,
+		c.WriteRate, strings.Join(proxies, ","), c.MetricsAddr}
+}
+
+// withOpenFiles makes --max-streams auto see limit n.
+func withOpenFiles(t *testing.T, n uint64, err error) {
+	t.Helper()
+	saved := openFilesLimit
+	openFilesLimit = func() (uint64, error) { return n, err }
+	t.Cleanup(func() { openFilesLimit = saved })
+}
+
+func TestConfigLimits(t *testing.T) {
+	withOpenFiles(t, 65536, nil)
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want limits
+	}{
+		{"defaults", nil, nil,
+			limits{Seats: 10, Rate: 10, Burst: 40, StreamsPerClient: 64, Streams: 65536 - 1024, ConnsPerClient: 256, HistoryDays: 30}},
+		{"environment", nil, map[string]string{
+			"BOXOFFICE_MAX_SEATS_PER_GUEST": "4", "BOXOFFICE_WRITE_RATE": "0.5", "BOXOFFICE_WRITE_BURST": "3",
+			"BOXOFFICE_MAX_STREAMS_PER_CLIENT": "8", "BOXOFFICE_MAX_STREAMS": "500", "BOXOFFICE_MAX_CONNS_PER_CLIENT": "16",
+			"BOXOFFICE_TRUSTED_PROXIES": "10.0.0.0/8, 2001:db8::1", "BOXOFFICE_HISTORY_DAYS": "7",
+			"BOXOFFICE_METRICS_ADDR": "127.0.0.1:9090"},
+			limits{Seats: 4, Rate: 0.5, Burst: 3, StreamsPerClient: 8, Streams: 500, ConnsPerClient: 16, HistoryDays: 7,
+				Proxies: "10.0.0.0/8,2001:db8::1/128", MetricsAddr: "127.0.0.1:9090"}},
+		{"flags win", []string{"--max-seats-per-guest", "2", "--write-rate", "2.5", "--write-burst", "5",
+			"--max-streams-per-client", "9", "--max-streams", "auto", "--max-conns-per-client", "17",
+			"--trusted-proxies", "192.0.2.1", "--history-days", "1", "--metrics-addr", "127.0.0.1:9191"},
+			map[string]string{"BOXOFFICE_MAX_SEATS_PER_GUEST": "4", "BOXOFFICE_WRITE_RATE": "0.5", "BOXOFFICE_WRITE_BURST": "3",
+				"BOXOFFICE_MAX_STREAMS_PER_CLIENT": "8", "BOXOFFICE_MAX_STREAMS": "500", "BOXOFFICE_MAX_CONNS_PER_CLIENT": "16",
+				"BOXOFFICE_TRUSTED_PROXIES": "10.0.0.0/8", "BOXOFFICE_HISTORY_DAYS": "7", "BOXOFFICE_METRICS_ADDR": "127.0.0.1:9090"},
+			limits{Seats: 2, Rate: 2.5, Burst: 5, StreamsPerClient: 9, Streams: 65536 - 1024, ConnsPerClient: 17, HistoryDays: 1,
+				Proxies: "192.0.2.1/32", MetricsAddr: "127.0.0.1:9191"}},
+		// 0 switches each limit off; the burst is then free to be 0 too.
+		{"zero is off", []string{"--max-seats-per-guest", "0", "--write-rate", "0", "--write-burst", "0",
+			"--max-streams-per-client", "0", "--max-streams", "0", "--max-conns-per-client", "0", "--history-days", "0"}, nil,
+			limits{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ParseConfig(tc.args, getenv(tc.env), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := limitsOf(c); got != tc.want {
+				t.Errorf("got  %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestConfigMaxStreamsAuto(t *testing.T) {
+	for _, tc := range []struct {
+		limit    uint64
+		want     int
+		fromPart string
+	}{
+		{1 << 20, 1<<20 - 1024, "open-files limit 1048576"},
+		{1088, 64, "at least 64"},
+		{1024, 64, "at least 64"}, // a limit below the reserve still leaves some streams
+		{256, 64, "at least 64"},
+		{math.MaxUint64, math.MaxInt32, "open-files limit"}, // unlimited, as RLIM_INFINITY reads
+		{0, 0, "no open-files limit"},
+	} {
+		withOpenFiles(t, tc.limit, nil)
+		c, err := ParseConfig(nil, getenv(nil), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.MaxStreams != tc.want || !strings.Contains(c.maxStreamsFrom, tc.fromPart) {
+			t.Errorf("open-files limit %d: --max-streams auto = %d from %q, want %d from something with %q",
+				tc.limit, c.MaxStreams, c.maxStreamsFrom, tc.want, tc.fromPart)
+		}
+	}
+	withOpenFiles(t, 0, errors.New("getrlimit: no"))
+	if _, err := ParseConfig(nil, getenv(nil), io.Discard); err == nil || !strings.Contains(err.Error(), "--max-streams") {
+		t.Errorf("an unreadable open-files limit with auto: %v, want an error naming --max-streams", err)
+	}
+	if c, err := ParseConfig([]string{"--max-streams", "100"}, getenv(nil), io.Discard); err != nil || c.MaxStreams != 100 {
+		t.Errorf("a number needs no open-files limit: %d, %v", c.MaxStreams, err)
+	}
+}
+
+func TestConfigRejectsBadLimits(t *testing.T) {
+	withOpenFiles(t, 65536, nil)
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		says string // the message names what is wrong
+	}{
+		{[]string{"--max-seats-per-guest", "-1"}, nil, "--max-seats-per-guest -1"},
+		{[]string{"--write-rate", "-0.5"}, nil, "--write-rate"},
+		{[]string{"--write-rate", "NaN"}, nil, "--write-rate"},
+		{[]string{"--write-rate", "+Inf"}, nil, "--write-rate"},
+		{[]string{"--write-burst", "0"}, nil, "--write-burst 0: want at least 1"},
+		{[]string{"--write-burst", "-3", "--write-rate", "0"}, nil, "--write-burst"},
+		{[]string{"--max-streams-per-client", "-2"}, nil, "--max-streams-per-client"},
+		{[]string{"--max-streams", "-5"}, nil, "--max-streams"},
+		{[]string{"--max-streams", "lots"}, nil, "--max-streams"},
+		{[]string{"--max-conns-per-client", "-1"}, nil, "--max-conns-per-client"},
+		{[]string{"--history-days", "-30"}, nil, "--history-days"},
+		{[]string{"--trusted-proxies", "10.0.0.0/33"}, nil, "10.0.0.0/33"},
+		{[]string{"--trusted-proxies", "proxy.internal"}, nil, "proxy.internal"},
+		{nil, map[string]string{"BOXOFFICE_WRITE_RATE": "fast"}, "BOXOFFICE_WRITE_RATE"},
+		{nil, map[string]string{"BOXOFFICE_MAX_CONNS_PER_CLIENT": "1e3"}, "BOXOFFICE_MAX_CONNS_PER_CLIENT"},
+		{nil, map[string]string{"BOXOFFICE_WRITE_BURST": "0"}, "--write-burst 0"},
+	} {
+		_, err := ParseConfig(tc.args, getenv(tc.env), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("ParseConfig(%v, %v) = %v, want an error saying %q", tc.args, tc.env, err, tc.says)
+		}
+	}
+}
+

@@ -5,6 +5,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -84,8 +85,16 @@ type Server struct {
 	stats *metrics.Metrics
 	web   *web.Handler
 	http  *http.Server
-	ln    net.Listener
+	ln    *listener
 	done  chan error // Serve's result
+
+	// The operator's own listener for /metrics (--metrics-addr); nil
+	// when the metrics are served on the public address.
+	metricsHTTP *http.Server
+	metricsLn   net.Listener
+	metricsDone chan error
+
+	stopForgetting func() // ends the periodic deletion of old change logs; nil if none
 
 	stopListening func() // ends the PostgreSQL listener; nil for SQLite
 }
@@ -188,6 +197,11 @@ func (s *Server) start(ctx context.Context) error {
 			s.log.Info("empty database: demo programme added", "halls", len(p.Halls), "shows", len(p.Shows))
 		}
 	}
+	publicMetrics := s.stats.Handler()
+	if s.cfg.MetricsAddr != "" {
+		publicMetrics = nil // GET /metrics on the public address is then a 404
+	}
+	s.log.Info("event streams in all", "max_streams", s.cfg.MaxStreams, "from", cmp.Or(s.cfg.maxStreamsFrom, "configuration"))
 	var err error
 	s.web, err = web.NewHandler(web.Config{
 		Store:               s.stats.Store(s.store), // bookings and releases counted by outcome
@@ -196,10 +210,14 @@ func (s *Server) start(ctx context.Context) error {
 		Location:            s.cfg.Location,
 		TrustForwardedProto: s.cfg.TrustForwardedProto,
 		Observer:            s.stats,
-		Metrics:             s.stats.Handler(),
+		Metrics:             publicMetrics,
 		MetricsToken:        s.cfg.MetricsToken,
+		MaxSeatsPerGuest:    s.cfg.MaxSeatsPerGuest,
+		WriteRate:           s.cfg.WriteRate,
+		WriteBurst:          s.cfg.WriteBurst,
 		MaxStreamsPerClient: s.cfg.MaxStreamsPerClient,
 		MaxStreams:          s.cfg.MaxStreams,
+		TrustedProxies:      s.cfg.TrustedProxies,
 	})
 	if err != nil {
 		return err
@@ -216,12 +234,53 @@ func (s *Server) start(ctx context.Context) error {
 	// Event streams never end by themselves: without this, Shutdown would
 	// wait for them until its timeout.
 	s.http.RegisterOnShutdown(s.web.EndStreams)
-	if s.ln, err = net.Listen("tcp", s.cfg.Addr); err != nil {
+	if s.cfg.MetricsAddr != "" {
+		if s.metricsLn, err = net.Listen("tcp", s.cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("metrics address: %w", err)
+		}
+	}
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		if s.metricsLn != nil {
+			s.metricsLn.Close()
+		}
 		return err
 	}
+	s.ln = newListener(ln, s.log, s.cfg.MaxConnsPerClient, s.cfg.TrustedProxies, s.stats.Limited)
 	s.log.Info("listening", "addr", s.ln.Addr().String(), "url", "http://"+s.URLHost())
 	go func() { s.done <- s.http.Serve(s.ln) }()
+	if s.metricsLn != nil {
+		s.serveMetrics()
+	}
+	s.forgetHistory()
 	return nil
+}
+
+// serveMetrics serves /metrics alone on the operator's address, with the
+// token rule of the public address.
+func (s *Server) serveMetrics() {
+	s.metricsHTTP = &http.Server{
+		Handler:           web.MetricsHandler(web.Config{Metrics: s.stats.Handler(), MetricsToken: s.cfg.MetricsToken, Logger: s.log}),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	s.metricsDone = make(chan error, 1)
+	ln := newListener(s.metricsLn, s.log, 0, nil, nil)
+	s.log.Info("serving metrics", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/metrics")
+	go func() { s.metricsDone <- s.metricsHTTP.Serve(ln) }()
+}
+
+// MetricsAddr is the address /metrics is served on alone (--metrics-addr),
+// with the real port; nil when it is served on the public address.
+func (s *Server) MetricsAddr() net.Addr {
+	if s.metricsLn == nil {
+		return nil
+	}
+	return s.metricsLn.Addr()
 }
 
 // Addr is the address the server listens on, with the real port when the
@@ -254,6 +313,13 @@ func (s *Server) Shutdown() error {
 	if serveErr := <-s.done; !errors.Is(serveErr, http.ErrServerClosed) {
 		err = errors.Join(err, serveErr)
 	}
+	// The metrics go last: they tell of the shutdown until it is done.
+	if s.metricsHTTP != nil {
+		err = errors.Join(err, s.metricsHTTP.Shutdown(ctx))
+		if serveErr := <-s.metricsDone; !errors.Is(serveErr, http.ErrServerClosed) {
+			err = errors.Join(err, serveErr)
+		}
+	}
 	err = errors.Join(err, s.close())
 	s.log.Info("stopped")
 	return err
@@ -262,6 +328,9 @@ func (s *Server) Shutdown() error {
 // close stops what reads the store, each waiting for its goroutines, then
 // closes the store: nothing reads a closed database.
 func (s *Server) close() error {
+	if s.stopForgetting != nil {
+		s.stopForgetting()
+	}
 	if s.web != nil {
 		s.web.Close()
 	}
