@@ -83,6 +83,11 @@ func (o observation) String() string {
 //   - no acknowledged booking vanished: between a guest's booking and the
 //     next answer about the seat, only that guest's release can free it.
 //
+// A write that changes nothing (a retry, a release of a free seat) is
+// answered with the show's current version, which another guest's change may
+// have made: answers at one version are one moment, and the change to it is
+// judged by whichever of them can explain it.
+//
 // An operation without an answer (Uncertain) may have happened or not: the
 // state it would leave is accepted too, and counted in unverified.
 func Check(ops []Op, final FinalState) (violations []string, unverified int) {
@@ -146,17 +151,37 @@ func Check(ops []Op, final FinalState) (violations []string, unverified int) {
 		seen := obs[seat]
 		slices.SortStableFunc(seen, func(a, b observation) int { return cmp.Compare(a.version, b.version) })
 		var last *observation // the latest answer, nil before the first
-		for i := range seen {
-			o := &seen[i]
+		for len(seen) > 0 {
+			// Answers at one version come in no order: the one whose change
+			// made the version, and any no-op answered after it (a retry, a
+			// release of a seat already free), which carries the show's
+			// current version though another guest's change made it.
+			n := 1
+			for n < len(seen) && seen[n].version == seen[0].version {
+				n++
+			}
+			at := seen[:n:n]
+			seen = seen[n:]
+			for i := 1; i < n; i++ {
+				if a, b := &at[i-1], &at[i]; a.state() != b.state() {
+					fail("seat %s: two answers at version %d disagree: %s left it %s, %s left it %s",
+						seat, b.version, a, a.state(), b, b.state())
+				}
+			}
+			o := &at[n-1]
 			if last == nil {
 				last = o
 				continue
 			}
 			from, to := last.state(), o.state()
+			// The change to this version is judged by the answer that can
+			// have made it: the holder's own release, if one is among them.
+			if i := slices.IndexFunc(at, func(a observation) bool {
+				return to == free && !a.book && a.guest == int(from)
+			}); i >= 0 {
+				o = &at[i]
+			}
 			switch {
-			case o.version == last.version && from != to:
-				fail("seat %s: two answers at version %d disagree: %s left it %s, %s left it %s",
-					seat, o.version, last, from, o, to)
 			case from == to:
 			case from == free:
 				// Only a booking makes a seat someone's, and o is one.

@@ -49,6 +49,17 @@ func TestCheckAcceptsAConsistentHistory(t *testing.T) {
 			[]Op{book(1, 1, "A1"), with(release(1, 0, "A1"), Uncertain), book(2, 3, "A1")}, held("A1", 2), 1},
 		{"an unanswered booking that happened", []Op{with(book(1, 0, "A1"), Uncertain)}, held("A1", 1), 1},
 		{"an unanswered booking that did not", []Op{with(book(1, 0, "A1"), Uncertain)}, held(), 0},
+		// A run's history, each guest's operations in its own order as the
+		// tool gathers them: guest 1's release was done but answered 503, its
+		// retry refused 429 while guest 2 held the seat, and its next retry,
+		// a no-op on the seat guest 2 had just freed, answered with the
+		// version guest 2's release made.
+		{"a retried release answered at the version another's release made", []Op{
+			book(1, 552, "A2"), with(release(1, 0, "A2"), Uncertain), with(release(1, 0, "A2"), Refused), release(1, 557, "A2"),
+			book(2, 556, "A2"), release(2, 557, "A2"),
+		}, held(), 1},
+		{"a release of a free seat answered at the version the holder's release made",
+			[]Op{book(1, 1, "A1"), release(2, 2, "A1"), release(1, 2, "A1")}, held(), 0},
 		{"a stranger's seat from before the run", []Op{with(book(1, 0, "A1"), Refused)},
 			FinalState{Booked: map[string]bool{"A1": true}, Before: map[string]bool{"A1": true}}, 0},
 	}
@@ -84,6 +95,8 @@ func TestCheckReportsViolations(t *testing.T) {
 		{"a stranger's seat from before, freed and taken by a stranger again", []Op{release(1, 3, "A1")},
 			FinalState{Booked: map[string]bool{"A1": true}, Before: map[string]bool{"A1": true}}, "a guest this run does not know"},
 		{"held without a booking", []Op{book(1, 1, "B1")}, held("B1", 1, "A1", 2), "never booked it"},
+		{"a booking vanished at a version that others' no-op answers name too",
+			[]Op{book(1, 1, "A1"), release(2, 2, "A1"), release(3, 2, "A1")}, held(), "found the seat free: the booking vanished"},
 		{"an unanswered release by someone else excuses nothing",
 			[]Op{book(1, 1, "A1"), with(release(3, 0, "A1"), Uncertain), book(2, 2, "A1")}, held("A1", 2), "two holders"},
 	}
