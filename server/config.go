@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"boxoffice"
-	"boxoffice/internal/openfiles"
 	"boxoffice/forwarded"
+	"boxoffice/internal/openfiles"
 	"boxoffice/postgres"
 )
 

@@ -194,4 +194,3 @@ func TestConfigRejectsBadLimits(t *testing.T) {
 		}
 	}
 }
-
