@@ -1,12 +1,15 @@
 package server_test
 
 import (
+	"bufio"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -117,5 +120,103 @@ func TestIdleConnectionFlood(t *testing.T) {
 	m := scrape(t, base)
 	if got := m[`boxoffice_limited_total{limit="conns_per_client"}`]; got != flood-perClient {
 		t.Errorf(`boxoffice_limited_total{limit="conns_per_client"} = %v, want %d`, got, flood-perClient)
+	}
+}
+
+// streamClientFrom is clientFrom for event streams: the answer's headers
+// must come within timeout, the body may go on.
+func streamClientFrom(src string, timeout time.Duration) *http.Client {
+	c := clientFrom(src, 0)
+	c.Transport.(*http.Transport).ResponseHeaderTimeout = timeout
+	return c
+}
+
+// openStream opens a show's event stream from client and returns the answer
+// with its body open (a 200 keeps streaming until the test ends).
+func openStream(t *testing.T, client *http.Client, url string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("opening %s: %v", url, err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// One address opening streams past its own cap, and many addresses past the
+// server's: the excess is refused at once with 429 and 503 and Retry-After,
+// counted by limit, while another address's health check and booking are
+// answered within a second and the open streams keep receiving changes.
+func TestStreamFlood(t *testing.T) {
+	const perClient, total = 5, 12
+	srv, err := server.Start(t.Context(), server.Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "a.db"), Demo: true,
+		Location: time.UTC, MaxStreamsPerClient: perClient, MaxStreams: total, MaxConnsPerClient: 256},
+		slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown() })
+	base := "http://" + srv.URLHost()
+	var list struct{ Shows []struct{ ID string } }
+	getJSON(t, clientFrom("127.0.0.3", 10*time.Second), base+"/api/shows", &list)
+	events := base + "/api/shows/" + list.Shows[0].ID + "/events"
+
+	// The attacker, on 127.0.0.2, opens streams until refused, and then
+	// some: each over the cap is a 429 at once (its client has a 1 s
+	// timeout, so a refusal that waited would fail).
+	attacker := streamClientFrom("127.0.0.2", time.Second)
+	var open []*http.Response
+	for i := range 3 * perClient {
+		resp := openStream(t, attacker, events)
+		switch {
+		case i < perClient && resp.StatusCode == http.StatusOK:
+			open = append(open, resp)
+		case i >= perClient && resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("Retry-After") != "":
+		default:
+			t.Fatalf("stream %d from one address: %s (Retry-After %q); want 200 up to %d, then 429 with Retry-After",
+				i+1, resp.Status, resp.Header.Get("Retry-After"), perClient)
+		}
+	}
+	// Other addresses fill the server; the next is refused with 503.
+	for i := perClient; i < total; i++ {
+		if resp := openStream(t, streamClientFrom(fmt.Sprintf("127.0.1.%d", i), time.Second), events); resp.StatusCode != http.StatusOK {
+			t.Fatalf("stream %d in all: %s", i+1, resp.Status)
+		}
+	}
+	for i := range 5 {
+		resp := openStream(t, streamClientFrom(fmt.Sprintf("127.0.2.%d", i+1), time.Second), events)
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+			t.Fatalf("a stream past the server's cap: %s (Retry-After %q), want 503 with Retry-After", resp.Status, resp.Header.Get("Retry-After"))
+		}
+	}
+
+	// Meanwhile a guest elsewhere is answered within a second, and the
+	// attacker's own streams hear the guest's booking.
+	quick := clientFrom("127.0.0.3", time.Second)
+	if code := status(t, quick, http.MethodGet, base+"/healthz", nil); code != http.StatusOK {
+		t.Errorf("GET /healthz at the stream caps: %d", code)
+	}
+	if code := status(t, quick, http.MethodPut, base+"/api/shows/"+list.Shows[0].ID+"/seats/A1", nil); code != http.StatusOK {
+		t.Errorf("a booking at the stream caps: %d", code)
+	}
+	sc := bufio.NewScanner(open[0].Body)
+	sc.Buffer(nil, 1<<20)
+	heard := false
+	for !heard && sc.Scan() {
+		heard = strings.HasPrefix(sc.Text(), "event: seats")
+	}
+	if !heard {
+		t.Fatalf("an open stream did not hear the booking: %v", sc.Err())
+	}
+	m := scrape(t, base)
+	if got := m[`boxoffice_limited_total{limit="streams_per_client"}`]; got != 2*perClient {
+		t.Errorf(`boxoffice_limited_total{limit="streams_per_client"} = %v, want %d`, got, 2*perClient)
+	}
+	if got := m[`boxoffice_limited_total{limit="streams"}`]; got != 5 {
+		t.Errorf(`boxoffice_limited_total{limit="streams"} = %v, want 5`, got)
 	}
 }
