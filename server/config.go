@@ -218,10 +218,11 @@ func (c *Config) parseLimits(maxStreams, proxies string) error {
 	switch {
 	case math.IsNaN(c.WriteRate) || math.IsInf(c.WriteRate, 0) || c.WriteRate < 0:
 		errs = append(errs, fmt.Errorf("--write-rate %v: want 0 (no limit) or a positive number of writes a second", c.WriteRate))
-	case c.WriteRate > 0 && c.WriteBurst < 1:
+	case c.WriteBurst < 1:
+		// Refused even with the rate off: a burst is not a limit that 0
+		// switches off, and a bucket of 0 would refuse every write the
+		// moment the rate is switched on.
 		errs = append(errs, fmt.Errorf("--write-burst %d: want at least 1; a bucket of %d refuses every write", c.WriteBurst, c.WriteBurst))
-	case c.WriteBurst < 0:
-		errs = append(errs, fmt.Errorf("--write-burst %d: want at least 1", c.WriteBurst))
 	}
 	if maxStreams == "auto" {
 		n, from, err := autoMaxStreams()

@@ -115,10 +115,10 @@ func TestConfigLimits(t *testing.T) {
 				"BOXOFFICE_TRUSTED_PROXIES": "10.0.0.0/8", "BOXOFFICE_HISTORY_DAYS": "7", "BOXOFFICE_METRICS_ADDR": "127.0.0.1:9090"},
 			limits{Seats: 2, Rate: 2.5, Burst: 5, StreamsPerClient: 9, Streams: 65536 - 1024, ConnsPerClient: 17, HistoryDays: 1,
 				Proxies: "192.0.2.1/32", MetricsAddr: "127.0.0.1:9191"}},
-		// 0 switches each limit off; the burst is then free to be 0 too.
-		{"zero is off", []string{"--max-seats-per-guest", "0", "--write-rate", "0", "--write-burst", "0",
+		// 0 switches each limit off (the burst is no limit: it stays).
+		{"zero is off", []string{"--max-seats-per-guest", "0", "--write-rate", "0",
 			"--max-streams-per-client", "0", "--max-streams", "0", "--max-conns-per-client", "0", "--history-days", "0"}, nil,
-			limits{}},
+			limits{Burst: 40}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := ParseConfig(tc.args, getenv(tc.env), io.Discard)
@@ -177,6 +177,7 @@ func TestConfigRejectsBadLimits(t *testing.T) {
 		{[]string{"--write-rate", "+Inf"}, nil, "--write-rate"},
 		{[]string{"--write-burst", "0"}, nil, "--write-burst 0: want at least 1"},
 		{[]string{"--write-burst", "-3", "--write-rate", "0"}, nil, "--write-burst"},
+		{[]string{"--write-burst", "0", "--write-rate", "0"}, nil, "--write-burst 0: want at least 1"},
 		{[]string{"--max-streams-per-client", "-2"}, nil, "--max-streams-per-client"},
 		{[]string{"--max-streams", "-5"}, nil, "--max-streams"},
 		{[]string{"--max-streams", "lots"}, nil, "--max-streams"},

@@ -23,8 +23,11 @@ type client struct {
 type clientCtxKey struct{}
 
 // clientOf returns the client of a request that went through clients.
-func clientOf(r *http.Request) client {
-	c, _ := r.Context().Value(clientCtxKey{}).(client)
+func clientOf(r *http.Request) client { return clientIn(r.Context()) }
+
+// clientIn returns the client of the request whose context ctx is.
+func clientIn(ctx context.Context) client {
+	c, _ := ctx.Value(clientCtxKey{}).(client)
 	return c
 }
 

@@ -47,9 +47,9 @@ func (s *server) handleEvents() http.Handler {
 			if r.Method != http.MethodHead {
 				switch {
 				case errors.Is(err, stream.ErrTooManyStreams):
-					s.Observer.Limited("streams_per_client")
+					s.refused(r.Context(), "streams_per_client")
 				case errors.Is(err, stream.ErrServerBusy):
-					s.Observer.Limited("streams")
+					s.refused(r.Context(), "streams")
 				}
 			}
 			s.writeProblem(w, r, err)

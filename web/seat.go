@@ -16,7 +16,7 @@ import (
 func (s *server) book(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest) (boxoffice.Change, error) {
 	c, err := s.Store.Book(ctx, show, seats, guest, s.MaxSeatsPerGuest)
 	if errors.Is(err, boxoffice.ErrSeatLimit) {
-		s.Observer.Limited("seats_per_guest")
+		s.refused(ctx, "seats_per_guest")
 	}
 	return c, err
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"boxoffice"
+	"boxoffice/limit"
 	"boxoffice/live"
 	"boxoffice/stream"
 )
@@ -91,6 +92,9 @@ type server struct {
 	pages   *pages
 	maps    *seatMaps
 	streams *stream.Engine
+	// warnings lets through one warning per client address a minute
+	// about the limits it meets (refusals.go).
+	warnings *limit.Rate
 }
 
 // Handler is the whole HTTP surface of boxoffice.
@@ -127,7 +131,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
 	}
-	s := &server{Config: cfg, log: cfg.Logger, maps: newSeatMaps(cfg.Store, cfg.Hub)}
+	s := &server{Config: cfg, log: cfg.Logger, maps: newSeatMaps(cfg.Store, cfg.Hub), warnings: limit.NewRate(1.0/60, 1, 0)}
 	s.streams = stream.New(stream.Config{Hub: cfg.Hub, Logger: cfg.Logger,
 		Heartbeat: cfg.Heartbeat, Lifetime: cfg.StreamLifetime, Observer: cfg.Observer,
 		MaxStreamsPerClient: cfg.MaxStreamsPerClient, MaxStreams: cfg.MaxStreams})

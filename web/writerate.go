@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
@@ -24,10 +23,6 @@ var tooManyRequestsError = boxoffice.Error{Code: codeTooManyRequests,
 type writeRate struct {
 	s      *server
 	bucket *limit.Rate // nil: off
-	// warned lets through one warning per address a minute: the access
-	// lines already show each refusal, and an attack must not flood the
-	// log through the warnings about it.
-	warned *limit.Rate
 }
 
 func (s *server) newWriteRate() (*writeRate, error) {
@@ -39,7 +34,6 @@ func (s *server) newWriteRate() (*writeRate, error) {
 		return nil, errors.New("web: a write rate needs a burst of at least 1")
 	}
 	wr.bucket = limit.NewRate(s.WriteRate, s.WriteBurst, 0)
-	wr.warned = limit.NewRate(1.0/60, 1, 0)
 	return wr, nil
 }
 
@@ -74,11 +68,7 @@ func (wr *writeRate) limit(next http.Handler, refuse func(http.ResponseWriter, *
 			next.ServeHTTP(w, r)
 			return
 		}
-		wr.s.Observer.Limited("write_rate")
-		if first, _ := wr.warned.Take(c.Key, now); first {
-			wr.s.log.WarnContext(r.Context(), "client is over the write rate", slog.String("client", c.Addr.String()),
-				slog.Float64("rate", wr.s.WriteRate), slog.Int("burst", wr.s.WriteBurst))
-		}
+		wr.s.refused(r.Context(), "write_rate")
 		retry := retryAfter(wait)
 		w.Header().Set("Retry-After", strconv.FormatInt(retry, 10))
 		refuse(w, r, retry)

@@ -298,7 +298,7 @@ func TestWriteRateRefusalsAreCountedAndQuiet(t *testing.T) {
 		t.Fatalf("observer heard %d write_rate refusals, want 11 (%v)", n, l.obs.limits())
 	}
 	warns := func(client string) int {
-		return len(l.log.lines("level=WARN", "client is over the write rate", "client="+client))
+		return len(l.log.lines("level=WARN", "client is over a limit", "limit=write_rate", "client="+client))
 	}
 	if warns("192.0.2.1") != 1 || warns("192.0.2.2") != 1 {
 		t.Fatalf("warnings for alice %d, bob %d; want 1 each:\n%s", warns("192.0.2.1"), warns("192.0.2.2"), l.log.lines("WARN"))
@@ -362,5 +362,35 @@ func TestWriteRateConcurrentBurst(t *testing.T) {
 	wg.Wait()
 	if passed != burst {
 		t.Fatalf("%d of 100 concurrent writes got past the rate, want the burst of %d", passed, burst)
+	}
+}
+
+// A refusal by any limit is counted, and its client named in one warning a
+// minute at most, whichever limits it meets: here the seat cap.
+func TestSeatLimitRefusalsAreCountedAndQuiet(t *testing.T) {
+	l := newLimited(t, func(c *web.Config) { c.MaxSeatsPerGuest = 1 })
+	cookie := "boxoffice_guest=" + strings.Repeat("Ab9-_", 8) + "xyz" // one guest throughout
+	book := func(seat string) int {
+		return l.do("PUT", "/api/shows/"+openShow+"/seats/"+seat, "192.0.2.7:1234", "Cookie", cookie).Code
+	}
+	if code := book("A1"); code != http.StatusOK {
+		t.Fatalf("the first seat: %d", code)
+	}
+	for range 3 {
+		if code := book("A2"); code != http.StatusConflict {
+			t.Fatalf("a seat over the cap: %d, want 409", code)
+		}
+	}
+	warns := func() int { return len(l.log.lines("level=WARN", "client is over a limit", "limit=seats_per_guest", "client=192.0.2.7")) }
+	if warns() != 1 {
+		t.Fatalf("%d warnings for three refusals within a minute, want 1:\n%s", warns(), l.log.lines("WARN"))
+	}
+	l.clock.Add(61 * time.Second)
+	book("A2")
+	if warns() != 2 {
+		t.Fatalf("%d warnings after a minute, want 2", warns())
+	}
+	if n := l.obs.limitedCount("seats_per_guest"); n != 4 {
+		t.Fatalf("observer heard %d seats_per_guest refusals, want 4", n)
 	}
 }
