@@ -381,7 +381,9 @@ func TestSeatLimitRefusalsAreCountedAndQuiet(t *testing.T) {
 			t.Fatalf("a seat over the cap: %d, want 409", code)
 		}
 	}
-	warns := func() int { return len(l.log.lines("level=WARN", "client is over a limit", "limit=seats_per_guest", "client=192.0.2.7")) }
+	warns := func() int {
+		return len(l.log.lines("level=WARN", "client is over a limit", "limit=seats_per_guest", "client=192.0.2.7"))
+	}
 	if warns() != 1 {
 		t.Fatalf("%d warnings for three refusals within a minute, want 1:\n%s", warns(), l.log.lines("WARN"))
 	}
