@@ -104,8 +104,8 @@ func (l *listener) admit(c net.Conn) (net.Conn, bool) {
 		l.limited("conns_per_client")
 		_ = c.Close()
 		if ok, _ := l.warnings.Take(key, l.now()); ok {
-			l.log.Warn("a client address holds as many connections as it may; closing its new ones (further refusals this minute are only counted in boxoffice_limited_total)",
-				"client", key.String(), "max_conns_per_client", l.perKey)
+			l.log.Warn("client is over a limit; further refusals this minute are only counted in boxoffice_limited_total",
+				"client", peer.String(), "limit", "conns_per_client", "max_conns_per_client", l.perKey)
 		}
 		return nil, false
 	}

@@ -118,7 +118,7 @@ func TestListenerCapsConnectionsPerAddress(t *testing.T) {
 	if got := refused.n.Load(); got != 5 {
 		t.Errorf("%d refusals counted, want 5", got)
 	}
-	if n := strings.Count(logs.String(), "level=WARN"); n != 1 || !strings.Contains(logs.String(), "client=127.0.0.2/32") {
+	if n := strings.Count(logs.String(), "level=WARN"); n != 1 || !strings.Contains(logs.String(), "client=127.0.0.2 ") {
 		t.Errorf("logged %d warnings, want one naming the address:\n%s", n, logs.String())
 	}
 	for _, c := range first {
