@@ -49,11 +49,44 @@ type Show struct {
 	Title    string
 	StartsAt time.Time
 	Hall     Hall
+	// Sales is whether its seats can be booked; "" reads as SalesOpen.
+	Sales Sales
+	// MaxSeatsPerGuest is the show's own cap on the seats one guest may
+	// hold: nil takes the server's (--max-seats-per-guest), 0 is none.
+	MaxSeatsPerGuest *int
 }
 
-// OpenAt reports whether seats of the show can still be booked or released at t:
-// sales close when the show starts.
-func (s Show) OpenAt(t time.Time) bool { return t.Before(s.StartsAt) }
+// Sales says whether a show's seats can be booked and released.
+type Sales string
+
+const (
+	SalesOpen   Sales = "open"
+	SalesClosed Sales = "closed" // listed and viewable; booking and releasing refused
+	// SalesCancelled: gone from the programme; its pages and API answer
+	// that it was cancelled. Final: a cancelled show cannot change again.
+	SalesCancelled Sales = "cancelled"
+)
+
+// SalesState is the show's Sales, SalesOpen when unset.
+func (s Show) SalesState() Sales {
+	if s.Sales == "" {
+		return SalesOpen
+	}
+	return s.Sales
+}
+
+// OpenAt reports whether seats of the show can still be booked or released at
+// t: sales are open and the show has not started.
+func (s Show) OpenAt(t time.Time) bool { return s.SalesState() == SalesOpen && t.Before(s.StartsAt) }
+
+// SeatCap is the cap on the seats one guest may hold in the show, given the
+// server's: the show's own when it has one. 0 is no cap.
+func (s Show) SeatCap(server int) int {
+	if s.MaxSeatsPerGuest != nil {
+		return *s.MaxSeatsPerGuest
+	}
+	return server
+}
 
 // ShowSummary is a show as listed in the programme, with its occupancy.
 type ShowSummary struct {
@@ -101,6 +134,10 @@ type Change struct {
 	Version int64
 	At      time.Time
 	Seats   []SeatChange
+	// Programme marks a change of the show itself (its time, title, sales,
+	// its hall's layout, a cancellation), made by the operator: it carries
+	// no seats, and whoever shows the show reads it afresh.
+	Programme bool
 }
 
 // SeatChange is one seat's new state within a Change.

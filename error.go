@@ -10,14 +10,17 @@ import (
 
 // Error codes. The web layer maps each to one HTTP status in one place.
 const (
-	ENOTFOUND    = "not_found"    // no such show or seat
-	ETAKEN       = "taken"        // a seat is held by another guest
-	ENOTYOURS    = "not_yours"    // releasing a seat another guest holds
-	ECLOSED      = "closed"       // the show has started: sales are closed
-	EINVALID     = "invalid"      // the request is well formed but cannot be done as asked
-	EUNAVAILABLE = "unavailable"  // the database cannot be reached right now
-	ESEATLIMIT   = "seat_limit"   // the guest would hold more seats of the show than allowed
-	EHISTORYGONE = "history_gone" // the change log no longer holds the changes asked for
+	ENOTFOUND    = "not_found"          // no such show or seat
+	ETAKEN       = "taken"              // a seat is held by another guest
+	ENOTYOURS    = "not_yours"          // releasing a seat another guest holds
+	ECLOSED      = "closed"             // the show has started: sales are closed
+	EINVALID     = "invalid"            // the request is well formed but cannot be done as asked
+	EUNAVAILABLE = "unavailable"        // the database cannot be reached right now
+	ESEATLIMIT   = "seat_limit"         // the guest would hold more seats of the show than allowed
+	EHISTORYGONE = "history_gone"       // the change log no longer holds the changes asked for
+	ECANCELLED   = "cancelled"          // the show was cancelled
+	ECONFLICT    = "programme_conflict" // a programme change that bookings or the show's state stand in the way of
+	EPROGRAMME   = "invalid_programme"  // a programme document or body that is not valid
 )
 
 // Error is a domain error: a machine-readable code, a sentence for people, and
@@ -56,6 +59,9 @@ var (
 	ErrUnavailable = &Error{Code: EUNAVAILABLE}
 	ErrSeatLimit   = &Error{Code: ESEATLIMIT}
 	ErrHistoryGone = &Error{Code: EHISTORYGONE}
+	ErrCancelled   = &Error{Code: ECANCELLED}
+	ErrConflict    = &Error{Code: ECONFLICT}
+	ErrProgramme   = &Error{Code: EPROGRAMME}
 )
 
 // Errorf returns an *Error with the given code and a formatted detail.
@@ -144,7 +150,12 @@ func CheckRequest(seats []SeatID, guest Guest) ([]SeatID, error) {
 // sales are open (ErrClosed) and the hall has every seat (ErrNotFound, naming
 // the seats it lacks).
 func (s Show) Admit(seats []SeatID, now time.Time) error {
-	if !s.OpenAt(now) {
+	switch {
+	case s.SalesState() == SalesCancelled:
+		return Errorf(ECANCELLED, "%s has been cancelled", s.Title)
+	case s.SalesState() == SalesClosed:
+		return Errorf(ECLOSED, "Sales for %s are closed", s.Title)
+	case !s.OpenAt(now):
 		return Errorf(ECLOSED, "Sales for %s closed when the show started", s.Title)
 	}
 	var unknown []SeatID

@@ -75,11 +75,51 @@ type Store interface {
 	// transaction, and reports whether it did.
 	Seed(ctx context.Context, p Programme) (bool, error)
 
+	// Programme returns every hall and every show, cancelled shows
+	// included: halls by id, shows by start time then id.
+	Programme(ctx context.Context) (Programme, error)
+
+	// ApplyProgramme creates or updates the halls and shows p names, by
+	// id, all or nothing, in one transaction; halls and shows p does not
+	// name are left as they are (it never deletes or cancels by omission).
+	// A show may play in a hall that p lacks but the store has. With dryRun
+	// nothing changes, and the report and errors are those of a real run.
+	// Each show whose time, title, sales, cap, hall or hall's layout changes
+	// gets its next version and a Programme change in its log, in the same
+	// transaction (and, on PostgreSQL, a notification like a booking's).
+	// Errors: ErrProgramme (p is not valid, see Programme.Check),
+	// ErrConflict (a rule stands in the way, named in the detail: a booked
+	// seat a new layout lacks, a booked show moving hall, a show that has
+	// started or is cancelled changing, cancelling a show that holds
+	// bookings).
+	ApplyProgramme(ctx context.Context, p Programme, dryRun bool) (ProgrammeReport, error)
+
+	// CancelShow cancels a show: its sales become SalesCancelled, in a
+	// Programme change. A show holding bookings is ErrConflict unless
+	// force, which first releases them all in one change; released is how
+	// many seats that freed. Cancelling a cancelled show does nothing.
+	// Errors: ErrNotFound.
+	CancelShow(ctx context.Context, id ShowID, force bool) (released int, err error)
+
+	// DeleteHall deletes a hall that no show (cancelled ones included)
+	// plays in. Errors: ErrNotFound, ErrConflict.
+	DeleteHall(ctx context.Context, id HallID) error
+
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 
 	// Close releases the store's connections.
 	Close() error
+}
+
+// ProgrammeReport says what ApplyProgramme did (or, dry, would do) to each
+// hall and show it was given, by id prefixed "hall:" or "show:", in the
+// order given: added, changed, or left as it was (values compared, a show's
+// start as an instant).
+type ProgrammeReport struct {
+	Added     []string `json:"added"`
+	Changed   []string `json:"changed"`
+	Unchanged []string `json:"unchanged"`
 }
 
 // Programme is a set of halls and the shows playing in them.
