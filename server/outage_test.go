@@ -37,6 +37,10 @@ func TestPostgresOutage(t *testing.T) {
 	<-events // the snapshot
 
 	pgtest.Cut(t, db)
+	// The seat map is served from the cache while the hub can vouch for
+	// it, which it can until the listener notices its connection is gone:
+	// a moment, which the test waits out.
+	waitFor(t, base, "boxoffice_postgres_listener_up", 0)
 	for _, c := range []struct{ method, path string }{
 		{http.MethodGet, "/api/shows"},
 		{http.MethodGet, "/api/shows/" + show},
