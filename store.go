@@ -127,32 +127,3 @@ type Programme struct {
 	Halls []Hall
 	Shows []Show // each Show.Hall.ID names one of Halls
 }
-
-// Validate rejects a programme a store could not keep: a hall or show without
-// an id, a show in a hall the programme lacks, or a hall whose layout does not
-// parse back from its source (stores keep halls as their layout source, so a
-// Layout built by hand, without ParseLayout, would be lost).
-func (p Programme) Validate() error {
-	if len(p.Halls) == 0 {
-		return Errorf(EINVALID, "The programme has no halls")
-	}
-	halls := map[HallID]bool{}
-	for _, h := range p.Halls {
-		if h.ID == "" {
-			return Errorf(EINVALID, "A hall has no id")
-		}
-		if _, err := ParseLayout(h.Layout.Source); err != nil {
-			return Errorf(EINVALID, "Hall %s: %v", h.ID, err)
-		}
-		halls[h.ID] = true
-	}
-	for _, sh := range p.Shows {
-		if sh.ID == "" {
-			return Errorf(EINVALID, "A show has no id")
-		}
-		if !halls[sh.Hall.ID] {
-			return Errorf(EINVALID, "Show %s plays in hall %q, which the programme lacks", sh.ID, sh.Hall.ID)
-		}
-	}
-	return nil
-}
