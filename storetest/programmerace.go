@@ -61,7 +61,9 @@ func testProgrammeUnderBookings(t *testing.T, f *fixture) {
 				}
 				if seat[0] == 'D' || i%3 == 0 { // the last row is given back, so it can go
 					c, err := f.store.Release(f.ctx, "race", []boxoffice.SeatID{seat}, racer)
-					if err != nil {
+					if errors.Is(err, boxoffice.ErrUnavailable) {
+						continue // not released: the seat stays the racer's
+					} else if err != nil {
 						fail(fmt.Errorf("Release(%s) = %v", seat, err))
 						continue
 					}
