@@ -16,10 +16,13 @@ import (
 // Errors are *Error values where the caller can act on them (match them with
 // errors.Is against the Err* sentinels); anything else is an internal error.
 type Store interface {
-	// Shows lists every show ordered by start time, with its occupancy.
+	// Shows lists every show ordered by start time, with its occupancy;
+	// cancelled shows are left out (Programme has them).
 	Shows(ctx context.Context) ([]ShowSummary, error)
 
-	// Show returns one show with its hall. ErrNotFound if there is none.
+	// Show returns one show with its hall, a cancelled one too, as the
+	// database has it now (every programme change, on any instance, is
+	// seen). ErrNotFound if there is none.
 	Show(ctx context.Context, id ShowID) (Show, error)
 
 	// SeatMap returns the holders of a show's seats, read in one snapshot
@@ -31,15 +34,17 @@ type Store interface {
 	// holds are left as they are; if that is all of them nothing changes and
 	// the show's current version is returned.
 	//
-	// maxHeld caps the seats the guest may hold in the show (<= 0: no cap),
+	// maxHeld is the server's cap; the store applies Show.SeatCap(maxHeld),
+	// the show's own when it has one, as read in the booking's transaction.
+	// The cap limits the seats the guest may hold in the show (<= 0: no cap),
 	// checked in the booking's own transaction, so that concurrent bookings
 	// of one guest cannot pass it together. Seats the guest holds already
 	// do not count against it: booking them again succeeds even at the cap,
 	// and seats held before the cap was lowered stay held. The request is
 	// refused whole when held + requested-and-not-held > maxHeld.
 	//
-	// Errors, in the order they are checked: ErrClosed (the show has
-	// started), ErrNotFound (no such show, or seats the hall lacks, named
+	// Errors, in the order they are checked: ErrCancelled, ErrClosed
+	// (sales closed, or the show has started), ErrNotFound (no such show, or seats the hall lacks, named
 	// in Error.Seats), ErrTaken (seats other guests hold, all named),
 	// ErrSeatLimit (over the cap: Error.Seats are the requested seats not
 	// held yet, in request order, Error.Limit the cap, Error.Held the seats
@@ -84,10 +89,12 @@ type Store interface {
 	// name are left as they are (it never deletes or cancels by omission).
 	// A show may play in a hall that p lacks but the store has. With dryRun
 	// nothing changes, and the report and errors are those of a real run.
-	// Each show whose time, title, sales, cap, hall or hall's layout changes
+	// Each show whose time, title, sales, cap, hall or hall's name or layout changes
 	// gets its next version and a Programme change in its log, in the same
 	// transaction (and, on PostgreSQL, a notification like a booking's).
-	// Errors: ErrProgramme (p is not valid, see Programme.Check),
+	// The rules themselves are Programme.Plan's, shared by every store.
+	// Errors: ErrProgramme (p is not valid, see Programme.Check, or a show
+	// names a hall neither p nor the store has),
 	// ErrConflict (a rule stands in the way, named in the detail: a booked
 	// seat a new layout lacks, a booked show moving hall, a show that has
 	// started or is cancelled changing, cancelling a show that holds
@@ -98,7 +105,8 @@ type Store interface {
 	// Programme change. A show holding bookings is ErrConflict unless
 	// force, which first releases them all in one change; released is how
 	// many seats that freed. Cancelling a cancelled show does nothing.
-	// Errors: ErrNotFound.
+	// Errors: ErrNotFound, ErrConflict (bookings without force, or the show
+	// has started).
 	CancelShow(ctx context.Context, id ShowID, force bool) (released int, err error)
 
 	// DeleteHall deletes a hall that no show (cancelled ones included)
@@ -126,33 +134,4 @@ type ProgrammeReport struct {
 type Programme struct {
 	Halls []Hall
 	Shows []Show // each Show.Hall.ID names one of Halls
-}
-
-// Validate rejects a programme a store could not keep: a hall or show without
-// an id, a show in a hall the programme lacks, or a hall whose layout does not
-// parse back from its source (stores keep halls as their layout source, so a
-// Layout built by hand, without ParseLayout, would be lost).
-func (p Programme) Validate() error {
-	if len(p.Halls) == 0 {
-		return Errorf(EINVALID, "The programme has no halls")
-	}
-	halls := map[HallID]bool{}
-	for _, h := range p.Halls {
-		if h.ID == "" {
-			return Errorf(EINVALID, "A hall has no id")
-		}
-		if _, err := ParseLayout(h.Layout.Source); err != nil {
-			return Errorf(EINVALID, "Hall %s: %v", h.ID, err)
-		}
-		halls[h.ID] = true
-	}
-	for _, sh := range p.Shows {
-		if sh.ID == "" {
-			return Errorf(EINVALID, "A show has no id")
-		}
-		if !halls[sh.Hall.ID] {
-			return Errorf(EINVALID, "Show %s plays in hall %q, which the programme lacks", sh.ID, sh.Hall.ID)
-		}
-	}
-	return nil
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -58,11 +59,12 @@ const maxBatch = 64
 
 // op is one Book or Release waiting for the writer.
 type op struct {
-	show    boxoffice.Show
-	seats   []string
-	guest   boxoffice.Guest
-	book    bool
-	maxHeld int // a booking's cap on the guest's seats in the show; <= 0: none
+	show     boxoffice.Show
+	revision int64 // of show as read; the batch checks it under the lock
+	seats    []string
+	guest    boxoffice.Guest
+	book     bool
+	maxHeld  int // a booking's cap on the guest's seats in the show; <= 0: none
 }
 
 type result struct {
@@ -88,14 +90,35 @@ func (s *Store) apply(ctx context.Context, id boxoffice.ShowID, seats []boxoffic
 	// Bounded, so that callers hear of an outage promptly, queue included.
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	show, err := s.findShow(ctx, id)
-	if err != nil {
-		return boxoffice.Change{}, err
+	show, revision, cached, err := s.cachedOrRead(ctx, id)
+	for {
+		if err != nil {
+			return boxoffice.Change{}, err
+		}
+		c, err := s.try(ctx, show, revision, seats, guest, book, maxHeld)
+		if err == nil || !(errors.Is(err, errStale) || cached && cachedBefore(err)) {
+			return c, err
+		}
+		if !cached {
+			// Read afresh, and changed again before the batch locked it.
+			return boxoffice.Change{}, boxoffice.Errorf(boxoffice.EUNAVAILABLE, "The show changed while booking, try again")
+		}
+		// The cached show is older than the database's (another instance
+		// changed the programme), or may be: read it afresh and try again.
+		cached = false
+		show, revision, err = s.readShowRevision(ctx, id)
 	}
+}
+
+// try checks one booking or release against show, as read at revision,
+// and runs it in a batch, which refuses it with errStale if the revision
+// moved meanwhile.
+func (s *Store) try(ctx context.Context, show boxoffice.Show, revision int64, seats []boxoffice.SeatID,
+	guest boxoffice.Guest, book bool, maxHeld int) (boxoffice.Change, error) {
 	if err := show.Admit(seats, s.stamp()); err != nil {
 		return boxoffice.Change{}, err
 	}
-	o := &op{show: show, guest: guest, book: book, maxHeld: maxHeld}
+	o := &op{show: show, revision: revision, guest: guest, book: book, maxHeld: show.SeatCap(maxHeld)}
 	for _, seat := range seats {
 		o.seats = append(o.seats, string(seat))
 	}
@@ -107,6 +130,20 @@ func (s *Store) apply(ctx context.Context, id boxoffice.ShowID, seats []boxoffic
 	}
 	return r.change, r.err
 }
+
+// cachedBefore reports whether err is a refusal that a show read earlier
+// may have caused: its sales or start or hall as they were.
+func cachedBefore(err error) bool {
+	switch boxoffice.ErrorCode(err) {
+	case boxoffice.ECLOSED, boxoffice.ECANCELLED, boxoffice.ENOTFOUND:
+		return true
+	}
+	return false
+}
+
+// errStale answers an op whose show changed (its revision moved) between
+// the caller's read of it and the batch's lock: apply reads it afresh.
+var errStale = errors.New("postgres: the show changed")
 
 // runBatch applies the ops in one transaction and returns their results.
 func (s *Store) runBatch(ops []*op) []result {
@@ -167,9 +204,9 @@ func (b *batch) run(ctx context.Context, tx pgx.Tx) error {
 	pipeline.Queue(`SELECT id, version, log_floor FROM shows WHERE id = ANY ($1) ORDER BY id FOR NO KEY UPDATE`, ids)
 	for _, o := range b.ops {
 		if o.book {
-			pipeline.Queue(bookSQL, o.show.ID, o.seats, o.guest, b.at, o.maxHeld)
+			pipeline.Queue(bookSQL, o.show.ID, o.seats, o.guest, b.at, o.maxHeld, o.revision)
 		} else {
-			pipeline.Queue(releaseSQL, o.show.ID, o.seats, o.guest)
+			pipeline.Queue(releaseSQL, o.show.ID, o.seats, o.guest, o.revision)
 		}
 	}
 	results := tx.SendBatch(ctx, pipeline)
@@ -218,49 +255,67 @@ func (b *batch) run(ctx context.Context, tx pgx.Tx) error {
 // come back 'limit', and one row 'held' carries the seats the guest holds.
 // The count scans the show's bookings only when a cap is given and no seat
 // is refused.
+//
+// Both first check, under the lock, that the show's revision is still the
+// one the op was checked against ($6 or $5): if the operator changed the
+// show or its hall since (sales, start, layout, cap), nothing changes and
+// one row 'stale' comes back.
 const (
 	bookSQL = `
-		WITH refused AS (
-			SELECT seat_id FROM bookings WHERE show_id = $1 AND seat_id = ANY ($2) AND holder <> $3
+		WITH stale AS (
+			SELECT FROM shows WHERE id = $1 AND revision <> $6
+		), refused AS (
+			SELECT seat_id FROM bookings
+			WHERE show_id = $1 AND seat_id = ANY ($2) AND holder <> $3 AND NOT EXISTS (SELECT FROM stale)
 		), fresh AS (
 			SELECT seat FROM unnest($2::text[]) AS seat
 			WHERE NOT EXISTS (SELECT FROM bookings WHERE show_id = $1 AND seat_id = seat)
 		), held AS (
 			SELECT count(*) AS n FROM bookings
-			WHERE $5::int > 0 AND NOT EXISTS (SELECT FROM refused) AND show_id = $1 AND holder = $3
+			WHERE $5::int > 0 AND NOT EXISTS (SELECT FROM refused) AND NOT EXISTS (SELECT FROM stale)
+				AND show_id = $1 AND holder = $3
 		), over AS (
 			SELECT n FROM held
 			WHERE $5::int > 0 AND NOT EXISTS (SELECT FROM refused) AND n + (SELECT count(*) FROM fresh) > $5::int
 		), changed AS (
 			INSERT INTO bookings (show_id, seat_id, holder, booked_at)
 			SELECT $1, seat, $3, $4 FROM unnest($2::text[]) AS seat
-			WHERE NOT EXISTS (SELECT FROM refused) AND NOT EXISTS (SELECT FROM over)
+			WHERE NOT EXISTS (SELECT FROM refused) AND NOT EXISTS (SELECT FROM over) AND NOT EXISTS (SELECT FROM stale)
 			ON CONFLICT (show_id, seat_id) DO NOTHING
 			RETURNING seat_id
 		)
-		SELECT 'refused', seat_id FROM refused
+		SELECT 'stale', '' FROM stale
+		UNION ALL SELECT 'refused', seat_id FROM refused
 		UNION ALL SELECT 'changed', seat_id FROM changed
 		UNION ALL SELECT 'limit', seat FROM fresh WHERE EXISTS (SELECT FROM over)
 		UNION ALL SELECT 'held', n::text FROM over`
 	releaseSQL = `
-		WITH refused AS (
-			SELECT seat_id FROM bookings WHERE show_id = $1 AND seat_id = ANY ($2) AND holder <> $3
+		WITH stale AS (
+			SELECT FROM shows WHERE id = $1 AND revision <> $4
+		), refused AS (
+			SELECT seat_id FROM bookings
+			WHERE show_id = $1 AND seat_id = ANY ($2) AND holder <> $3 AND NOT EXISTS (SELECT FROM stale)
 		), changed AS (
 			DELETE FROM bookings
 			WHERE show_id = $1 AND seat_id = ANY ($2) AND holder = $3 AND NOT EXISTS (SELECT FROM refused)
+				AND NOT EXISTS (SELECT FROM stale)
 			RETURNING seat_id
 		)
-		SELECT 'refused', seat_id FROM refused UNION ALL SELECT 'changed', seat_id FROM changed`
+		SELECT 'stale', '' FROM stale
+		UNION ALL SELECT 'refused', seat_id FROM refused UNION ALL SELECT 'changed', seat_id FROM changed`
 )
 
 // outcome is what an op's statement reported, row by row.
 type outcome struct {
 	changed, refused, limit []string
 	held                    int
+	stale                   bool
 }
 
 func (out *outcome) add(kind, seat string) error {
 	switch kind {
+	case "stale":
+		out.stale = true
 	case "refused":
 		out.refused = append(out.refused, seat)
 	case "changed":
@@ -283,6 +338,8 @@ func (out *outcome) add(kind, seat string) error {
 func (b *batch) record(o *op, out outcome) (boxoffice.Change, error) {
 	id, changed, refused := o.show.ID, out.changed, out.refused
 	switch {
+	case out.stale:
+		return boxoffice.Change{}, errStale
 	case len(refused) > 0 && o.book:
 		return boxoffice.Change{}, boxoffice.TakenError(seatIDs(inOrder(o.seats, refused)))
 	case len(refused) > 0:

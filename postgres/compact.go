@@ -38,6 +38,8 @@ const compactSQL = `
 	), latest AS (
 		SELECT DISTINCT ON (seat_id) seat_id, version, holder, by_guest, at
 		FROM moved ORDER BY seat_id, version DESC
+	), programme AS (
+		DELETE FROM programme_changes WHERE show_id = $1 AND version > $3 AND version <= $2
 	), kept AS (
 		INSERT INTO compacted_changes (show_id, seat_id, version, holder, by_guest, at)
 		SELECT $1, seat_id, version, holder, by_guest, at FROM latest

@@ -80,7 +80,7 @@ type Store struct {
 	opts Options
 
 	mu    sync.RWMutex
-	shows map[boxoffice.ShowID]boxoffice.Show // shows and halls never change once stored
+	shows map[boxoffice.ShowID]cachedShow // see showAt
 
 	writes *groupcommit.Queue[*op, result] // bookings and releases, in batches (booking.go)
 }
@@ -125,7 +125,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "boxoffice"
 
-	s := &Store{opts: opts, shows: map[boxoffice.ShowID]boxoffice.Show{}}
+	s := &Store{opts: opts, shows: map[boxoffice.ShowID]cachedShow{}}
 	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}

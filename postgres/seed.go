@@ -8,7 +8,8 @@ import (
 	"boxoffice"
 )
 
-// Seed stores the programme if the database holds no hall yet. The check and
+// Seed stores the programme if the database holds no hall yet, through the
+// same code as ApplyProgramme. The check and
 // the inserts share one transaction under the schema lock, so instances
 // seeding an empty database together store it exactly once.
 func (s *Store) Seed(ctx context.Context, p boxoffice.Programme) (bool, error) {
@@ -24,17 +25,8 @@ func (s *Store) Seed(ctx context.Context, p boxoffice.Programme) (bool, error) {
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM halls)`).Scan(&exists); err != nil || exists {
 			return err
 		}
-		for _, h := range p.Halls {
-			if _, err := tx.Exec(ctx, `INSERT INTO halls (id, name, layout) VALUES ($1, $2, $3)`,
-				h.ID, h.Name, h.Layout.Source); err != nil {
-				return err
-			}
-		}
-		for _, sh := range p.Shows {
-			if _, err := tx.Exec(ctx, `INSERT INTO shows (id, title, starts_at, hall_id) VALUES ($1, $2, $3, $4)`,
-				sh.ID, sh.Title, sh.StartsAt, sh.Hall.ID); err != nil {
-				return err
-			}
+		if _, _, err := s.applyIn(ctx, tx, p, false); err != nil {
+			return err
 		}
 		seeded = true
 		return nil

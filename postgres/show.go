@@ -11,17 +11,20 @@ import (
 	"boxoffice"
 )
 
-// Shows lists every show by start time, with the number of seats held.
+// Shows lists every show by start time, with the number of seats held;
+// cancelled shows are gone from the guests' programme.
 func (s *Store) Shows(ctx context.Context) ([]boxoffice.ShowSummary, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	rows, _ := s.pool.Query(ctx, `
-		SELECT s.id, (SELECT count(*) FROM bookings b WHERE b.show_id = s.id)
+		SELECT s.id, s.revision, (SELECT count(*) FROM bookings b WHERE b.show_id = s.id)
 		FROM shows s
+		WHERE s.sales <> 'cancelled'
 		ORDER BY s.starts_at, s.id`)
 	type row struct {
-		ID     boxoffice.ShowID
-		Booked int
+		ID       boxoffice.ShowID
+		Revision int64
+		Booked   int
 	}
 	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
 	if err != nil {
@@ -29,7 +32,7 @@ func (s *Store) Shows(ctx context.Context) ([]boxoffice.ShowSummary, error) {
 	}
 	out := make([]boxoffice.ShowSummary, len(list))
 	for i, r := range list {
-		show, err := s.findShow(ctx, r.ID)
+		show, err := s.showAt(ctx, r.ID, r.Revision)
 		if err != nil {
 			return nil, err
 		}
@@ -38,11 +41,12 @@ func (s *Store) Shows(ctx context.Context) ([]boxoffice.ShowSummary, error) {
 	return out, nil
 }
 
-// Show returns one show with its hall.
+// Show returns one show with its hall, as the database has it now: another
+// instance may have changed it.
 func (s *Store) Show(ctx context.Context, id boxoffice.ShowID) (boxoffice.Show, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	return s.findShow(ctx, id)
+	return s.readShow(ctx, id)
 }
 
 // SeatMap reads the show's version and its holders in one statement, and so
@@ -50,17 +54,18 @@ func (s *Store) Show(ctx context.Context, id boxoffice.ShowID) (boxoffice.Show, 
 func (s *Store) SeatMap(ctx context.Context, id boxoffice.ShowID) (boxoffice.SeatMap, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	show, err := s.findShow(ctx, id)
-	if err != nil {
-		return boxoffice.SeatMap{}, err
-	}
-	m := boxoffice.SeatMap{Show: show, Holders: map[boxoffice.SeatID]boxoffice.Guest{}}
+	m := boxoffice.SeatMap{Holders: map[boxoffice.SeatID]boxoffice.Guest{}}
 	rows, _ := s.pool.Query(ctx, `
-		SELECT s.version, b.seat_id, b.holder
+		SELECT s.version, s.revision, b.seat_id, b.holder
 		FROM shows s LEFT JOIN bookings b ON b.show_id = s.id
 		WHERE s.id = $1`, id)
-	var seat, holder *string
-	_, err = pgx.ForEachRow(rows, []any{&m.Version, &seat, &holder}, func() error {
+	var (
+		found        bool
+		revision     int64
+		seat, holder *string
+	)
+	_, err := pgx.ForEachRow(rows, []any{&m.Version, &revision, &seat, &holder}, func() error {
+		found = true
 		if seat != nil {
 			m.Holders[boxoffice.SeatID(*seat)] = boxoffice.Guest(*holder)
 		}
@@ -68,6 +73,11 @@ func (s *Store) SeatMap(ctx context.Context, id boxoffice.ShowID) (boxoffice.Sea
 	})
 	if err != nil {
 		return boxoffice.SeatMap{}, dbError(ctx, "read seat map", err)
+	} else if !found {
+		return boxoffice.SeatMap{}, showNotFound(id)
+	}
+	if m.Show, err = s.showAt(ctx, id, revision); err != nil {
+		return boxoffice.SeatMap{}, err
 	}
 	return m, nil
 }
@@ -87,10 +97,14 @@ func (s *Store) ChangesSince(ctx context.Context, id boxoffice.ShowID, after int
 	// row, so a range of versions bounds the number of changes where LIMIT
 	// would count rows. The show's row always comes back, with no change
 	// when there is none to give: no row at all means no show.
+	// A programme change is a row of programme_changes with no seat.
 	rows, _ := s.pool.Query(ctx, `
 		SELECT s.version, s.log_floor, c.version, c.seat_id, c.holder, c.by_guest, c.at
-		FROM shows s LEFT JOIN changes c
-			ON c.show_id = s.id AND s.log_floor <= $2 AND c.version > $2 AND c.version <= $3
+		FROM shows s LEFT JOIN (
+			SELECT show_id, version, seq, seat_id, holder, by_guest, at FROM changes
+			UNION ALL
+			SELECT show_id, version, -1, NULL, NULL, NULL, at FROM programme_changes
+		) c ON c.show_id = s.id AND s.log_floor <= $2 AND c.version > $2 AND c.version <= $3
 		WHERE s.id = $1
 		ORDER BY c.version, c.seq`, id, after, after+int64(limit))
 	var (
@@ -105,6 +119,10 @@ func (s *Store) ChangesSince(ctx context.Context, id boxoffice.ShowID, after int
 	_, err := pgx.ForEachRow(rows, []any{&version, &floor, &v, &seat, &holder, &by, &at}, func() error {
 		found = true
 		if v == nil {
+			return nil
+		}
+		if seat == nil {
+			list = append(list, boxoffice.Change{Show: id, Version: *v, At: at.UTC(), Programme: true})
 			return nil
 		}
 		sc := boxoffice.SeatChange{Seat: boxoffice.SeatID(*seat), By: boxoffice.Guest(*by)}
@@ -156,6 +174,8 @@ func (s *Store) ForgetHistory(ctx context.Context, startedBefore time.Time) (int
 				DELETE FROM changes WHERE show_id = ANY ($1)
 			), compacted AS (
 				DELETE FROM compacted_changes WHERE show_id = ANY ($1)
+			), programme AS (
+				DELETE FROM programme_changes WHERE show_id = ANY ($1)
 			), untraced AS (
 				UPDATE bookings SET holder = $2 WHERE show_id = ANY ($1) AND holder <> $2
 			)
@@ -168,32 +188,89 @@ func (s *Store) ForgetHistory(ctx context.Context, startedBefore time.Time) (int
 	return n, nil
 }
 
-// findShow returns the show with its hall. Shows and halls never change once
-// stored, so each is read and parsed once per Store.
-func (s *Store) findShow(ctx context.Context, id boxoffice.ShowID) (boxoffice.Show, error) {
+// cachedShow is a show and its hall as read at a revision (the version of
+// the show's last programme change).
+type cachedShow struct {
+	show     boxoffice.Show
+	revision int64
+}
+
+// showAt returns the show at revision (or later) with its hall: from the
+// cache when it holds that revision, which spares parsing the layout, else
+// read afresh. Every programme change of a show or its hall, on any
+// instance, gives the show a new revision, so a caller that read the
+// revision from the database never gets an older show.
+func (s *Store) showAt(ctx context.Context, id boxoffice.ShowID, revision int64) (boxoffice.Show, error) {
 	s.mu.RLock()
-	show, ok := s.shows[id]
+	c, ok := s.shows[id]
+	s.mu.RUnlock()
+	if ok && c.revision >= revision {
+		return c.show, nil
+	}
+	return s.readShow(ctx, id)
+}
+
+// cachedOrRead returns the cached show, whatever its revision, or reads it
+// (cached says which): for a booking, whose batch checks the revision under
+// the show's lock.
+func (s *Store) cachedOrRead(ctx context.Context, id boxoffice.ShowID) (show boxoffice.Show, revision int64, cached bool, err error) {
+	s.mu.RLock()
+	c, ok := s.shows[id]
 	s.mu.RUnlock()
 	if ok {
-		return show, nil
+		return c.show, c.revision, true, nil
 	}
-	show = boxoffice.Show{ID: id}
-	var src string
+	show, revision, err = s.readShowRevision(ctx, id)
+	return show, revision, false, err
+}
+
+// readShow reads the show and its hall from the database; the layout is
+// parsed only when the show's revision is not the cached one.
+func (s *Store) readShow(ctx context.Context, id boxoffice.ShowID) (boxoffice.Show, error) {
+	show, _, err := s.readShowRevision(ctx, id)
+	return show, err
+}
+
+func (s *Store) readShowRevision(ctx context.Context, id boxoffice.ShowID) (boxoffice.Show, int64, error) {
+	show := boxoffice.Show{ID: id}
+	var (
+		src      string
+		revision int64
+	)
 	err := s.pool.QueryRow(ctx, `
-		SELECT s.title, s.starts_at, h.id, h.name, h.layout
+		SELECT s.title, s.starts_at, s.sales, s.max_seats_per_guest, s.revision, h.id, h.name, h.layout
 		FROM shows s JOIN halls h ON h.id = s.hall_id
-		WHERE s.id = $1`, id).Scan(&show.Title, &show.StartsAt, &show.Hall.ID, &show.Hall.Name, &src)
+		WHERE s.id = $1`, id).Scan(&show.Title, &show.StartsAt, &show.Sales, &show.MaxSeatsPerGuest, &revision,
+		&show.Hall.ID, &show.Hall.Name, &src)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return boxoffice.Show{}, showNotFound(id)
+		return boxoffice.Show{}, 0, showNotFound(id)
 	} else if err != nil {
-		return boxoffice.Show{}, dbError(ctx, "find show", err)
+		return boxoffice.Show{}, 0, dbError(ctx, "find show", err)
 	}
 	show.StartsAt = show.StartsAt.UTC()
+	s.mu.RLock()
+	c, ok := s.shows[id]
+	s.mu.RUnlock()
+	if ok && c.revision == revision {
+		return c.show, revision, nil
+	}
 	if show.Hall.Layout, err = boxoffice.ParseLayout(src); err != nil {
-		return boxoffice.Show{}, fmt.Errorf("postgres: hall %q: stored layout: %w", show.Hall.ID, err)
+		return boxoffice.Show{}, 0, fmt.Errorf("postgres: hall %q: stored layout: %w", show.Hall.ID, err)
 	}
 	s.mu.Lock()
-	s.shows[id] = show
+	// A slower reader of an older revision must not put it back.
+	if c, ok := s.shows[id]; !ok || c.revision < revision {
+		s.shows[id] = cachedShow{show: show, revision: revision}
+	}
 	s.mu.Unlock()
-	return show, nil
+	return show, revision, nil
+}
+
+// forget drops the cached shows that changed here, once committed.
+func (s *Store) forget(ids []boxoffice.ShowID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		delete(s.shows, id)
+	}
 }

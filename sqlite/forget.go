@@ -39,6 +39,7 @@ func (s *Store) ForgetHistory(ctx context.Context, startedBefore time.Time) (int
 	for _, q := range []string{
 		`DELETE FROM changes WHERE show_id IN (SELECT id FROM shows WHERE starts_at < ?1)`,
 		`DELETE FROM compacted_changes WHERE show_id IN (SELECT id FROM shows WHERE starts_at < ?1)`,
+		`DELETE FROM programme_changes WHERE show_id IN (SELECT id FROM shows WHERE starts_at < ?1)`,
 		`UPDATE bookings SET holder = ?2 WHERE holder <> ?2 AND show_id IN (SELECT id FROM shows WHERE starts_at < ?1)`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, millis(startedBefore), boxoffice.ForgottenGuest); err != nil {

@@ -16,7 +16,8 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// Shows lists every show by start time, with the number of seats held.
+// Shows lists every show by start time, with the number of seats held;
+// cancelled shows are gone from the guests' programme.
 func (s *Store) Shows(ctx context.Context) ([]boxoffice.ShowSummary, error) {
 	tx, err := s.beginRead(ctx)
 	if err != nil {
@@ -25,23 +26,23 @@ func (s *Store) Shows(ctx context.Context) ([]boxoffice.ShowSummary, error) {
 	defer tx.Rollback()
 
 	rows, err := tx.QueryContext(ctx, `
-		SELECT s.id, s.title, s.starts_at, s.hall_id,
+		SELECT s.id, `+showColumns+`,
 		       (SELECT count(*) FROM bookings b WHERE b.show_id = s.id)
 		FROM shows s
+		WHERE s.sales <> 'cancelled'
 		ORDER BY s.starts_at, s.id`)
 	if err != nil {
 		return nil, dbError("list shows", err)
 	}
 	defer rows.Close()
 	type row struct {
-		show     boxoffice.Show
-		startsAt int64
-		booked   int
+		show   showRow
+		booked int
 	}
 	var found []row
 	for rows.Next() {
 		var r row
-		if err := rows.Scan(&r.show.ID, &r.show.Title, &r.startsAt, &r.show.Hall.ID, &r.booked); err != nil {
+		if err := rows.Scan(append([]any{&r.show.ID}, append(r.show.dest(), &r.booked)...)...); err != nil {
 			return nil, dbError("list shows", err)
 		}
 		found = append(found, r)
@@ -52,7 +53,7 @@ func (s *Store) Shows(ctx context.Context) ([]boxoffice.ShowSummary, error) {
 	rows.Close()
 	list := make([]boxoffice.ShowSummary, len(found))
 	for i, r := range found {
-		show, err := s.cache(ctx, tx, r.show, r.startsAt)
+		show, err := s.cache(ctx, tx, r.show)
 		if err != nil {
 			return nil, err
 		}
@@ -147,16 +148,20 @@ func (s *Store) ChangesSince(ctx context.Context, id boxoffice.ShowID, after int
 	if after < floor {
 		return nil, boxoffice.HistoryGoneError(id, after, floor)
 	}
-	// Versions are consecutive and each has at least one row, so a range of
+	// Versions are consecutive and each has at least one row (a seat's in
+	// changes or a programme change's), so a range of
 	// versions bounds the number of changes where LIMIT would count rows.
 	upto := version
 	if int64(limit) < version-after {
 		upto = after + int64(limit)
 	}
 	rows, err := tx.QueryContext(ctx, `
-		SELECT version, seat_id, holder, by_guest, at FROM changes
-		WHERE show_id = ? AND version > ? AND version <= ?
-		ORDER BY version, seq`, id, after, upto)
+		SELECT version, seq, seat_id, holder, by_guest, at FROM changes
+		WHERE show_id = ?1 AND version > ?2 AND version <= ?3
+		UNION ALL
+		SELECT version, -1, NULL, NULL, NULL, at FROM programme_changes
+		WHERE show_id = ?1 AND version > ?2 AND version <= ?3
+		ORDER BY 1, 2`, id, after, upto)
 	if err != nil {
 		return nil, dbError("read changes", err)
 	}
@@ -164,15 +169,18 @@ func (s *Store) ChangesSince(ctx context.Context, id boxoffice.ShowID, after int
 	var list []boxoffice.Change
 	for rows.Next() {
 		var (
-			v      int64
-			sc     boxoffice.SeatChange
-			holder sql.NullString
-			at     int64
+			v, seq           int64
+			seat, holder, by sql.NullString
+			at               int64
 		)
-		if err := rows.Scan(&v, &sc.Seat, &holder, &sc.By, &at); err != nil {
+		if err := rows.Scan(&v, &seq, &seat, &holder, &by, &at); err != nil {
 			return nil, dbError("read changes", err)
 		}
-		sc.Holder = boxoffice.Guest(holder.String)
+		if !seat.Valid { // a programme change: its version has no seat rows
+			list = append(list, boxoffice.Change{Show: id, Version: v, At: fromMillis(at), Programme: true})
+			continue
+		}
+		sc := boxoffice.SeatChange{Seat: boxoffice.SeatID(seat.String), Holder: boxoffice.Guest(holder.String), By: boxoffice.Guest(by.String)}
 		if n := len(list); n == 0 || list[n-1].Version != v {
 			list = append(list, boxoffice.Change{Show: id, Version: v, At: fromMillis(at)})
 		}
@@ -185,6 +193,22 @@ func (s *Store) ChangesSince(ctx context.Context, id boxoffice.ShowID, after int
 	return list, nil
 }
 
+// showColumns are a show's own columns, in showRow.dest's order, as the
+// readers and the writer select them (s is the shows table).
+const showColumns = `s.title, s.starts_at, s.hall_id, s.sales, s.max_seats_per_guest, s.revision`
+
+// showRow is a show's row as read, before its hall is added.
+type showRow struct {
+	boxoffice.Show
+	startsAt int64
+	cap      sql.NullInt64
+	revision int64
+}
+
+func (r *showRow) dest() []any {
+	return []any{&r.Title, &r.startsAt, &r.Hall.ID, &r.Sales, &r.cap, &r.revision}
+}
+
 // findShow returns the show with its hall, and its current version.
 func (s *Store) findShow(ctx context.Context, q queryer, id boxoffice.ShowID) (boxoffice.Show, int64, error) {
 	show, version, _, err := s.findShowWith(ctx, q.QueryRowContext(ctx, writeSQL.show, id), q, id)
@@ -195,30 +219,47 @@ func (s *Store) findShow(ctx context.Context, q queryer, id boxoffice.ShowID) (b
 // writeSQL.show), so the writer can use its prepared statement; it also
 // returns the show's log floor.
 func (s *Store) findShowWith(ctx context.Context, row *sql.Row, q queryer, id boxoffice.ShowID) (boxoffice.Show, int64, int64, error) {
-	show := boxoffice.Show{ID: id}
-	var startsAt, version, floor int64
-	err := row.Scan(&show.Title, &startsAt, &show.Hall.ID, &version, &floor)
+	r := showRow{Show: boxoffice.Show{ID: id}}
+	var version, floor int64
+	err := row.Scan(append(r.dest(), &version, &floor)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return boxoffice.Show{}, 0, 0, showNotFound(id)
 	} else if err != nil {
 		return boxoffice.Show{}, 0, 0, dbError("find show", err)
 	}
-	if show, err = s.cache(ctx, q, show, startsAt); err != nil {
+	show, err := s.cache(ctx, q, r)
+	if err != nil {
 		return boxoffice.Show{}, 0, 0, err
 	}
 	return show, version, floor, nil
 }
 
-// cache returns the show whose row holds show's id, title and hall id and
-// startsAt, with its hall: the cached one if the show was read before (shows
-// and halls never change once stored), else this one with its hall read and
-// its layout parsed, which is then cached. This is the process's one cache
-// of shows and halls: the web handler asks Show for them.
-func (s *Store) cache(ctx context.Context, q queryer, show boxoffice.Show, startsAt int64) (boxoffice.Show, error) {
-	if cached, ok := s.cached(show.ID); ok {
-		return cached, nil
+// cachedShow is a show as cached, at the revision it was read at; a show of
+// nil is a tombstone: the show changed at revision, read it afresh.
+type cachedShow struct {
+	show     *boxoffice.Show
+	revision int64
+}
+
+// cache returns the show of the row r, with its hall: the cached one if it
+// was read at r's revision, else r with its hall read and its layout parsed,
+// which is then cached unless a newer revision is known. Every programme
+// change of a show or its hall gives the show a new revision, so the cache
+// never serves a show or hall older than the row read. This is the process's
+// one cache of shows and halls: the web handler asks Show for them.
+func (s *Store) cache(ctx context.Context, q queryer, r showRow) (boxoffice.Show, error) {
+	s.mu.RLock()
+	c, ok := s.shows[r.ID]
+	s.mu.RUnlock()
+	if ok && c.show != nil && c.revision == r.revision {
+		return *c.show, nil
 	}
-	show.StartsAt = fromMillis(startsAt)
+	show := r.Show
+	show.StartsAt = fromMillis(r.startsAt)
+	if r.cap.Valid {
+		n := int(r.cap.Int64)
+		show.MaxSeatsPerGuest = &n
+	}
 	h := &show.Hall
 	var src string
 	err := q.QueryRowContext(ctx, `SELECT name, layout FROM halls WHERE id = ?`, h.ID).Scan(&h.Name, &src)
@@ -231,17 +272,35 @@ func (s *Store) cache(ctx context.Context, q queryer, show boxoffice.Show, start
 		return boxoffice.Show{}, fmt.Errorf("sqlite: hall %q: stored layout: %w", h.ID, err)
 	}
 	s.mu.Lock()
-	s.shows[show.ID] = show
+	// A reader whose snapshot began before a programme change commits
+	// after it must not put the old show back.
+	if c, ok := s.shows[r.ID]; !ok || c.revision <= r.revision {
+		s.shows[r.ID] = cachedShow{show: &show, revision: r.revision}
+	}
 	s.mu.Unlock()
 	return show, nil
 }
 
-// cached returns the show if it was read before.
+// cached returns the show if it was read since its last programme change.
 func (s *Store) cached(id boxoffice.ShowID) (boxoffice.Show, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	show, ok := s.shows[id]
-	return show, ok
+	c, ok := s.shows[id]
+	if !ok || c.show == nil {
+		return boxoffice.Show{}, false
+	}
+	return *c.show, true
+}
+
+// forget drops the cached shows that changed, once their change committed:
+// a tombstone at the new revision, which only a read of that revision or a
+// later one replaces.
+func (s *Store) forget(revisions map[boxoffice.ShowID]int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, rev := range revisions {
+		s.shows[id] = cachedShow{revision: rev}
+	}
 }
 
 func showNotFound(id boxoffice.ShowID) error {

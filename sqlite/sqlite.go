@@ -62,7 +62,7 @@ type Store struct {
 	opts   Options
 
 	mu    sync.RWMutex
-	shows map[boxoffice.ShowID]boxoffice.Show // see cache
+	shows map[boxoffice.ShowID]cachedShow // see cache
 
 	writes    *groupcommit.Queue[*op, result] // bookings and releases, in batches (writer.go)
 	stmts     writeStmts                      // the writer's, prepared on the writer pool
@@ -116,7 +116,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.KeepVersions <= 0 {
 		opts.KeepVersions = DefaultKeepVersions
 	}
-	s := &Store{opts: opts, shows: map[boxoffice.ShowID]boxoffice.Show{}}
+	s := &Store{opts: opts, shows: map[boxoffice.ShowID]cachedShow{}}
 
 	var err error
 	if s.writer, err = sql.Open("sqlite", dsn(path, false)); err != nil {

@@ -263,11 +263,11 @@ func TestSeedRejectsUnreadableProgrammes(t *testing.T) {
 	hall := boxoffice.Hall{ID: "h", Name: "H", Layout: layout}
 	for name, p := range map[string]boxoffice.Programme{
 		"no halls":        {},
-		"hand-made hall":  {Halls: []boxoffice.Hall{{ID: "h", Layout: boxoffice.Layout{Seats: layout.Seats}}}},
-		"show lacks hall": {Halls: []boxoffice.Hall{hall}, Shows: []boxoffice.Show{{ID: "s", Hall: boxoffice.Hall{ID: "other"}}}},
+		"hand-made hall":  {Halls: []boxoffice.Hall{{ID: "h", Name: "H", Layout: boxoffice.Layout{Seats: layout.Seats}}}},
+		"show lacks hall": {Halls: []boxoffice.Hall{hall}, Shows: []boxoffice.Show{{ID: "s", Title: "S", StartsAt: time.Now(), Hall: boxoffice.Hall{ID: "other"}}}},
 	} {
-		if ok, err := s.Seed(t.Context(), p); ok || !errors.Is(err, boxoffice.ErrInvalid) {
-			t.Errorf("%s: Seed = %v, %v; want false, invalid", name, ok, err)
+		if ok, err := s.Seed(t.Context(), p); ok || !errors.Is(err, boxoffice.ErrProgramme) {
+			t.Errorf("%s: Seed = %v, %v; want false, invalid programme", name, ok, err)
 		}
 	}
 	if ok, err := s.Seed(t.Context(), boxoffice.Programme{Halls: []boxoffice.Hall{hall}}); !ok || err != nil {

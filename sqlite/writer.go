@@ -55,8 +55,8 @@ func (s *Store) submit(ctx context.Context, o *op) (boxoffice.Change, error) {
 
 // writeSQL are the writer's statements, prepared once on its connection
 // (see prepareWrites) rather than parsed again for every op.
-var writeSQL = struct{ show, book, release, holder, held, bump, log, compact, trim, savepoint, keep, undo string }{
-	show: `SELECT title, starts_at, hall_id, version, log_floor FROM shows WHERE id = ?`,
+var writeSQL = struct{ show, book, release, holder, held, bump, log, compact, trim, trimProgramme, savepoint, keep, undo string }{
+	show: `SELECT ` + showColumns + `, s.version, s.log_floor FROM shows s WHERE s.id = ?`,
 	book: `INSERT INTO bookings (show_id, seat_id, holder, version, booked_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (show_id, seat_id) DO NOTHING`,
 	release: `DELETE FROM bookings WHERE show_id = ? AND seat_id = ? AND holder = ?`,
@@ -75,25 +75,28 @@ var writeSQL = struct{ show, book, release, holder, held, bump, log, compact, tr
 		WHERE show_id = ?1 AND version > ?3 AND version <= ?2 GROUP BY seat_id
 		ON CONFLICT (show_id, seat_id) DO UPDATE SET version = excluded.version, state = excluded.state,
 			holder = excluded.holder, by_guest = excluded.by_guest, at = excluded.at`,
-	trim:      `DELETE FROM changes WHERE show_id = ?1 AND version > ?3 AND version <= ?2`,
-	savepoint: `SAVEPOINT op`,
-	keep:      `RELEASE op`,
-	undo:      `ROLLBACK TO op`,
+	trim: `DELETE FROM changes WHERE show_id = ?1 AND version > ?3 AND version <= ?2`,
+	// Programme changes below the floor go with no trace: a reader from
+	// there starts again from a seat map, which carries the show as it is.
+	trimProgramme: `DELETE FROM programme_changes WHERE show_id = ?1 AND version > ?3 AND version <= ?2`,
+	savepoint:     `SAVEPOINT op`,
+	keep:          `RELEASE op`,
+	undo:          `ROLLBACK TO op`,
 }
 
 // writeStmts holds one statement per entry of writeSQL.
 type writeStmts struct {
-	show, book, release, holder, held, bump, log, compact, trim, savepoint, keep, undo *sql.Stmt
+	show, book, release, holder, held, bump, log, compact, trim, trimProgramme, savepoint, keep, undo *sql.Stmt
 }
 
 func (w *writeStmts) all() []**sql.Stmt {
 	return []**sql.Stmt{&w.show, &w.book, &w.release, &w.holder, &w.held, &w.bump, &w.log, &w.compact,
-		&w.trim, &w.savepoint, &w.keep, &w.undo}
+		&w.trim, &w.trimProgramme, &w.savepoint, &w.keep, &w.undo}
 }
 
 func writeSQLs() []string {
 	q := writeSQL
-	return []string{q.show, q.book, q.release, q.holder, q.held, q.bump, q.log, q.compact, q.trim, q.savepoint, q.keep, q.undo}
+	return []string{q.show, q.book, q.release, q.holder, q.held, q.bump, q.log, q.compact, q.trim, q.trimProgramme, q.savepoint, q.keep, q.undo}
 }
 
 // prepareWrites prepares the writer's statements on the writer pool.
@@ -130,6 +133,13 @@ type showState struct {
 // in res) breaks the whole batch, whose ops then all get it and none is
 // applied.
 func (b *batch) run(ctx context.Context, o *op, res *result) error {
+	// The cap is the show's own when it has one, read in this transaction:
+	// an operator's change of it applies from the next batch on.
+	if o.book {
+		if st, err := b.show(ctx, o.show); err == nil {
+			o.maxHeld = st.show.SeatCap(o.maxHeld)
+		} // else applyIn meets the error again and answers it
+	}
 	// Counted in the writer's transaction, after the batch's earlier ops:
 	// concurrent bookings of one guest cannot pass the cap together.
 	held := -1
@@ -242,7 +252,7 @@ func (b *batch) compact(ctx context.Context, id boxoffice.ShowID, st *showState)
 	if floor-st.floor < compactEvery(keep) {
 		return nil
 	}
-	for _, stmt := range []*sql.Stmt{b.stmts.compact, b.stmts.trim} {
+	for _, stmt := range []*sql.Stmt{b.stmts.compact, b.stmts.trim, b.stmts.trimProgramme} {
 		if _, err := stmt.ExecContext(ctx, id, floor, st.floor); err != nil {
 			return err
 		}

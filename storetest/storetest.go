@@ -74,6 +74,16 @@ func Run(t *testing.T, newStore func(t *testing.T, opts Options) boxoffice.Store
 		{"SeatLimitLowered", testSeatLimitLowered},
 		{"SeatLimitConcurrent", testSeatLimitConcurrent},
 		{"ForgetHistory", testForgetHistory},
+		{"ProgrammeExport", testProgrammeExport},
+		{"ProgrammeChanges", testProgrammeChanges},
+		{"ProgrammeDryRun", testProgrammeDryRun},
+		{"ProgrammeAllOrNothing", testProgrammeAllOrNothing},
+		{"ProgrammeRules", testProgrammeRules},
+		{"SalesStates", testSalesStates},
+		{"ShowCap", testShowCap},
+		{"CancelShow", testCancelShow},
+		{"DeleteHall", testDeleteHall},
+		{"ProgrammeUnderBookings", testProgrammeUnderBookings},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.test(t, newFixture(t, newStore))
