@@ -64,7 +64,7 @@ func TestProgrammeMovesToTheComingWeek(t *testing.T) {
 	}
 	for _, loc := range zones {
 		for _, local := range []time.Time{
-			time.Date(2026, 3, 27, 0, 1, 0, 0, loc),   // Berlin's clocks go forward on the 29th, in the week
+			time.Date(2026, 3, 27, 0, 1, 0, 0, loc),    // Berlin's clocks go forward on the 29th, in the week
 			time.Date(2026, 10, 22, 23, 59, 0, 0, loc), // and back on the 25th
 			time.Date(2026, 11, 1, 12, 0, 0, 0, loc),   // New York's go back that day
 			time.Date(2025, 12, 31, 22, 0, 0, 0, loc),  // a new year, before the document's week
