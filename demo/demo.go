@@ -1,75 +1,51 @@
 // Package demo provides the programme that a new boxoffice database starts
-// with: two halls, read from the layout files in halls/, and a few shows in
-// the days after it is seeded.
+// with: two halls and four shows, kept as a programme document
+// (programme.json) and moved at seeding into the days after it.
 package demo
 
 import (
-	"embed"
+	"bytes"
+	_ "embed"
 	"fmt"
-	"strings"
+	"slices"
 	"time"
 
 	"boxoffice"
 )
 
-//go:embed halls/*.hall
-var hallFiles embed.FS
+// document is the demo programme in a reference week: its shows on days 2,
+// 3, 4 and 6 counted from the day before the first, so that shifted to
+// today every start lies between one and seven days away whatever the time
+// of seeding.
+//
+//go:embed programme.json
+var document []byte
 
-// halls names the demo halls and the layout file of each.
-var halls = []struct {
-	id, name, file string
-}{
-	{"studio", "Studio", "halls/studio.hall"},
-	{"grand", "Grand", "halls/grand.hall"},
-}
-
-// films are the demo screenings: which hall, how many days after seeding, and
-// at what local time. Days 2 to 6 keep every start between one and seven days
-// away whatever the time of seeding.
-var films = []struct {
-	title  string
-	hall   string
-	day    int
-	hh, mm int
-}{
-	{"The Long Night", "grand", 2, 20, 0},
-	{"Paper Moons", "studio", 3, 18, 30},
-	{"Harbour Lights", "grand", 4, 17, 15},
-	{"A Quiet Field", "studio", 6, 21, 0},
-}
-
-// Programme returns the demo halls and shows, scheduled relative to now in
-// the cinema's time zone loc.
+// Programme returns the demo halls and shows, read through the same parser
+// as an operator's file, every show moved by the whole number of days that
+// puts the first one two days after now's date in the cinema's time zone
+// loc. Each keeps the wall-clock time the document gives it, in loc, across
+// a change to or from summer time.
 func Programme(now time.Time, loc *time.Location) (boxoffice.Programme, error) {
-	var p boxoffice.Programme
-	byID := map[string]boxoffice.Hall{}
-	for _, h := range halls {
-		src, err := hallFiles.ReadFile(h.file)
-		if err != nil {
-			return p, err
-		}
-		layout, err := boxoffice.ParseLayout(string(src))
-		if err != nil {
-			return p, fmt.Errorf("demo hall %s: %w", h.id, err)
-		}
-		hall := boxoffice.Hall{ID: boxoffice.HallID(h.id), Name: h.name, Layout: layout}
-		byID[h.id] = hall
-		p.Halls = append(p.Halls, hall)
+	p, err := boxoffice.ParseProgramme(bytes.NewReader(document))
+	if err != nil {
+		return p, fmt.Errorf("the demo programme: %w", err)
 	}
-	local := now.In(loc)
-	for _, f := range films {
-		start := time.Date(local.Year(), local.Month(), local.Day()+f.day, f.hh, f.mm, 0, 0, loc)
-		p.Shows = append(p.Shows, boxoffice.Show{
-			ID:       boxoffice.ShowID(slug(f.title) + start.Format("-0102-1504")),
-			Title:    f.title,
-			StartsAt: start,
-			Hall:     byID[f.hall],
-		})
+	if len(p.Shows) == 0 {
+		return p, nil
+	}
+	first := slices.MinFunc(p.Shows, func(a, b boxoffice.Show) int { return a.StartsAt.Compare(b.StartsAt) }).StartsAt
+	today := now.In(loc)
+	// Days between two dates, counted on the calendar: UTC midnights have
+	// no summer time to make a day 23 or 25 hours long.
+	days := int(date(today.Year(), today.Month(), today.Day()+2).Sub(date(first.Date())).Hours() / 24)
+	for i := range p.Shows {
+		// The wall clock is the document's, read in the offset it was
+		// written with, and then placed in loc.
+		s := p.Shows[i].StartsAt
+		p.Shows[i].StartsAt = time.Date(s.Year(), s.Month(), s.Day()+days, s.Hour(), s.Minute(), s.Second(), s.Nanosecond(), loc)
 	}
 	return p, nil
 }
 
-// slug turns a title into a readable id: "The Long Night" → "the-long-night".
-func slug(title string) string {
-	return strings.ReplaceAll(strings.ToLower(title), " ", "-")
-}
+func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }

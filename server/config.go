@@ -63,6 +63,11 @@ Usage:
   boxoffice [serve] [flags]   serve the seat maps and the JSON API (the default)
   boxoffice migrate [flags]   create or upgrade the database schema, then exit
                               (serve does it too, at start)
+  boxoffice programme import FILE [--dry-run] [--db …]
+                              create or update the halls and shows FILE names
+  boxoffice programme export [--db …] [--timezone …]
+                              write the whole programme as a document
+                              (boxoffice programme help: more)
   boxoffice help              show this help
 
 Flags (each also read from the environment variable in brackets;

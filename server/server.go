@@ -27,11 +27,14 @@ import (
 )
 
 // Run is the boxoffice command: it parses args (without the program name)
-// and serves until ctx is cancelled, then shuts down gracefully.
-func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// and serves until ctx is cancelled, then shuts down gracefully; or runs
+// one of the other commands (migrate, programme) and returns.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	command := "serve"
 	if len(args) > 0 {
 		switch args[0] {
+		case "programme":
+			return programmeCommand(ctx, args[1:], getenv, stdin, stdout, stderr)
 		case "serve", "migrate":
 			command, args = args[0], args[1:]
 		case "help", "-h", "-help", "--help":
@@ -97,6 +100,8 @@ type Server struct {
 	stopForgetting func() // ends the periodic deletion of old change logs; nil if none
 
 	stopListening func() // ends the PostgreSQL listener; nil for SQLite
+
+	lock *sqlite.ServerLock // held while serving a SQLite database; nil for PostgreSQL
 }
 
 // Start opens the database (seeding the demo programme into an empty one when
@@ -110,8 +115,18 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	// exists, because nothing serves before then.
 	var hub *live.Hub
 	stats := metrics.New()
+	// One server to a SQLite file: its hub hears every commit only if
+	// this process makes them all, and programme import must know to wait.
+	var lock *sqlite.ServerLock
+	if !postgres.IsURL(cfg.DB) {
+		var err error
+		if lock, err = lockSQLite(cfg.DB, "serve"); err != nil {
+			return nil, err
+		}
+	}
 	store, err := openStore(ctx, cfg, log, func(show boxoffice.ShowID, v int64) { hub.Committed(show, v) }, stats.Batch)
 	if err != nil {
+		lock.Unlock()
 		return nil, err
 	}
 	pg, shared := store.(*postgres.Store)
@@ -120,7 +135,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	// SQLite: this process makes every commit, so the hub hears them all.
 	hub = live.NewHub(store, live.Options{Logger: log, Complete: !shared})
-	s := &Server{cfg: cfg, log: log, store: store, hub: hub, stats: stats, done: make(chan error, 1)}
+	s := &Server{cfg: cfg, log: log, store: store, hub: hub, stats: stats, done: make(chan error, 1), lock: lock}
 	if shared {
 		// Other instances' commits arrive by NOTIFY; after a reconnect every
 		// watched show is re-read from the last version it published.
@@ -175,6 +190,13 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger,
 // migrate is the migrate command: it opens the database, which applies
 // pending migrations, and closes it.
 func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
+	if !postgres.IsURL(cfg.DB) {
+		lock, err := lockSQLite(cfg.DB, "migrate")
+		if err != nil {
+			return err
+		}
+		defer lock.Unlock()
+	}
 	store, err := openStore(ctx, cfg, log, nil, nil)
 	if err != nil {
 		return err
@@ -338,5 +360,8 @@ func (s *Server) close() error {
 		s.stopListening()
 	}
 	s.hub.Close()
-	return s.store.Close()
+	err := s.store.Close()
+	// Only once the store is closed: an import must not start while this
+	// process may still write.
+	return errors.Join(err, s.lock.Unlock())
 }

@@ -276,7 +276,7 @@ func TestHelp(t *testing.T) {
 	if err != nil {
 		t.Fatalf("--help: %v\n%s", err, out)
 	}
-	for _, want := range []string{"serve", "migrate", "-addr", "-db", "-db-pool-size", "BOXOFFICE_ADDR", "BOXOFFICE_DB", "postgres://"} {
+	for _, want := range []string{"serve", "migrate", "programme import FILE", "programme export", "-addr", "-db", "-db-pool-size", "BOXOFFICE_ADDR", "BOXOFFICE_DB", "postgres://"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("--help does not mention %s:\n%s", want, out)
 		}
