@@ -77,7 +77,7 @@ func ParseProgramme(r io.Reader) (Programme, error) {
 		}
 		p.Shows = append(p.Shows, sh)
 	}
-	if err := checkProgramme(p); err != nil {
+	if err := p.Check(); err != nil {
 		return Programme{}, err
 	}
 	return p, nil
@@ -129,7 +129,7 @@ func fields(raw json.RawMessage, kind string, i int, allowed []string) (map[stri
 	}
 	what := fmt.Sprintf("%s #%d", kind, i+1)
 	var id string
-	if json.Unmarshal(orNull(obj["id"]), &id) == nil && validID(id) {
+	if json.Unmarshal(orNull(obj["id"]), &id) == nil && ValidID(id) {
 		what = kind + " " + id
 	}
 	for k := range obj {
@@ -269,46 +269,4 @@ func FormatProgramme(w io.Writer, p Programme, loc *time.Location) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false) // titles are read by people: "Tom & Jerry", not "Tom \u0026 Jerry"
 	return enc.Encode(doc)
-}
-
-// checkProgramme stands in for Programme.Check (rules.go), which another
-// part of issue 13 writes: the rules on ids and duplicates that a programme
-// value must meet wherever it comes from.
-func checkProgramme(p Programme) error {
-	halls := map[HallID]bool{}
-	for i, h := range p.Halls {
-		if !validID(string(h.ID)) {
-			return Errorf(EPROGRAMME, "hall #%d: id: want 1 to 64 of A-Z a-z 0-9 . _ -, not %q", i+1, h.ID)
-		}
-		if halls[h.ID] {
-			return Errorf(EPROGRAMME, "hall %s: id: appears twice", h.ID)
-		}
-		halls[h.ID] = true
-	}
-	shows := map[ShowID]bool{}
-	for i, sh := range p.Shows {
-		if !validID(string(sh.ID)) {
-			return Errorf(EPROGRAMME, "show #%d: id: want 1 to 64 of A-Z a-z 0-9 . _ -, not %q", i+1, sh.ID)
-		}
-		if shows[sh.ID] {
-			return Errorf(EPROGRAMME, "show %s: id: appears twice", sh.ID)
-		}
-		shows[sh.ID] = true
-		if !validID(string(sh.Hall.ID)) {
-			return Errorf(EPROGRAMME, "show %s: hall: want a hall id, not %q", sh.ID, sh.Hall.ID)
-		}
-	}
-	return nil
-}
-
-func validID(s string) bool {
-	if len(s) < 1 || len(s) > 64 {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }

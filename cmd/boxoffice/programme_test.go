@@ -2,11 +2,13 @@ package main_test
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -99,23 +101,26 @@ func TestImportThenServe(t *testing.T) {
 	}
 }
 
-// normalized is doc as export writes it: indented, sales always present.
+// normalized is doc as export writes it: indented, sales always present,
+// halls by id and shows by start (the programme's order, not the file's).
 func normalized(t *testing.T, doc string) string {
 	t.Helper()
+	type hall struct {
+		ID     string `json:"id"`
+		Name   string `json:"name"`
+		Layout string `json:"layout"`
+	}
+	type show struct {
+		ID               string `json:"id"`
+		Title            string `json:"title"`
+		Hall             string `json:"hall"`
+		StartsAt         string `json:"starts_at"`
+		Sales            string `json:"sales"`
+		MaxSeatsPerGuest *int   `json:"max_seats_per_guest,omitempty"`
+	}
 	var v struct {
-		Halls []struct {
-			ID     string `json:"id"`
-			Name   string `json:"name"`
-			Layout string `json:"layout"`
-		} `json:"halls"`
-		Shows []struct {
-			ID               string `json:"id"`
-			Title            string `json:"title"`
-			Hall             string `json:"hall"`
-			StartsAt         string `json:"starts_at"`
-			Sales            string `json:"sales"`
-			MaxSeatsPerGuest *int   `json:"max_seats_per_guest,omitempty"`
-		} `json:"shows"`
+		Halls []hall `json:"halls"`
+		Shows []show `json:"shows"`
 	}
 	if err := json.Unmarshal([]byte(doc), &v); err != nil {
 		t.Fatal(err)
@@ -125,6 +130,12 @@ func normalized(t *testing.T, doc string) string {
 			v.Shows[i].Sales = "open"
 		}
 	}
+	slices.SortFunc(v.Halls, func(a, b hall) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(v.Shows, func(a, b show) int {
+		ta, _ := time.Parse(time.RFC3339, a.StartsAt)
+		tb, _ := time.Parse(time.RFC3339, b.StartsAt)
+		return cmp.Or(ta.Compare(tb), strings.Compare(a.ID, b.ID))
+	})
 	out, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		t.Fatal(err)
