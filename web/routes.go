@@ -35,6 +35,7 @@ func (s *server) routes() (http.Handler, error) {
 	mux.Handle("DELETE /api/shows/{show}/seats/{seat}", writes.api(s.guest(s.handleSeatWrite(s.Store.Release, boxoffice.StatusFree))))
 	mux.Handle("POST /api/shows/{show}/bookings", writes.api(s.guest(s.handleBookSeats())))
 	mux.Handle("GET /api/shows/{show}/events", s.guest(s.handleEvents()))
+	mux.Handle("GET /api/openapi.json", s.handleOpenAPI())
 
 	// Probes.
 	mux.Handle("GET /healthz", s.handleHealth())
