@@ -113,11 +113,33 @@ type Store interface {
 	// plays in. Errors: ErrNotFound, ErrConflict.
 	DeleteHall(ctx context.Context, id HallID) error
 
+	// Bookings returns who holds which seat of a show and since when, in
+	// hall order of the seats: the door list. ErrNotFound if no show.
+	Bookings(ctx context.Context, show ShowID) ([]Booking, error)
+
+	// ReleaseSeats frees the listed seats whoever holds them, all in one
+	// change (an operator undoing a squat); seats already free are left
+	// as they are. Errors: ErrNotFound (no show, or seats the hall lacks),
+	// ErrInvalid (no seats), ErrCancelled.
+	ReleaseSeats(ctx context.Context, show ShowID, seats []SeatID) (Change, error)
+
+	// ReleaseGuest frees every seat guest holds in the show, in one change
+	// (no seats, and the current version, when the guest holds none).
+	// Errors: ErrNotFound, ErrCancelled.
+	ReleaseGuest(ctx context.Context, show ShowID, guest Guest) (Change, error)
+
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 
 	// Close releases the store's connections.
 	Close() error
+}
+
+// Booking is one held seat of a show: who holds it and since when.
+type Booking struct {
+	Seat     SeatID
+	Guest    Guest
+	BookedAt time.Time
 }
 
 // ProgrammeReport says what ApplyProgramme did (or, dry, would do) to each
