@@ -37,6 +37,9 @@ func (s *Store) apply(ctx context.Context, o *op) (boxoffice.Change, error) {
 // booking with a cap (else -1): the seats it adds must not take the guest
 // over the cap.
 func (b *batch) applyIn(ctx context.Context, o *op, held int) (boxoffice.Change, error) {
+	if o.operator {
+		return b.freeIn(ctx, o)
+	}
 	id, seats, guest, book, name := o.show, o.seats, o.guest, o.book, o.name()
 	st, err := b.show(ctx, id)
 	if err != nil {

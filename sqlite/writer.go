@@ -21,13 +21,17 @@ import (
 // never waits long behind the others.
 const maxBatch = 128
 
-// op is one Book or Release waiting for the writer.
+// op is one Book or Release, or an operator's release, waiting for the
+// writer.
 type op struct {
 	show    boxoffice.ShowID
 	seats   []boxoffice.SeatID
 	guest   boxoffice.Guest
 	book    bool
 	maxHeld int // a booking's cap on the guest's seats in the show; <= 0: none
+	// operator: free seats whoever holds them (door.go): the seats listed,
+	// or with seats nil every seat guest holds.
+	operator bool
 }
 
 type result struct {
@@ -36,8 +40,11 @@ type result struct {
 }
 
 func (o *op) name() string {
-	if o.book {
+	switch {
+	case o.book:
 		return "book"
+	case o.operator:
+		return "operator release"
 	}
 	return "release"
 }

@@ -84,6 +84,13 @@ func Run(t *testing.T, newStore func(t *testing.T, opts Options) boxoffice.Store
 		{"CancelShow", testCancelShow},
 		{"DeleteHall", testDeleteHall},
 		{"ProgrammeUnderBookings", testProgrammeUnderBookings},
+		{"DoorList", testDoorList},
+		{"ReleaseSeats", testReleaseSeats},
+		{"ReleaseWholeHall", testReleaseWholeHall},
+		{"ReleaseSeatsRefused", testReleaseSeatsRefused},
+		{"ReleaseAfterSales", testReleaseAfterSales},
+		{"ReleaseGuest", testReleaseGuest},
+		{"ReleaseUnderBookings", testReleaseUnderBookings},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.test(t, newFixture(t, newStore))
