@@ -114,17 +114,27 @@ type Store interface {
 	DeleteHall(ctx context.Context, id HallID) error
 
 	// Bookings returns who holds which seat of a show and since when, in
-	// hall order of the seats: the door list. ErrNotFound if no show.
+	// hall order of the seats (the layout's order: A2 before A10): the
+	// door list, read in one snapshot. A cancelled show's list is
+	// returned too. ErrNotFound if no show.
 	Bookings(ctx context.Context, show ShowID) ([]Booking, error)
 
 	// ReleaseSeats frees the listed seats whoever holds them, all in one
-	// change (an operator undoing a squat); seats already free are left
-	// as they are. Errors: ErrNotFound (no show, or seats the hall lacks),
-	// ErrInvalid (no seats), ErrCancelled.
+	// change at the show's next version (an operator undoing a squat),
+	// each SeatChange's By its former holder, in the order listed; seats
+	// already free are left as they are, and if that is all of them
+	// nothing changes and the show's current version is returned. It
+	// takes its version in turn with concurrent bookings, and reaches
+	// watchers like a release. The list may be as long as the hall, not
+	// just MaxSeatsPerRequest, and closed sales or a show that has started
+	// do not stop it: an operator may free seats after sales closed.
+	// Errors: ErrNotFound (no show, or seats the hall lacks, named),
+	// ErrInvalid (no seats, or more than the hall has), ErrCancelled.
 	ReleaseSeats(ctx context.Context, show ShowID, seats []SeatID) (Change, error)
 
 	// ReleaseGuest frees every seat guest holds in the show, in one change
-	// (no seats, and the current version, when the guest holds none).
+	// as ReleaseSeats does, its seats in hall order (no seats, and the
+	// current version, when the guest holds none).
 	// Errors: ErrNotFound, ErrCancelled.
 	ReleaseGuest(ctx context.Context, show ShowID, guest Guest) (Change, error)
 
