@@ -243,3 +243,36 @@ func testReleaseGuest(t *testing.T, f *fixture) {
 	wantNoOp(t, c, gala, after.Version)
 	f.unchanged(gala, after, "ReleaseGuest of a guest holding nothing")
 }
+
+// The operator's releases keep the change log bounded on their own: each
+// round books every seat of the evening, one guest's seat at a time, then
+// the operator frees them one change per seat (by seat, the last of each
+// guest by guest), so that the log grows by a hall's worth of versions
+// with no booking in between to compact it.
+func testCompactionOperator(t *testing.T, f *fixture, keep int, raw RawLog) {
+	var made []boxoffice.Change
+	guests := []boxoffice.Guest{alice, bob, carol}
+	hall := f.prog.Shows[0].Hall.Layout.Seats // evening's
+	for round := range 4 {
+		for i, s := range hall {
+			made = append(made, f.book(evening, guests[i%3], string(s.ID)))
+		}
+		for i, s := range hall {
+			f.clock.Set(t0.Add(time.Duration(round*len(hall)+i) * time.Second))
+			var (
+				c   boxoffice.Change
+				err error
+			)
+			if i < len(hall)-len(guests) {
+				c, err = f.store.ReleaseSeats(f.ctx, evening, seats(string(s.ID)))
+			} else { // the guest's last seat
+				c, err = f.store.ReleaseGuest(f.ctx, evening, guests[i%3])
+			}
+			if err != nil || len(c.Seats) != 1 || c.Seats[0].Seat != s.ID {
+				t.Fatalf("round %d, release of %s: %s, %v; want that seat alone", round, s.ID, changeString(c), err)
+			}
+			made = append(made, c)
+		}
+	}
+	wantBoundedLog(t, f, keep, raw, made)
+}

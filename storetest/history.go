@@ -95,6 +95,7 @@ func RunLog(t *testing.T, newStore func(t *testing.T, opts Options) boxoffice.St
 	}{
 		{"Compaction", 40, testCompaction},
 		{"CompactionDefault", 0, testCompactionDefault},
+		{"CompactionOperator", 4, testCompactionOperator},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.test(t, newFixture(t, func(t *testing.T, opts Options) boxoffice.Store {
