@@ -47,7 +47,11 @@ type Options struct {
 	// goroutine, one call at a time, after the batch's commit and before the
 	// operation is answered, in commit order (a show's versions arrive
 	// increasing; with other instances writing too, not consecutive). It
-	// must not block: the next batch waits for it.
+	// must not block: the next batch waits for it. An operator's release
+	// (ReleaseSeats, ReleaseGuest) commits outside the writer and calls it
+	// from its own goroutine, concurrently with the writer's calls and
+	// perhaps after a later version's: it must be safe for that (the live
+	// hub keeps the highest version it heard).
 	OnCommit func(show boxoffice.ShowID, version int64)
 	// OnBatch, if set, hears every batch of bookings and releases once it is
 	// committed, before its operations are answered: how many operations it
