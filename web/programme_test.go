@@ -176,8 +176,8 @@ func TestLayoutChangeAddsSeat(t *testing.T) {
 func TestResumeAcrossProgrammeChange(t *testing.T) {
 	e := newEnv(t, testLayout)
 	alice, bob := e.guest(), e.guest()
-	alice.book(openShow, "A1") // 1
-	alice.book(openShow, "A2") // 2
+	alice.book(openShow, "A1")                                                    // 1
+	alice.book(openShow, "A2")                                                    // 2
 	e.reprogramme(openShow, func(s *boxoffice.Show) { s.Title = "Renamed Film" }) // 3
 	alice.book(openShow, "A3")                                                    // 4
 	stream := bob.events(openShow, "1")
