@@ -3,12 +3,14 @@ package web_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"boxoffice"
+	"boxoffice/web"
 )
 
 // reprogramme changes the show id through the store, as the operator's
@@ -320,5 +322,28 @@ func TestClosedSales(t *testing.T) {
 	about := string(g.do("GET", "/problems/sales-closed", "", "").body)
 	if !strings.Contains(about, "closed sales") {
 		t.Errorf("the sales-closed page does not cover sales closed by the cinema")
+	}
+}
+
+// A show's own cap wins over the server's: the API's problem and the map
+// page's sentence name the cap that refused, the show's.
+func TestShowsOwnSeatCap(t *testing.T) {
+	e := newEnvWith(t, testLayout, func(c *web.Config) { c.MaxSeatsPerGuest = 4 }, (*httptest.Server).Start)
+	one := 1
+	e.reprogramme(openShow, func(s *boxoffice.Show) { s.MaxSeatsPerGuest = &one })
+	g := e.guest()
+	if r := g.book(openShow, "A1"); r.status != http.StatusOK {
+		t.Fatalf("the first seat: %d %s", r.status, r.body)
+	}
+	if p := wantProblem(t, g.book(openShow, "A2"), http.StatusConflict, "A2"); p["limit"] != 1.0 {
+		t.Errorf("the problem's limit is %v, want the show's 1", p["limit"])
+	}
+	r := g.do("POST", "/shows/"+openShow, "application/x-www-form-urlencoded", "seat=A2")
+	loc := r.header.Get("Location")
+	if !strings.Contains(loc, "limit=1") {
+		t.Fatalf("the form answers %q, want limit=1", loc)
+	}
+	if page := string(g.do("GET", loc, "", "").body); !strings.Contains(page, "You can hold at most 1 seat for this show.") {
+		t.Errorf("the map page does not name the show's cap")
 	}
 }
