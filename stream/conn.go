@@ -191,7 +191,7 @@ func (c *conn) close(why string) {
 		return
 	}
 	c.closed = true
-	if (why == ClosedLifetime || why == ClosedServer) && !c.draining {
+	if (why == ClosedLifetime || why == ClosedServer || why == ClosedCancelled) && !c.draining {
 		_, _ = c.tryWrite(lastChunk)
 	}
 	g := c.group

@@ -89,26 +89,45 @@ func (g *group) join(c *conn, watch *live.Watcher) bool {
 		target := g.version
 		g.mu.Unlock()
 		// Whatever the group wrote was published to watch too.
-		for watch.Version() < target {
+		for c.version < target {
 			var err error
+			end := false
 			select {
 			case ev, ok := <-watch.C():
 				var events []*live.Event
 				events, err = g.next(watch, ev, ok)
 				if err == nil {
-					err = c.writeBlocking(c.framesFor(events))
+					err, end = g.catchUp(c, events)
 				}
 			case <-g.engine.ctx.Done():
 				err = live.ErrClosed
 			}
-			if err != nil {
+			if err != nil || end {
 				watch.Close()
-				c.close(whyFailed(err))
+				if end {
+					c.close(ClosedCancelled)
+				} else {
+					c.close(whyFailed(err))
+				}
 				return true
 			}
 		}
-		c.version = watch.Version()
 	}
+}
+
+// catchUp writes c what it lacks of events, waiting for it; end reports
+// that the show was cancelled.
+func (g *group) catchUp(c *conn, events []*live.Event) (err error, end bool) {
+	ctx, cancel := context.WithTimeout(g.engine.ctx, writeTimeout)
+	defer cancel()
+	frames, last, end, err := g.engine.render(ctx, g.key.show, events, c.viewer, c.version)
+	c.version = last
+	if len(frames) > 0 {
+		if werr := c.writeBlocking(chunk(frames...)); werr != nil {
+			return werr, false
+		}
+	}
+	return err, end
 }
 
 // next is watch.Next, bounded in time and ended by the engine's Close.
@@ -128,7 +147,13 @@ func (g *group) run() {
 		select {
 		case ev, ok := <-g.watch.C():
 			events, err := g.next(g.watch, ev, ok)
-			g.deliver(events)
+			if derr := g.deliver(events); derr != nil {
+				// The show changed and cannot be read: every stream
+				// reconnects and starts from a fresh snapshot.
+				g.engine.cfg.Logger.Warn("event streams cannot follow a programme change", "show", g.key.show, "err", derr)
+				g.end()
+				return
+			}
 			if err != nil && !g.resubscribe(err) {
 				g.end()
 				return
@@ -170,7 +195,10 @@ func (g *group) resubscribe(err error) bool {
 		return false
 	}
 	g.watch = w
-	g.deliver(missed)
+	if err := g.deliver(missed); err != nil {
+		g.engine.cfg.Logger.Warn("event streams cannot follow a programme change", "show", g.key.show, "err", err)
+		return false
+	}
 	return true
 }
 
@@ -185,13 +213,82 @@ func (g *group) members() []*conn {
 	return g.list
 }
 
-// deliver writes events to every stream. Most streams are at the group's
-// version and hold none of the seats: they share one chunk.
-func (g *group) deliver(events []*live.Event) {
-	if len(events) == 0 {
-		return
+// deliver writes events to every stream: seat changes, and a snapshot
+// (or the cancelled event) for a change of the show itself. An error means
+// the show changed but could not be read.
+func (g *group) deliver(events []*live.Event) error {
+	for len(events) > 0 {
+		i := 0
+		for i < len(events) && !events[i].Programme {
+			i++
+		}
+		g.deliverSeats(events[:i])
+		if i == len(events) {
+			return nil
+		}
+		if err := g.deliverProgramme(events[i]); err != nil {
+			return err
+		}
+		events = events[i+1:]
+	}
+	return nil
+}
+
+// deliverProgramme writes every stream the show as it is after programme
+// change ev, or, if it was cancelled, the cancelled event, closing them.
+// Streams are written in turn, each with one write that never waits, so
+// the one snapshot that viewers holding no seat share is made once.
+func (g *group) deliverProgramme(ev *live.Event) error {
+	ctx, cancel := context.WithTimeout(g.engine.ctx, writeTimeout)
+	defer cancel()
+	snap, err := g.engine.snapshot(ctx, g.key.show, ev)
+	if err != nil {
+		return err
+	}
+	conns := g.members()
+	if snap.Cancelled {
+		framed := chunk(cancelledEvent(g.key.show, snap.Version))
+		for _, c := range conns {
+			c.write(framed)
+			c.close(ClosedCancelled)
+		}
+		return nil
+	}
+	var shared []byte
+	for _, c := range conns {
+		if c.version >= ev.Version {
+			continue // its own snapshot, taken since, has the change
+		}
+		pieces, own := snap.Data(c.viewer)
+		switch {
+		case own:
+			c.write(chunk(snapshotEvent(snap.Version, pieces)))
+		case shared == nil:
+			shared = chunk(snapshotEvent(snap.Version, pieces))
+			fallthrough
+		default:
+			c.write(shared)
+		}
+		c.version = max(c.version, snap.Version)
 	}
 	g.mu.Lock()
+	g.version = max(g.version, snap.Version)
+	g.mu.Unlock()
+	return nil
+}
+
+// deliverSeats writes seat changes to every stream. Most streams are at
+// the group's version and hold none of the seats: they share one chunk.
+func (g *group) deliverSeats(events []*live.Event) {
+	g.mu.Lock()
+	// What a snapshot showed already, every stream has.
+	for len(events) > 0 && events[0].Version <= g.version {
+		events = events[1:]
+	}
+	if len(events) == 0 {
+		g.mu.Unlock()
+		return
+	}
 	from := g.version
 	g.version = events[len(events)-1].Version
 	g.list = g.list[:0]

@@ -13,7 +13,8 @@ import (
 
 // follow serves a stream that stays with net/http until it ends, and
 // returns why it ended: write each event, flush.
-func (e *Engine) follow(ctx context.Context, out *plainWriter, watch *live.Watcher, viewer boxoffice.Guest) string {
+// version is the last version written.
+func (e *Engine) follow(ctx context.Context, out *plainWriter, watch *live.Watcher, viewer boxoffice.Guest, version int64) string {
 	heartbeats := time.NewTicker(e.cfg.Heartbeat)
 	defer heartbeats.Stop()
 	lifetime := time.NewTimer(e.cfg.Lifetime)
@@ -22,11 +23,17 @@ func (e *Engine) follow(ctx context.Context, out *plainWriter, watch *live.Watch
 		select {
 		case ev, ok := <-watch.C():
 			events, err := watch.Next(ctx, ev, ok, maxBatch)
-			for _, ev := range events {
-				out.write(eventFor(ev, viewer))
+			frames, last, end, rerr := e.render(ctx, watch.Show(), events, viewer, version)
+			version = last
+			out.write(frames...)
+			if err == nil {
+				err = rerr
 			}
-			if err != nil {
+			if err != nil || end {
 				_ = out.flush() // what was caught up before the failure
+				if end {
+					return ClosedCancelled
+				}
 				return e.whyEnded(ctx, watch.Show(), err)
 			}
 		case <-heartbeats.C:

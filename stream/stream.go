@@ -38,6 +38,9 @@ const (
 	ClosedSlow     = "slow"     // too far behind: the guest's connection did not take the events in time
 	ClosedLifetime = "lifetime" // the stream's lifetime (Config.Lifetime) ran out
 	ClosedServer   = "server"   // the server is shutting down, or could not read the show's changes
+	// ClosedCancelled: the show was cancelled; the stream's last event said
+	// so, and the browser does not reconnect.
+	ClosedCancelled = "cancelled"
 )
 
 const (
@@ -76,6 +79,10 @@ type Config struct {
 	// bound. A stream holds its slot from before it is served until it ends.
 	MaxStreamsPerClient int
 	MaxStreams          int
+	// Snapshot reads a show afresh for the streams that meet a change of
+	// the show itself; nil ends those streams instead (their browsers
+	// reconnect and start from a snapshot).
+	Snapshot SnapshotFunc
 }
 
 // Engine serves event streams until it is closed.
@@ -212,24 +219,31 @@ func (e *Engine) Serve(w http.ResponseWriter, r *http.Request, req Request) erro
 		first = append(first, eventStart("snapshot", req.Version))
 		first = append(first, req.Snapshot...)
 		first = append(first, []byte("\n\n"))
-	} else if len(missed) == 0 {
+	}
+	frames, version, end, err := e.render(ctx, req.Show, missed, req.Viewer, req.From)
+	if len(frames) == 0 && req.Snapshot == nil {
 		first = append(first, []byte("\n")) // the delay alone
 	}
-	for _, ev := range missed {
-		first = append(first, eventFor(ev, req.Viewer))
-	}
+	first = append(first, frames...)
 	out := &plainWriter{w: w, rc: http.NewResponseController(w)}
 	out.write(first...)
-	if err := out.flush(); err != nil {
+	if ferr := out.flush(); ferr != nil || err != nil || end {
 		watch.Close()
-		closed(whyFailed(err))
+		switch {
+		case ferr != nil:
+			closed(whyFailed(ferr))
+		case err != nil:
+			closed(e.whyEnded(ctx, req.Show, err))
+		default:
+			closed(ClosedCancelled)
+		}
 		return nil
 	}
-	if st := e.takeOver(w, r, req.Viewer, watch.Version(), closed); st != nil {
+	if st := e.takeOver(w, r, req.Viewer, version, closed); st != nil {
 		e.add(req.Show, st, watch)
 		return nil
 	}
-	why := e.follow(ctx, out, watch, req.Viewer)
+	why := e.follow(ctx, out, watch, req.Viewer, version)
 	watch.Close()
 	closed(why)
 	return nil

@@ -99,6 +99,7 @@ type showSummaryJSON struct {
 	StartsAt  string           `json:"starts_at"`
 	Hall      string           `json:"hall"`
 	HallID    boxoffice.HallID `json:"hall_id"`
+	Sales     boxoffice.Sales  `json:"sales"`
 	Open      bool             `json:"open"`
 	Capacity  int              `json:"capacity"`
 	SeatsLeft int              `json:"seats_left"`
@@ -150,7 +151,7 @@ func formatTime(t time.Time, loc *time.Location) string { return t.In(loc).Forma
 func (s *server) summaryJSON(sum boxoffice.ShowSummary) showSummaryJSON {
 	return showSummaryJSON{
 		ID: sum.ID, Title: sum.Title, StartsAt: formatTime(sum.StartsAt, s.Location),
-		Hall: sum.Hall.Name, HallID: sum.Hall.ID, Open: sum.OpenAt(s.Now()),
+		Hall: sum.Hall.Name, HallID: sum.Hall.ID, Sales: sum.SalesState(), Open: sum.OpenAt(s.Now()),
 		Capacity: len(sum.Hall.Layout.Seats), SeatsLeft: sum.SeatsLeft(),
 	}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -67,4 +68,36 @@ func resumeFrom(lastEventID string, version int64) (from int64, ok bool) {
 		return 0, false
 	}
 	return last, true
+}
+
+// streamSnapshot is the show as it is now, for the streams that met a
+// change of the show itself: read from the seat-map cache, which reads the
+// show afresh on such a change, so the snapshot is the one GET
+// /api/shows/{show} answers. A cancelled show's snapshot says only that.
+func (s *server) streamSnapshot(ctx context.Context, show boxoffice.ShowID, after int64) (stream.Snapshot, error) {
+	m, err := s.maps.current(ctx, show, heard)
+	if err == nil && m.version < after {
+		// The hub could not vouch for the change yet: ask the store.
+		m, err = s.maps.current(ctx, show, committed)
+	}
+	if err != nil {
+		return stream.Snapshot{}, err
+	}
+	if m.show.SalesState() == boxoffice.SalesCancelled {
+		return stream.Snapshot{Version: m.version, Cancelled: true}, nil
+	}
+	head := m.head(s)
+	// Most viewers hold no seat and share one snapshot; those who do are
+	// found in a set, not by a walk of every seat per viewer.
+	holds := make(map[boxoffice.Guest]bool, len(m.holders))
+	for _, g := range m.holders {
+		holds[g] = true
+	}
+	end := []byte("}")
+	return stream.Snapshot{Version: m.version, Data: func(viewer boxoffice.Guest) ([][]byte, bool) {
+		if !holds[viewer] {
+			return [][]byte{head, m.seats, end}, false
+		}
+		return [][]byte{head, m.seatsFor(viewer), end}, true
+	}}, nil
 }

@@ -195,6 +195,13 @@ func (c *seatMaps) update(id boxoffice.ShowID, need freshness) (*renderedMap, er
 		// hub is closing: read the map from the store.
 		return c.load(ctx, id, f)
 	}
+	if programmeChanged(events) {
+		// The show itself changed (title, time, sales, its hall's layout):
+		// everything rendered from it is stale, so it is read afresh.
+		f.watch.Close()
+		f.watch = nil
+		return c.load(ctx, id, f)
+	}
 	m = m.apply(events, gen)
 	f.current.Store(m)
 	return m, nil
@@ -227,21 +234,33 @@ func waitForFeed(ctx context.Context, w *live.Watcher, latest int64) ([]*live.Ev
 // load reads the show's map whole and starts following it, in f, whose
 // lock the caller holds unless f is new.
 func (c *seatMaps) load(ctx context.Context, id boxoffice.ShowID, f *followed) (*renderedMap, error) {
-	_, gen, _ := c.hub.Latest(id) // read before the map, so never newer than it
-	sm, err := c.store.SeatMap(ctx, id)
-	if err != nil {
-		return nil, err
+	var m *renderedMap
+	var watch *live.Watcher
+	for {
+		_, gen, _ := c.hub.Latest(id) // read before the map, so never newer than it
+		sm, err := c.store.SeatMap(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		m = render(sm)
+		m.gen = gen
+		w, missed, err := c.hub.Watch(ctx, id, m.version, m.version)
+		switch {
+		case errors.Is(err, live.ErrClosed):
+			return m, nil // shutting down: serve what was read, follow nothing
+		case err != nil:
+			return nil, err
+		}
+		if programmeChanged(missed) {
+			// The show changed between the read and the watch: read it
+			// again, since a seat change cannot be applied to a show
+			// rendered before it. Programme changes are rare; this ends.
+			w.Close()
+			continue
+		}
+		m, watch = m.apply(missed, gen), w
+		break
 	}
-	m := render(sm)
-	m.gen = gen
-	watch, missed, err := c.hub.Watch(ctx, id, m.version, m.version)
-	switch {
-	case errors.Is(err, live.ErrClosed):
-		return m, nil // shutting down: serve what was read, follow nothing
-	case err != nil:
-		return nil, err
-	}
-	m = m.apply(missed, gen)
 	f.watch = watch
 	f.current.Store(m)
 	c.mu.Lock()
@@ -253,6 +272,16 @@ func (c *seatMaps) load(ctx context.Context, id boxoffice.ShowID, f *followed) (
 	}
 	c.shows[id] = f
 	return m, nil
+}
+
+// programmeChanged tells whether events hold a change of the show itself.
+func programmeChanged(events []*live.Event) bool {
+	for _, e := range events {
+		if e.Programme {
+			return true
+		}
+	}
+	return false
 }
 
 // close stops following the shows and ends refreshes in flight.

@@ -46,7 +46,7 @@ var problems = map[string]problemType{
 	boxoffice.ECANCELLED:   {http.StatusGone, "show-cancelled", "Show cancelled", "The cinema has cancelled this show: its seats can no longer be seen, booked or released. Other shows are on the programme."},
 	boxoffice.ECONFLICT:    {http.StatusConflict, "programme-conflict", "Programme conflict", "The programme change cannot be made as asked: bookings or the show's state stand in the way, named in the detail. Nothing was changed."},
 	boxoffice.EPROGRAMME:   {http.StatusUnprocessableEntity, "invalid-programme", "Invalid programme", "The programme document or body is not valid: the detail names the hall or show, the field and, for a layout, the line. Nothing was changed."},
-	boxoffice.ECLOSED:      {http.StatusConflict, "sales-closed", "Sales closed", "The show has started, so its seats can no longer be booked or released."},
+	boxoffice.ECLOSED:      {http.StatusConflict, "sales-closed", "Sales closed", "The cinema has closed sales for this show, or the show has started: its seats can no longer be booked or released."},
 	boxoffice.EINVALID:     {http.StatusUnprocessableEntity, "invalid-request", "Invalid request", "The request was understood but cannot be done as asked: for example no seats, or too many at once."},
 	boxoffice.EUNAVAILABLE: {http.StatusServiceUnavailable, "unavailable", "Service unavailable", "The box office cannot reach its database just now. Try again in a moment."},
 	codeMalformed:          {http.StatusBadRequest, "malformed-request", "Malformed request", "The request could not be read: malformed JSON, or an id with control characters or of absurd length."},

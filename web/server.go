@@ -134,7 +134,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 	s := &server{Config: cfg, log: cfg.Logger, maps: newSeatMaps(cfg.Store, cfg.Hub), warnings: limit.NewRate(1.0/60, 1, 0)}
 	s.streams = stream.New(stream.Config{Hub: cfg.Hub, Logger: cfg.Logger,
 		Heartbeat: cfg.Heartbeat, Lifetime: cfg.StreamLifetime, Observer: cfg.Observer,
-		MaxStreamsPerClient: cfg.MaxStreamsPerClient, MaxStreams: cfg.MaxStreams})
+		MaxStreamsPerClient: cfg.MaxStreamsPerClient, MaxStreams: cfg.MaxStreams, Snapshot: s.streamSnapshot})
 	var err error
 	if s.assets, err = loadAssets(); err != nil {
 		return nil, err

@@ -60,7 +60,21 @@ func (s *server) pathShow(r *http.Request) (boxoffice.Show, error) {
 	if err != nil {
 		return boxoffice.Show{}, err
 	}
-	return s.Store.Show(r.Context(), boxoffice.ShowID(id))
+	show, err := s.Store.Show(r.Context(), boxoffice.ShowID(id))
+	if err != nil {
+		return boxoffice.Show{}, err
+	}
+	return show, cancelled(show)
+}
+
+// cancelled is the error of every route of a cancelled show (410), nil for
+// any other show. The store still has the show, so it is the web that says
+// it is gone.
+func cancelled(show boxoffice.Show) error {
+	if show.SalesState() == boxoffice.SalesCancelled {
+		return boxoffice.Errorf(boxoffice.ECANCELLED, "%s has been cancelled", show.Title)
+	}
+	return nil
 }
 
 // currentMap reads the path's show id and returns the show's rendered map
@@ -70,7 +84,14 @@ func (s *server) currentMap(r *http.Request, need freshness) (*renderedMap, erro
 	if err != nil {
 		return nil, err
 	}
-	return s.maps.current(r.Context(), boxoffice.ShowID(id), need)
+	m, err := s.maps.current(r.Context(), boxoffice.ShowID(id), need)
+	if err != nil {
+		return nil, err
+	}
+	if err := cancelled(m.show); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 func (s *server) handleListShows() http.Handler {

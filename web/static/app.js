@@ -102,6 +102,10 @@
         return;
       }
       const body = await res.json().catch(() => null);
+      if (res.status === 410) {
+        onCancelled();
+        return;
+      }
       if (res.ok && body) {
         const v = Number(body.version) || 0;
         const list = body.seat ? [body.seat] : body.seats || [];
@@ -207,8 +211,47 @@
   // Live updates.
   const parse = (data) => { try { return JSON.parse(data); } catch { return null; } };
 
+  // A snapshot may follow a change of the show itself (the cinema renamed
+  // or moved it, closed or reopened sales, changed the hall): the page then
+  // shows what the snapshot says. A hall whose seats changed is drawn anew
+  // by the server: the page reloads.
+  const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  // when writes a start time as the server does ("Mon 2 Jan, 15:04"), in
+  // the cinema's time zone: the offset the time carries, not the browser's.
+  const when = (iso) => {
+    const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/.exec(iso || '');
+    if (!m) return '';
+    const dow = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])).getUTCDay();
+    return `${DAYS[dow]} ${+m[3]} ${MONTHS[+m[2] - 1]}, ${m[4]}:${m[5]}`;
+  };
+  function onShow(s) {
+    if (s.seats.length !== seats.size || s.seats.some((seat) => !seats.has(seat.id))) {
+      location.reload();
+      return false;
+    }
+    const h1 = main.querySelector('h1'), time = main.querySelector('.meta time');
+    if (typeof s.title === 'string' && h1 && h1.textContent !== s.title) h1.textContent = s.title;
+    if (time && s.starts_at && time.getAttribute('datetime') !== s.starts_at) {
+      time.setAttribute('datetime', s.starts_at);
+      time.textContent = when(s.starts_at);
+    }
+    if (h1 && time) document.title = `${h1.textContent}, ${time.textContent} · boxoffice`;
+    const open = s.open !== false;
+    let closed = main.querySelector('p.closed');
+    if (!open && !closed) {
+      closed = Object.assign(document.createElement('p'), { className: 'closed', textContent: 'Sales for this show have closed.' });
+      msg.after(closed);
+    } else if (open && closed) {
+      closed.remove();
+    }
+    for (const b of seats.values()) b.disabled = !open;
+    return true;
+  }
+
   function onSnapshot(s) {
     if (!s || !Array.isArray(s.seats)) return;
+    if (!onShow(s)) return;
     const v = Number(s.version) || 0;
     for (const seat of s.seats) {
       const b = seats.get(seat.id);
@@ -256,8 +299,24 @@
   const bc = 'locks' in navigator && 'BroadcastChannel' in window ? new BroadcastChannel(LOCK) : null;
   const relay = (t, d) => { if (bc && main.dataset.stream === 'leader') bc.postMessage({ t, d }); };
 
+  // The show was cancelled: the page says so for good and never
+  // reconnects, whichever way it learnt it (the stream's last event, a 410
+  // to its probe, or another tab).
+  let cancelled = false;
+  function onCancelled() {
+    cancelled = true;
+    clearTimeout(timer);
+    if (es) es.close();
+    es = null;
+    if (live) live.hidden = true;
+    for (const b of seats.values()) b.disabled = true;
+    say('This show has been cancelled.', 'error');
+    main.dataset.cancelled = 'true';
+  }
+
   let es = null, timer = 0, backoff = 1000;
   function connect() {
+    if (cancelled) return;
     clearTimeout(timer);
     if (es) es.close();
     const src = es = new EventSource(api + '/events');
@@ -270,6 +329,7 @@
     });
     src.addEventListener('snapshot', (e) => { onSnapshot(parse(e.data)); relay('snapshot', e.data); });
     src.addEventListener('seats', (e) => { onSeats(parse(e.data)); relay('seats', e.data); });
+    src.addEventListener('cancelled', () => { relay('cancelled', true); onCancelled(); });
   }
 
   // retry opens a new stream after src ended up CLOSED, which the browser
@@ -282,6 +342,10 @@
     let wait = 0;
     try {
       const res = await fetch(api + '/events', { method: 'HEAD', cache: 'no-store' });
+      if (res.status === 410) {
+        if (src === es) { relay('cancelled', true); onCancelled(); }
+        return;
+      }
       const after = Number(res.headers.get('Retry-After'));
       if ((res.status === 429 || res.status === 503) && after > 0) wait = Math.min(after, 300) * 1000 * (1 + Math.random() / 5);
     } catch {
@@ -304,6 +368,7 @@
     catching = true;
     try {
       const res = await fetch(api, { headers: { Accept: 'application/json' } });
+      if (res.status === 410) onCancelled();
       const s = res.ok ? await res.json() : null;
       if (s && Number(s.version) >= version) onSnapshot(s);
     } catch {
@@ -367,7 +432,9 @@
       if (m.t === 'hello') relay('live', liveOn);
       return;
     }
-    if (m.t === 'live') showLive(!!m.d);
+    if (cancelled) return;
+    if (m.t === 'cancelled') onCancelled();
+    else if (m.t === 'live') showLive(!!m.d);
     else if (m.t === 'snapshot') onSnapshot(parse(m.d));
     else if (m.t === 'seats') {
       const d = parse(m.d);
