@@ -72,7 +72,7 @@ func New() *Metrics {
 		}),
 		closed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "boxoffice_event_streams_closed_total",
-			Help: "Event streams ended, by why: left (the guest went away), slow (too far behind, closed by the server), lifetime (its time ran out), server (shutting down, or the show's changes could not be read). All but left reconnect and resume.",
+			Help: "Event streams ended, by why: left (the guest went away), slow (too far behind, closed by the server), lifetime (its time ran out), server (shutting down, or the show's changes could not be read), cancelled (the show was cancelled: the page stops). All but left and cancelled reconnect and resume.",
 		}, []string{"why"}),
 		takeovers: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "boxoffice_event_stream_takeover_failures_total",
