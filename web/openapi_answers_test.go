@@ -233,6 +233,7 @@ func TestOpenAPIAnswers(t *testing.T) {
 	streamCapAnswers(t, s)
 	failureAnswers(t, s)
 	readTimeoutAnswers(t, s)
+	adminAnswers(t, s)
 
 	if missing := s.uncovered([]string{
 		// Only a panic or a template that fails to render: no request
