@@ -192,3 +192,29 @@ func TestRateConcurrentTakesNeverExceedBurst(t *testing.T) {
 		t.Fatalf("%d takes allowed, want exactly the burst of 40", allowed.Load())
 	}
 }
+
+// Check says what Take would, and takes nothing: a limit on failures asks
+// it before every attempt.
+func TestRateCheckTakesNothing(t *testing.T) {
+	r := NewRate(1, 2, 0)
+	k := key("192.0.2.1")
+	now := time.Unix(1000, 0)
+	for range 5 {
+		if ok, _ := r.Check(k, now); !ok {
+			t.Fatal("Check refused a key that took nothing")
+		}
+	}
+	r.Take(k, now)
+	r.Take(k, now)
+	ok, wait := r.Check(k, now)
+	if ok || wait != time.Second {
+		t.Fatalf("Check of an empty bucket = %v, wait %v; want refused, 1s", ok, wait)
+	}
+	now = now.Add(wait)
+	if ok, _ := r.Check(k, now); !ok {
+		t.Fatal("Check after the wait refused")
+	}
+	if ok, _ := r.Take(k, now); !ok {
+		t.Fatal("Take after Check refused: Check took the token")
+	}
+}

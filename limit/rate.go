@@ -75,6 +75,27 @@ func (r *Rate) Take(k netip.Prefix, now time.Time) (ok bool, wait time.Duration)
 	return false, time.Duration(missing / float64(r.limit) * float64(time.Second))
 }
 
+// Check tells whether Take would take a token of k's bucket at now, taking
+// nothing, and if not how long until it could: for a limit on failures,
+// which is consulted before each attempt but drawn on only by those that
+// fail.
+func (r *Rate) Check(k netip.Prefix, now time.Time) (ok bool, wait time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, found := r.keys[k]
+	if !found {
+		return true, 0 // a key without a bucket has a full one
+	}
+	missing := 1 - e.Value.(*bucket).lim.TokensAt(now)
+	switch {
+	case missing <= 0:
+		return true, 0
+	case r.limit <= 0:
+		return false, time.Duration(math.MaxInt64)
+	}
+	return false, time.Duration(missing / float64(r.limit) * float64(time.Second))
+}
+
 // dropRefilled drops the least recently used buckets while they are full
 // again: a couple per call, so the table shrinks as fast as it grows and
 // holds only the keys that wrote lately.

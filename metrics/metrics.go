@@ -33,7 +33,7 @@ type Metrics struct {
 }
 
 // Limits names every limit for boxoffice_limited_total.
-var Limits = []string{"seats_per_guest", "write_rate", "streams_per_client", "streams", "conns_per_client"}
+var Limits = []string{"seats_per_guest", "write_rate", "streams_per_client", "streams", "conns_per_client", "admin_auth"}
 
 // latencyBuckets reach from a cached seat map (well under a millisecond) to
 // a request that timed out.
@@ -80,7 +80,7 @@ func New() *Metrics {
 		}),
 		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "boxoffice_limited_total",
-			Help: "Requests and connections refused by a limit: seats_per_guest, write_rate, streams_per_client, streams (the server-wide cap), conns_per_client.",
+			Help: "Requests and connections refused by a limit: seats_per_guest, write_rate, streams_per_client, streams (the server-wide cap), conns_per_client, admin_auth (failed admin tokens).",
 		}, []string{"limit"}),
 	}
 	for _, l := range Limits {

@@ -16,6 +16,7 @@ import (
 	"boxoffice/forwarded"
 	"boxoffice/internal/openfiles"
 	"boxoffice/postgres"
+	"boxoffice/web"
 )
 
 // openFilesLimit is what --max-streams auto is computed from; tests replace
@@ -32,6 +33,7 @@ type Config struct {
 	Demo                bool
 	TrustForwardedProto bool
 	MetricsToken        string // GET /metrics wants it as a bearer token; "" serves the metrics to anyone
+	AdminToken          string // the admin API's bearer token, at least web.MinAdminTokenLength characters; "": no admin API
 	LogFormat           string // "text" or "json"
 	LogLevel            slog.Level
 	ShutdownTimeout     time.Duration
@@ -146,6 +148,8 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		"treat X-Forwarded-Proto: https as TLS (mark the guest cookie Secure); only behind a proxy that sets it [BOXOFFICE_TRUST_FORWARDED_PROTO]")
 	fs.StringVar(&c.MetricsToken, "metrics-token", env("BOXOFFICE_METRICS_TOKEN", ""),
 		"if set, GET /metrics wants it as a bearer token (Authorization: Bearer …); prefer the environment, which other users cannot list [BOXOFFICE_METRICS_TOKEN]")
+	fs.StringVar(&c.AdminToken, "admin-token", env("BOXOFFICE_ADMIN_TOKEN", ""),
+		"the admin API's bearer token (Authorization: Bearer …), at least 32 characters; unset: no admin API; prefer the environment, which other users cannot list [BOXOFFICE_ADMIN_TOKEN]")
 	fs.StringVar(&c.LogFormat, "log-format", env("BOXOFFICE_LOG_FORMAT", "text"), "log format: text or json [BOXOFFICE_LOG_FORMAT]")
 	fs.StringVar(&level, "log-level", env("BOXOFFICE_LOG_LEVEL", "info"), "log level: debug, info, warn or error [BOXOFFICE_LOG_LEVEL]")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration("BOXOFFICE_SHUTDOWN_TIMEOUT", 10*time.Second),
@@ -193,6 +197,10 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	}
 	if c.DB == "" {
 		return c, errors.New("the database (--db) must not be empty")
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < web.MinAdminTokenLength {
+		return c, fmt.Errorf("the admin token (--admin-token, BOXOFFICE_ADMIN_TOKEN) has %d characters: want at least %d, e.g. from openssl rand -hex 32",
+			len(c.AdminToken), web.MinAdminTokenLength)
 	}
 	if c.DBPoolSize < 0 || c.DBPoolSize > 1000 {
 		return c, fmt.Errorf("database pool size %d: want 0 (the default) to 1000", c.DBPoolSize)

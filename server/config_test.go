@@ -195,3 +195,25 @@ func TestConfigRejectsBadLimits(t *testing.T) {
 		}
 	}
 }
+
+// The admin token comes from the flag or the environment, and a short one
+// stops the server from starting, naming the rule.
+func TestConfigAdminToken(t *testing.T) {
+	long := strings.Repeat("k", 32)
+	if c, err := ParseConfig(nil, getenv(nil), io.Discard); err != nil || c.AdminToken != "" {
+		t.Fatalf("default: %q, %v; want no admin token", c.AdminToken, err)
+	}
+	if c, err := ParseConfig(nil, getenv(map[string]string{"BOXOFFICE_ADMIN_TOKEN": long}), io.Discard); err != nil || c.AdminToken != long {
+		t.Errorf("from the environment: %q, %v", c.AdminToken, err)
+	}
+	flag := strings.Repeat("f", 40)
+	if c, err := ParseConfig([]string{"--admin-token", flag}, getenv(map[string]string{"BOXOFFICE_ADMIN_TOKEN": long}), io.Discard); err != nil || c.AdminToken != flag {
+		t.Errorf("the flag does not win: %q, %v", c.AdminToken, err)
+	}
+	for _, args := range [][]string{{"--admin-token", strings.Repeat("k", 31)}, {"--admin-token", "short"}} {
+		_, err := ParseConfig(args, getenv(nil), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "at least 32") {
+			t.Errorf("ParseConfig(%v) = %v, want a refusal naming 32 characters", args, err)
+		}
+	}
+}

@@ -234,6 +234,7 @@ func (s *Server) start(ctx context.Context) error {
 		Observer:            s.stats,
 		Metrics:             publicMetrics,
 		MetricsToken:        s.cfg.MetricsToken,
+		AdminToken:          s.cfg.AdminToken,
 		MaxSeatsPerGuest:    s.cfg.MaxSeatsPerGuest,
 		WriteRate:           s.cfg.WriteRate,
 		WriteBurst:          s.cfg.WriteBurst,

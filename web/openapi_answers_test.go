@@ -234,6 +234,7 @@ func TestOpenAPIAnswers(t *testing.T) {
 	failureAnswers(t, s)
 	readTimeoutAnswers(t, s)
 	programmeAnswers(t, s)
+	adminAnswers(t, s)
 
 	if missing := s.uncovered([]string{
 		// Only a panic or a template that fails to render: no request

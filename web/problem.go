@@ -21,7 +21,7 @@ const (
 	codeMediaType   = "unsupported_media"  // wrong Content-Type
 	codeMethod      = "method_not_allowed" // the mux's own 405
 	codeCrossOrigin = "cross_origin"       // an unsafe request from another site
-	codeNoToken     = "unauthorized"       // /metrics without the operator's token
+	codeNoToken     = "unauthorized"       // /metrics or the admin API without the operator's token
 )
 
 // codeTooManyRequests: the client's address is over the write rate.
@@ -55,7 +55,7 @@ var problems = map[string]problemType{
 	codeMediaType:          {http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type", "Send the body as application/json."},
 	codeMethod:             {http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "The resource does not support this method; the Allow header lists those it does."},
 	codeCrossOrigin:        {http.StatusForbidden, "cross-origin", "Cross-origin request refused", "Requests that change seats must come from the box office's own pages or from clients that are not browsers."},
-	codeNoToken:            {http.StatusUnauthorized, "unauthorized", "Unauthorized", "The metrics are for the operator: send the token the server was started with as Authorization: Bearer <token>."},
+	codeNoToken:            {http.StatusUnauthorized, "unauthorized", "Unauthorized", "The metrics and the admin API are the operator's: send the token the server was started with for them (--metrics-token for /metrics, --admin-token for /api/admin/…) as Authorization: Bearer <token>. After five wrong tokens in a minute from one network, the admin API refuses further attempts for a while (429)."},
 	codeTooManyRequests: {http.StatusTooManyRequests, "too-many-requests", "Too many requests",
 		"Too many seat changes came from your network in a short time, so this one was refused and nothing changed. " +
 			"Wait the number of seconds the Retry-After header names, then try again. " +

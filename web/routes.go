@@ -37,6 +37,22 @@ func (s *server) routes() (http.Handler, error) {
 	mux.Handle("GET /api/shows/{show}/events", s.guest(s.handleEvents()))
 	mux.Handle("GET /api/openapi.json", s.handleOpenAPI())
 
+	// The admin API: the operator's, behind its token (admin_auth.go);
+	// no guest cookie, no guest limits.
+	admin, err := s.newAdminAuth()
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("GET /api/admin/programme", admin.guard(s.handleGetProgramme()))
+	mux.Handle("PUT /api/admin/programme", admin.guard(s.handlePutProgramme()))
+	mux.Handle("PUT /api/admin/halls/{hall}", admin.guard(s.handlePutHall()))
+	mux.Handle("DELETE /api/admin/halls/{hall}", admin.guard(s.handleDeleteHall()))
+	mux.Handle("PUT /api/admin/shows/{show}", admin.guard(s.handlePutShow()))
+	mux.Handle("DELETE /api/admin/shows/{show}", admin.guard(s.handleCancelShow()))
+	mux.Handle("GET /api/admin/shows/{show}/bookings", admin.guard(s.handleDoorList()))
+	mux.Handle("POST /api/admin/shows/{show}/release", admin.guard(s.handleReleaseSeats()))
+	mux.Handle("DELETE /api/admin/shows/{show}/guests/{guest}", admin.guard(s.handleReleaseGuest()))
+
 	// Probes.
 	mux.Handle("GET /healthz", s.handleHealth())
 	mux.Handle("GET /readyz", s.handleReady())
@@ -59,7 +75,7 @@ func (s *server) routes() (http.Handler, error) {
 	}))
 
 	var h http.Handler = s.muxErrors(mux)
-	h = cop.Handler(h)
+	h = crossOrigin(cop, mux, h) // the admin API's bearer requests pass
 	h = gzip(h)
 	h = s.securityHeaders(h)
 	h = s.recoverPanics(h)

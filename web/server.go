@@ -43,6 +43,10 @@ type Config struct {
 	// MetricsToken, if set, is what GET /metrics wants as its bearer token
 	// (Authorization: Bearer …); empty serves the metrics to anyone.
 	MetricsToken string
+	// AdminToken is what the admin API (/api/admin/…) wants as its bearer
+	// token, at least MinAdminTokenLength characters; empty: the admin API
+	// does not exist (404).
+	AdminToken string
 
 	// Limits, each off at zero: the defaults live in the server's flag
 	// parsing, so a handler built from this struct limits nothing unless
@@ -71,7 +75,7 @@ type Observer interface {
 	// URL pattern that matched, "" for none), status and duration.
 	Request(route string, status int, took time.Duration)
 	// Limited is called once for each request refused by a limit: one of
-	// seats_per_guest, write_rate, streams_per_client, streams.
+	// seats_per_guest, write_rate, streams_per_client, streams, admin_auth.
 	Limited(limit string)
 	// The event streams' starts and ends, and failed takeovers.
 	stream.Observer

@@ -1,0 +1,167 @@
+package web
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"boxoffice"
+	"boxoffice/limit"
+)
+
+// MinAdminTokenLength is the shortest admin token NewHandler accepts: long
+// enough that guessing it at five tries a minute is hopeless.
+const MinAdminTokenLength = 32
+
+// maxAdminBodyBytes bounds an admin request body: a cinema's programme of
+// many weeks is far below it (guests' bodies keep maxBodyBytes).
+const maxAdminBodyBytes = 1 << 20
+
+// Failed admin authentications per address: a burst of 5, refilled at 5 a
+// minute.
+const (
+	adminFailuresPerSecond = 5.0 / 60
+	adminFailureBurst      = 5
+)
+
+var (
+	adminTokenError = boxoffice.Error{Code: codeNoToken,
+		Detail: "The admin API needs the operator's token: Authorization: Bearer <token>"}
+	adminTooManyError = boxoffice.Error{Code: codeTooManyRequests,
+		Detail: "Too many failed attempts at the admin token from your network. Wait the seconds Retry-After names."}
+)
+
+// adminAuth guards the admin API. Its ways in are tried in turn; today the
+// bearer token is the only one, and a session cookie (the admin pages)
+// becomes a second.
+type adminAuth struct {
+	s *server
+	// want is the SHA-256 of the token: ConstantTimeCompare returns at
+	// once when lengths differ, which would tell a prober the token's
+	// length; digests are all 32 bytes.
+	want     [32]byte
+	failures *limit.Rate
+}
+
+func (s *server) newAdminAuth() (*adminAuth, error) {
+	if s.AdminToken != "" && len(s.AdminToken) < MinAdminTokenLength {
+		return nil, fmt.Errorf("web: the admin token must be at least %d characters", MinAdminTokenLength)
+	}
+	return &adminAuth{s: s, want: sha256.Sum256([]byte(s.AdminToken)),
+		failures: limit.NewRate(adminFailuresPerSecond, adminFailureBurst, 0)}, nil
+}
+
+// bearerToken returns the request's bearer token, if it carries one.
+func bearerToken(r *http.Request) (string, bool) {
+	return strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+}
+
+// authenticated tells whether r proves it is the operator.
+func (a *adminAuth) authenticated(r *http.Request) bool {
+	got, ok := bearerToken(r)
+	sum := sha256.Sum256([]byte(got))
+	return ok && subtle.ConstantTimeCompare(sum[:], a.want[:]) == 1
+}
+
+// guard lets only the operator through to next. Without a token configured
+// the admin surface does not exist: 404, as for any path the server lacks.
+// An address that failed too often is refused before its token is even
+// looked at, so a guesser learns nothing more until the bucket refills.
+func (a *adminAuth) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := a.s
+		if s.AdminToken == "" {
+			s.writeProblem(w, r, boxoffice.Errorf(boxoffice.ENOTFOUND, "There is nothing at %s", r.URL.Path))
+			return
+		}
+		c := clientOf(r)
+		now := s.Now()
+		if ok, wait := a.failures.Check(c.Key, now); !ok {
+			a.tooMany(w, r, wait)
+			return
+		}
+		if a.authenticated(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if ok, wait := a.failures.Take(c.Key, now); !ok {
+			a.tooMany(w, r, wait) // lost a race with another failure of the address
+			return
+		}
+		s.log.InfoContext(r.Context(), "admin authentication failed",
+			slog.String("client", c.Addr.String()), slog.String("path", r.URL.Path))
+		w.Header().Set("WWW-Authenticate", `Bearer realm="boxoffice admin"`)
+		s.writeProblem(w, r, &adminTokenError)
+	})
+}
+
+func (a *adminAuth) tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration) {
+	a.s.refused(r.Context(), "admin_auth")
+	w.Header().Set("Retry-After", strconv.FormatInt(retryAfter(wait), 10))
+	a.s.writeProblem(w, r, &adminTooManyError)
+}
+
+// crossOrigin applies the cross-origin check to every request but those to
+// an admin route carrying a bearer token. A browser never attaches an
+// Authorization header to a request another site makes it send (that needs
+// a CORS preflight, which the server never grants), so such a request comes
+// from a client the operator gave the token, not from a page. The route is
+// found by the mux itself, so no spelling of a guest path passes as admin.
+// A session cookie, which a browser does attach, gets no such exemption.
+func crossOrigin(cop *http.CrossOriginProtection, mux *http.ServeMux, next http.Handler) http.Handler {
+	checked := cop.Handler(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := bearerToken(r); ok {
+			if _, pattern := mux.Handler(r); isAdminPattern(pattern) {
+				next.ServeHTTP(w, r)
+				return
+			}
+		}
+		checked.ServeHTTP(w, r)
+	})
+}
+
+// isAdminPattern tells whether a route pattern of routes.go is the admin API's.
+func isAdminPattern(pattern string) bool {
+	_, path, _ := strings.Cut(pattern, " ")
+	return strings.HasPrefix(path, "/api/admin/")
+}
+
+// adminBody reads an admin request's body: application/json (or no
+// Content-Type), at most maxAdminBodyBytes, and valid JSON, or it is
+// refused as the guests' bodies are (415, 413, 408, 400). What the JSON
+// must hold is for the caller to check.
+func adminBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			return nil, boxoffice.Errorf(codeMediaType, "Send the body as application/json, not %q", ct)
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAdminBodyBytes))
+	if err != nil {
+		return nil, unreadable(err, "The body could not be read.")
+	}
+	if len(body) == 0 {
+		return nil, unreadable(io.EOF, jsonErrorSentence(io.EOF))
+	}
+	if !json.Valid(body) {
+		return nil, unreadable(errors.New("malformed JSON"), "The body is not valid JSON.")
+	}
+	return body, nil
+}
+
+// logAdminChange writes the one INFO line each admin change gets.
+func (s *server) logAdminChange(r *http.Request, action, target string, attrs ...slog.Attr) {
+	attrs = append([]slog.Attr{slog.String("action", action), slog.String("target", target),
+		slog.String("client", clientOf(r).Addr.String()), slog.String("request_id", requestID(r.Context()))}, attrs...)
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "admin change", attrs...)
+}

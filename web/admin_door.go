@@ -1,0 +1,241 @@
+package web
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"log/slog"
+	"maps"
+	"net/http"
+	"strings"
+	"time"
+
+	"boxoffice"
+)
+
+// doorGuestJSON is one guest of the door list: its ref, its seats in hall
+// order, and when it booked the first of them.
+type doorGuestJSON struct {
+	Guest    string             `json:"guest"`
+	Seats    []boxoffice.SeatID `json:"seats"`
+	BookedAt string             `json:"booked_at"`
+}
+
+type doorListJSON struct {
+	Show    boxoffice.ShowID `json:"show"`
+	Version int64            `json:"version"`
+	Guests  []doorGuestJSON  `json:"guests"`
+}
+
+// doorListTries bounds the reads that look for a version matching the
+// bookings: two reads that agree are the norm; under a storm of bookings
+// the last read is answered, a door list being stale once printed anyway.
+const doorListTries = 3
+
+// doorList reads a show's bookings and the version they are the show's
+// seats at. Store.Bookings has no version of its own, so a seat map read
+// after it supplies one, kept only when its holders are the bookings'.
+func (s *server) doorList(r *http.Request, show boxoffice.ShowID) (doorListJSON, error) {
+	var bookings []boxoffice.Booking
+	var version int64
+	for range doorListTries {
+		var err error
+		if bookings, err = s.Store.Bookings(r.Context(), show); err != nil {
+			return doorListJSON{}, err
+		}
+		m, err := s.Store.SeatMap(r.Context(), show)
+		if err != nil {
+			return doorListJSON{}, err
+		}
+		version = m.Version
+		if maps.Equal(m.Holders, holdersOf(bookings)) {
+			break
+		}
+	}
+	list := doorListJSON{Show: show, Version: version, Guests: []doorGuestJSON{}}
+	first := map[boxoffice.Guest]int{} // guest -> index in list.Guests
+	earliest := map[boxoffice.Guest]time.Time{}
+	for _, b := range bookings { // in hall order, so guests come in the order of their first seat
+		i, ok := first[b.Guest]
+		if !ok {
+			i = len(list.Guests)
+			first[b.Guest] = i
+			list.Guests = append(list.Guests, doorGuestJSON{Guest: boxoffice.GuestRef(show, b.Guest)})
+			earliest[b.Guest] = b.BookedAt
+		}
+		g := &list.Guests[i]
+		g.Seats = append(g.Seats, b.Seat)
+		if b.BookedAt.Before(earliest[b.Guest]) {
+			earliest[b.Guest] = b.BookedAt
+		}
+	}
+	for guest, i := range first {
+		list.Guests[i].BookedAt = formatTime(earliest[guest], s.Location)
+	}
+	return list, nil
+}
+
+func holdersOf(bookings []boxoffice.Booking) map[boxoffice.SeatID]boxoffice.Guest {
+	h := make(map[boxoffice.SeatID]boxoffice.Guest, len(bookings))
+	for _, b := range bookings {
+		h[b.Seat] = b.Guest
+	}
+	return h
+}
+
+// handleDoorList answers the door list as JSON, or as CSV to a client that
+// asks for text/csv (a spreadsheet, a printer).
+func (s *server) handleDoorList() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "show")
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		list, err := s.doorList(r, boxoffice.ShowID(id))
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		if !acceptsCSV(r.Header.Get("Accept")) {
+			writeJSON(w, http.StatusOK, list)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", "text/csv; charset=utf-8")
+		h.Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+		c := csv.NewWriter(w)
+		_ = c.Write([]string{"guest", "seats", "booked_at"})
+		for _, g := range list.Guests {
+			seats := make([]string, len(g.Seats))
+			for i, seat := range g.Seats {
+				seats[i] = string(seat)
+			}
+			_ = c.Write([]string{g.Guest, strings.Join(seats, " "), g.BookedAt})
+		}
+		c.Flush()
+	})
+}
+
+// acceptsCSV tells whether an Accept header asks for text/csv, and prefers
+// it to JSON: a client naming both gets the one named first.
+func acceptsCSV(accept string) bool {
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, _, _ := strings.Cut(part, ";")
+		switch strings.ToLower(strings.TrimSpace(mt)) {
+		case "text/csv":
+			return true
+		case "application/json":
+			return false
+		}
+	}
+	return false
+}
+
+// releasedJSON answers an operator's release: the version it committed at
+// and the seats it freed (none when there was nothing to free).
+type releasedJSON struct {
+	Version  int64              `json:"version"`
+	Released []boxoffice.SeatID `json:"released"`
+}
+
+func releasedOf(c boxoffice.Change) releasedJSON {
+	res := releasedJSON{Version: c.Version, Released: []boxoffice.SeatID{}}
+	for _, sc := range c.Seats {
+		res.Released = append(res.Released, sc.Seat)
+	}
+	return res
+}
+
+// handleReleaseSeats frees the listed seats whoever holds them.
+func (s *server) handleReleaseSeats() http.Handler {
+	type request struct {
+		Seats []boxoffice.SeatID `json:"seats"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "show")
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		body, err := adminBody(w, r)
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		var req request
+		dec := json.NewDecoder(strings.NewReader(string(body)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			s.writeProblem(w, r, unreadable(err, jsonErrorSentence(err)))
+			return
+		}
+		if len(req.Seats) == 0 {
+			s.writeProblem(w, r, boxoffice.Errorf(boxoffice.EINVALID, "Name at least one seat to release"))
+			return
+		}
+		c, err := s.Store.ReleaseSeats(r.Context(), boxoffice.ShowID(id), req.Seats)
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		res := releasedOf(c)
+		if len(res.Released) > 0 {
+			s.logAdminChange(r, "release seats", "show:"+id, slog.Any("seats", res.Released))
+		}
+		writeJSON(w, http.StatusOK, res)
+	})
+}
+
+// handleReleaseGuest frees every seat the guest, named by its ref, holds in
+// the show. A ref of the right shape that matches nobody holding seats is
+// a guest holding nothing: 200 with nothing released. A ref of another
+// shape names no guest at all: 404.
+func (s *server) handleReleaseGuest() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "show")
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		show, ref := boxoffice.ShowID(id), r.PathValue("guest")
+		if !boxoffice.ValidGuestRef(ref) {
+			s.writeProblem(w, r, boxoffice.Errorf(boxoffice.ENOTFOUND,
+				"There is no guest %q: a guest is named by the 12 lowercase hex digits of the door list", ref))
+			return
+		}
+		bookings, err := s.Store.Bookings(r.Context(), show)
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		var c boxoffice.Change
+		var guest boxoffice.Guest
+		for _, b := range bookings {
+			if boxoffice.GuestRef(show, b.Guest) == ref {
+				guest = b.Guest
+				break
+			}
+		}
+		if guest != "" {
+			c, err = s.Store.ReleaseGuest(r.Context(), show, guest)
+		} else {
+			// Nobody to release; the version is the show's now.
+			var m boxoffice.SeatMap
+			m, err = s.Store.SeatMap(r.Context(), show)
+			c.Version = m.Version
+			if err == nil && m.Show.SalesState() == boxoffice.SalesCancelled {
+				err = boxoffice.Errorf(boxoffice.ECANCELLED, "%s has been cancelled", m.Show.Title)
+			}
+		}
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		res := releasedOf(c)
+		if len(res.Released) > 0 {
+			s.logAdminChange(r, "release guest", "show:"+id+" guest:"+ref, slog.Any("seats", res.Released))
+		}
+		writeJSON(w, http.StatusOK, res)
+	})
+}
