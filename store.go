@@ -138,11 +138,32 @@ type Store interface {
 	// Errors: ErrNotFound, ErrCancelled.
 	ReleaseGuest(ctx context.Context, show ShowID, guest Guest) (Change, error)
 
+	// CreateSession stores an admin session, and deletes sessions that have
+	// expired (so the table holds only live ones).
+	CreateSession(ctx context.Context, s AdminSession) error
+
+	// Session returns the admin session whose cookie hashes to hash.
+	// ErrNotFound if there is none or it has expired.
+	Session(ctx context.Context, hash string) (AdminSession, error)
+
+	// DeleteSession ends a session (sign-out); ending none is no error.
+	DeleteSession(ctx context.Context, hash string) error
+
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 
 	// Close releases the store's connections.
 	Close() error
+}
+
+// AdminSession is a signed-in operator of the admin pages. Only the
+// SHA-256 of its cookie value is stored, so a copy of the database opens
+// no session; TokenDigest is a digest of the admin token it was opened
+// with, so that a new token ends every session opened with the old one.
+type AdminSession struct {
+	Hash        string // hex SHA-256 of the cookie value
+	TokenDigest string
+	Expires     time.Time
 }
 
 // Booking is one held seat of a show: who holds it and since when.
