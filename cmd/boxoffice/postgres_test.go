@@ -1,7 +1,7 @@
 package main_test
 
 import (
-	"boxoffice/internal/ssetest"
+	"encoding/json"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"boxoffice/internal/ssetest"
 	"boxoffice/postgres/pgtest"
 )
 
@@ -111,5 +112,95 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	waitFor("A1 free", func(d string) bool { return strings.Contains(d, `"id":"A1","status":"free"`) })
 	if st := seatStatus(t, newClient(), a.base, show, "A1"); st != "free" {
 		t.Errorf("after the release, a says A1 is %q", st)
+	}
+}
+
+// Programme changes made on one instance, through the admin API or the
+// programme command, reach a watcher on another at once: a fresh snapshot
+// with the new title, and for a cancellation the cancelled event, after
+// which the stream ends.
+func TestProgrammeChangesReachOtherInstance(t *testing.T) {
+	db := pgtest.Database(t)
+	const token = "admin-token-for-the-e2e-test-0123456789"
+	a, b := start(t, db, "--admin-token", token), start(t, db, "--admin-token", token)
+	show := firstShow(t, a.base)
+	events := ssetest.Watch(t, b.base+"/api/shows/"+show+"/events")
+	if _, ok := <-events; !ok {
+		t.Fatal("the event stream on b ended before its snapshot")
+	}
+	next := func(what string, match func(string) bool) {
+		t.Helper()
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case data, ok := <-events:
+				if !ok {
+					t.Fatalf("the stream on b ended before %s", what)
+				}
+				if match(data) {
+					return
+				}
+			case <-timeout:
+				t.Fatalf("b's watcher did not hear %s within 10 s", what)
+			}
+		}
+	}
+	admin := func(method, path, body string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(method, a.base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+
+	// The admin API on a renames the show.
+	resp := admin(http.MethodGet, "/api/admin/programme", "")
+	var doc struct {
+		Shows []map[string]any `json:"shows"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	var current map[string]any
+	for _, sh := range doc.Shows {
+		if sh["id"] == show {
+			current = sh
+		}
+	}
+	if current == nil {
+		t.Fatalf("the programme on a has no show %s", show)
+	}
+	current["title"] = "Renamed on a"
+	body, _ := json.Marshal(current)
+	if resp := admin(http.MethodPut, "/api/admin/shows/"+show, string(body)); resp.StatusCode != http.StatusOK {
+		t.Fatalf("PUT the show on a: %s", resp.Status)
+	}
+	next("the new title", func(data string) bool { return strings.Contains(data, `"Renamed on a"`) })
+
+	// The programme command renames it again, from its own process.
+	current["title"] = "Renamed by import"
+	file, _ := json.Marshal(map[string]any{"halls": []any{}, "shows": []any{current}})
+	if out, errOut, err := command(t, string(file), "programme", "import", "--db", db, "-"); err != nil {
+		t.Fatalf("programme import: %v\n%s%s", err, out, errOut)
+	}
+	next("the imported title", func(data string) bool { return strings.Contains(data, `"Renamed by import"`) })
+
+	// Cancelled on a: b's watcher hears it, and its stream ends.
+	if resp := admin(http.MethodDelete, "/api/admin/shows/"+show+"?force=true", ""); resp.StatusCode != http.StatusOK {
+		t.Fatalf("cancelling on a: %s", resp.Status)
+	}
+	next("the cancellation", func(data string) bool { return strings.Contains(data, `"show":"`+show+`"`) })
+	select {
+	case data, ok := <-events:
+		if ok {
+			t.Fatalf("b's stream went on after the cancellation: %s", data)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("b's stream did not end after the cancellation")
 	}
 }
