@@ -91,6 +91,11 @@ func Run(t *testing.T, newStore func(t *testing.T, opts Options) boxoffice.Store
 		{"ReleaseAfterSales", testReleaseAfterSales},
 		{"ReleaseGuest", testReleaseGuest},
 		{"ReleaseUnderBookings", testReleaseUnderBookings},
+		{"SessionRoundTrip", testSessionRoundTrip},
+		{"SessionExpiry", testSessionExpiry},
+		{"SessionPruned", testSessionPruned},
+		{"SessionDuplicate", testSessionDuplicate},
+		{"SessionsConcurrent", testSessionsConcurrent},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.test(t, newFixture(t, newStore))
