@@ -138,6 +138,7 @@ func TestAdminAddShow(t *testing.T) {
 	axe(t, op, src, "the sign-in form")
 	signIn(t, op, s)
 	axe(t, op, src, "the admin programme")
+	screenshot(t, op, "admin-programme")
 	reachesEveryControl(t, op, "the admin programme")
 
 	open(t, op, s.url+"/admin/shows/new")
@@ -191,6 +192,7 @@ func TestAdminDoorList(t *testing.T) {
 		t.Fatalf("the door list has no guest holding C4 C5: %s", eval[string](t, op, `document.querySelector('.door')?.innerText`))
 	}
 	axe(t, op, src, "a show's admin page with its door list")
+	screenshot(t, op, "admin-show")
 	reachesEveryControl(t, op, "a show's admin page")
 	if !eval[bool](t, op, `matchMedia('print').matches === false && [...document.styleSheets].some(s => [...s.cssRules].some(r => r.media?.mediaText === 'print'))`) {
 		t.Errorf("no print stylesheet")
