@@ -40,9 +40,9 @@ var (
 		Detail: "Too many failed attempts at the admin token from your network. Wait the seconds Retry-After names."}
 )
 
-// adminAuth guards the admin API. Its ways in are tried in turn; today the
-// bearer token is the only one, and a session cookie (the admin pages)
-// becomes a second.
+// adminAuth guards the admin API and pages. Its ways in are tried in turn:
+// the bearer token, then the session cookie the admin pages' sign-in sets
+// (admin_session.go).
 type adminAuth struct {
 	s *server
 	// want is the SHA-256 of the token: ConstantTimeCompare returns at
@@ -65,11 +65,21 @@ func bearerToken(r *http.Request) (string, bool) {
 	return strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 }
 
-// authenticated tells whether r proves it is the operator.
-func (a *adminAuth) authenticated(r *http.Request) bool {
-	got, ok := bearerToken(r)
+// authenticated tells whether r proves it is the operator: by the bearer
+// token, or by a session opened with the current token. Only a store that
+// fails to answer is an error.
+func (a *adminAuth) authenticated(r *http.Request) (bool, error) {
+	if got, ok := bearerToken(r); ok {
+		return a.tokenMatches(got), nil
+	}
+	_, ok, err := a.session(r)
+	return ok, err
+}
+
+// tokenMatches tells whether got is the admin token, in constant time.
+func (a *adminAuth) tokenMatches(got string) bool {
 	sum := sha256.Sum256([]byte(got))
-	return ok && subtle.ConstantTimeCompare(sum[:], a.want[:]) == 1
+	return subtle.ConstantTimeCompare(sum[:], a.want[:]) == 1
 }
 
 // guard lets only the operator through to next. Without a token configured
@@ -89,7 +99,12 @@ func (a *adminAuth) guard(next http.Handler) http.Handler {
 			a.tooMany(w, r, wait)
 			return
 		}
-		if a.authenticated(r) {
+		ok, err := a.authenticated(r)
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		if ok {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -97,11 +112,15 @@ func (a *adminAuth) guard(next http.Handler) http.Handler {
 			a.tooMany(w, r, wait) // lost a race with another failure of the address
 			return
 		}
-		s.log.InfoContext(r.Context(), "admin authentication failed",
-			slog.String("client", c.Addr.String()), slog.String("path", r.URL.Path))
+		a.logFailure(r)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="boxoffice admin"`)
 		s.writeProblem(w, r, &adminTokenError)
 	})
+}
+
+func (a *adminAuth) logFailure(r *http.Request) {
+	a.s.log.InfoContext(r.Context(), "admin authentication failed",
+		slog.String("client", clientOf(r).Addr.String()), slog.String("path", r.URL.Path))
 }
 
 func (a *adminAuth) tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration) {

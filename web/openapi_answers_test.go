@@ -235,6 +235,7 @@ func TestOpenAPIAnswers(t *testing.T) {
 	readTimeoutAnswers(t, s)
 	programmeAnswers(t, s)
 	adminAnswers(t, s)
+	adminPageAnswers(t, s)
 
 	if missing := s.uncovered([]string{
 		// Only a panic or a template that fails to render: no request

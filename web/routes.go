@@ -53,6 +53,24 @@ func (s *server) routes() (http.Handler, error) {
 	mux.Handle("POST /api/admin/shows/{show}/release", admin.guard(s.handleReleaseSeats()))
 	mux.Handle("DELETE /api/admin/shows/{show}/guests/{guest}", admin.guard(s.handleReleaseGuest()))
 
+	// The admin pages: the operator's, behind a session the sign-in form
+	// opens (adminpages_session.go); forms are guarded by SameSite=Strict
+	// and the cross-origin check, which the session cookie does not pass.
+	if err := s.pages.addAdmin(s.assets); err != nil {
+		return nil, err
+	}
+	mux.Handle("GET /admin", admin.handleAdminHome())
+	mux.Handle("POST /admin/sign-in", admin.handleSignIn())
+	mux.Handle("POST /admin/sign-out", admin.handleSignOut())
+	mux.Handle("GET /admin/halls", admin.pages(s.handleAdminHalls()))
+	mux.Handle("GET /admin/shows/new", admin.pages(s.handleAdminNewShow()))
+	mux.Handle("POST /admin/shows", admin.pages(s.handleAdminSaveShow()))
+	mux.Handle("GET /admin/shows/{show}", admin.pages(s.handleAdminShow()))
+	mux.Handle("POST /admin/shows/{show}", admin.pages(s.handleAdminSaveShow()))
+	mux.Handle("POST /admin/shows/{show}/release", admin.pages(s.handleAdminRelease()))
+	mux.Handle("POST /admin/shows/{show}/guests/{guest}/release", admin.pages(s.handleAdminReleaseGuest()))
+	mux.Handle("POST /admin/shows/{show}/cancel", admin.pages(s.handleAdminCancel()))
+
 	// Probes.
 	mux.Handle("GET /healthz", s.handleHealth())
 	mux.Handle("GET /readyz", s.handleReady())
