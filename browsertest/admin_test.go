@@ -3,7 +3,6 @@ package browsertest
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,52 +10,16 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"boxoffice"
 	"boxoffice/server"
 )
 
 const adminToken = "browsertest-admin-token-0123456789abcdef"
-
-// sessionStore keeps admin sessions in memory over the real store while the
-// stores' own sessions are being written; once they land, startAdminSite
-// drops WrapStore and this type.
-type sessionStore struct {
-	boxoffice.Store
-	mu *sync.Mutex
-	m  map[string]boxoffice.AdminSession
-}
-
-func (f sessionStore) CreateSession(_ context.Context, as boxoffice.AdminSession) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.m[as.Hash] = as
-	return nil
-}
-
-func (f sessionStore) Session(_ context.Context, hash string) (boxoffice.AdminSession, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if as, ok := f.m[hash]; ok {
-		return as, nil
-	}
-	return boxoffice.AdminSession{}, boxoffice.Errorf(boxoffice.ENOTFOUND, "no session")
-}
-
-func (f sessionStore) DeleteSession(_ context.Context, hash string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.m, hash)
-	return nil
-}
 
 // startAdminSite is startSite with the admin pages on.
 func startAdminSite(t *testing.T) *site {
 	t.Helper()
 	return startSiteWith(t, func(c *server.Config) {
 		c.AdminToken = adminToken
-		c.WrapStore = func(s boxoffice.Store) boxoffice.Store {
-			return sessionStore{Store: s, mu: &sync.Mutex{}, m: map[string]boxoffice.AdminSession{}}
-		}
 	})
 }
 

@@ -57,9 +57,6 @@ type Config struct {
 	// wrapStore, if set, wraps the store once opened: tests watch what
 	// the server does with its database.
 	wrapStore func(boxoffice.Store) boxoffice.Store
-	// WrapStore is wrapStore for tests outside the package (browsertest):
-	// set only by tests, never by flags.
-	WrapStore func(boxoffice.Store) boxoffice.Store
 }
 
 const usage = `boxoffice: a seat-booking server for cinemas.

@@ -133,9 +133,6 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.wrapStore != nil {
 		store = cfg.wrapStore(store)
 	}
-	if cfg.WrapStore != nil {
-		store = cfg.WrapStore(store)
-	}
 	// SQLite: this process makes every commit, so the hub hears them all.
 	hub = live.NewHub(store, live.Options{Logger: log, Complete: !shared})
 	s := &Server{cfg: cfg, log: log, store: store, hub: hub, stats: stats, done: make(chan error, 1), lock: lock}
