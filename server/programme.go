@@ -214,7 +214,11 @@ func exportProgramme(ctx context.Context, db string, loc *time.Location, log *sl
 func lockSQLite(db, doing string) (*sqlite.ServerLock, error) {
 	lock, err := sqlite.Lock(db)
 	if errors.Is(err, sqlite.ErrLocked) {
-		return nil, fmt.Errorf("cannot %s: a boxoffice server (or another import) is using %s: it holds %s; stop it first, or make the change through its admin API (/api/admin/programme)", doing, db, sqlite.LockPath(db))
+		hint := "stop it first"
+		if doing == "import" {
+			hint += ", or make the change through its admin API (/api/admin/programme)"
+		}
+		return nil, fmt.Errorf("cannot %s: a boxoffice server (or another import) is using %s: it holds %s; %s", doing, db, sqlite.LockPath(db), hint)
 	}
 	return lock, err
 }
