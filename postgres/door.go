@@ -52,7 +52,7 @@ func (s *Store) Bookings(ctx context.Context, id boxoffice.ShowID) ([]boxoffice.
 	if err != nil {
 		return nil, err
 	}
-	inHallOrder(&show.Hall.Layout, list, func(b boxoffice.Booking) boxoffice.SeatID { return b.Seat })
+	boxoffice.InHallOrder(&show.Hall.Layout, list, func(b boxoffice.Booking) boxoffice.SeatID { return b.Seat })
 	return list, nil
 }
 
@@ -61,7 +61,7 @@ func (s *Store) Bookings(ctx context.Context, id boxoffice.ShowID) ([]boxoffice.
 // operator may free a whole hall), nor stopped by closed sales or a show
 // that has started: only a cancelled show refuses it.
 func (s *Store) ReleaseSeats(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID) (boxoffice.Change, error) {
-	seats, err := operatorSeats(seats)
+	seats, err := boxoffice.CheckOperatorSeats(seats)
 	if err != nil {
 		return boxoffice.Change{}, err
 	}
@@ -79,7 +79,7 @@ func (s *Store) ReleaseGuest(ctx context.Context, show boxoffice.ShowID, guest b
 }
 
 // free runs an operator's release: under the show's lock it checks the
-// show (operatorAdmits, against seats), deletes with del (arguments: the
+// show (Show.AdmitOperator, against seats), deletes with del (arguments: the
 // show, arg; it returns each freed seat and its former holder) and logs the
 // freed seats at the show's next version, in the order of seats, or in hall
 // order without a list.
@@ -103,7 +103,7 @@ func (s *Store) free(ctx context.Context, id boxoffice.ShowID, seats []boxoffice
 		if show.Hall.Layout, err = s.layoutAt(id, revision, src); err != nil {
 			return err
 		}
-		if err := operatorAdmits(show, seats); err != nil {
+		if err := show.AdmitOperator(seats); err != nil {
 			return err
 		}
 		rows, _ := tx.Query(ctx, del, id, arg)
@@ -123,7 +123,7 @@ func (s *Store) free(ctx context.Context, id boxoffice.ShowID, seats []boxoffice
 			return err
 		}
 		if fromLayout {
-			inHallOrder(&show.Hall.Layout, freed, func(sc boxoffice.SeatChange) boxoffice.SeatID { return sc.Seat })
+			boxoffice.InHallOrder(&show.Hall.Layout, freed, func(sc boxoffice.SeatChange) boxoffice.SeatID { return sc.Seat })
 		} else {
 			slices.SortFunc(freed, func(a, b boxoffice.SeatChange) int { return cmp.Compare(order[a.Seat], order[b.Seat]) })
 		}
@@ -182,64 +182,4 @@ func (s *Store) layoutAt(id boxoffice.ShowID, revision int64, src string) (boxof
 		return c.show.Hall.Layout, nil
 	}
 	return boxoffice.ParseLayout(src)
-}
-
-// operatorSeats checks an operator's seat list before any transaction: at
-// least one seat, repeats dropped (keeping the first), with a map rather
-// than CheckSeats's scan, since the list may be a hall long.
-func operatorSeats(seats []boxoffice.SeatID) ([]boxoffice.SeatID, error) {
-	if len(seats) == 0 {
-		return nil, boxoffice.Errorf(boxoffice.EINVALID, "Name at least one seat")
-	}
-	seen := make(map[boxoffice.SeatID]bool, len(seats))
-	out := make([]boxoffice.SeatID, 0, len(seats))
-	for _, seat := range seats {
-		if !seen[seat] {
-			seen[seat] = true
-			out = append(out, seat)
-		}
-	}
-	return out, nil
-}
-
-// operatorAdmits checks an operator's release against the show as locked:
-// refused on a cancelled show (its seats went with it), a list longer than
-// the hall, or seats the hall lacks (named).
-func operatorAdmits(show boxoffice.Show, seats []boxoffice.SeatID) error {
-	if show.SalesState() == boxoffice.SalesCancelled {
-		return boxoffice.Errorf(boxoffice.ECANCELLED, "%s has been cancelled", show.Title)
-	}
-	if n := len(show.Hall.Layout.Seats); len(seats) > n {
-		return boxoffice.Errorf(boxoffice.EINVALID, "The hall of %s has %d seats; %d were named", show.Title, n, len(seats))
-	}
-	var unknown []boxoffice.SeatID
-	for _, seat := range seats {
-		if !show.Hall.Layout.Has(seat) {
-			unknown = append(unknown, seat)
-		}
-	}
-	if len(unknown) > 0 {
-		return boxoffice.UnknownSeatsError(show.ID, unknown)
-	}
-	return nil
-}
-
-// inHallOrder sorts items by their seats' places in the layout, row by row
-// and left to right ("A2" before "A10"); seats the layout lacks, which the
-// programme's rules keep from being held, would go last, by id.
-func inHallOrder[T any](l *boxoffice.Layout, items []T, seat func(T) boxoffice.SeatID) {
-	index := make(map[boxoffice.SeatID]int, len(l.Seats))
-	for i, s := range l.Seats {
-		index[s.ID] = i
-	}
-	place := func(id boxoffice.SeatID) int {
-		if i, ok := index[id]; ok {
-			return i
-		}
-		return len(l.Seats)
-	}
-	slices.SortStableFunc(items, func(a, b T) int {
-		sa, sb := seat(a), seat(b)
-		return cmp.Or(cmp.Compare(place(sa), place(sb)), cmp.Compare(sa, sb))
-	})
 }

@@ -1,11 +1,9 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
-	"slices"
 
 	"boxoffice"
 )
@@ -50,7 +48,7 @@ func (s *Store) Bookings(ctx context.Context, id boxoffice.ShowID) ([]boxoffice.
 	if err := rows.Err(); err != nil {
 		return nil, dbError(op, err)
 	}
-	inHallOrder(&show.Hall.Layout, list, func(b boxoffice.Booking) boxoffice.SeatID { return b.Seat })
+	boxoffice.InHallOrder(&show.Hall.Layout, list, func(b boxoffice.Booking) boxoffice.SeatID { return b.Seat })
 	return list, nil
 }
 
@@ -59,7 +57,7 @@ func (s *Store) Bookings(ctx context.Context, id boxoffice.ShowID) ([]boxoffice.
 // operator may free a whole hall), nor stopped by closed sales or a show
 // that has started: only a cancelled show refuses it.
 func (s *Store) ReleaseSeats(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID) (boxoffice.Change, error) {
-	seats, err := operatorSeats(seats)
+	seats, err := boxoffice.CheckOperatorSeats(seats)
 	if err != nil {
 		return boxoffice.Change{}, err
 	}
@@ -72,46 +70,6 @@ func (s *Store) ReleaseGuest(ctx context.Context, show boxoffice.ShowID, guest b
 	return s.submit(ctx, &op{show: show, guest: guest, operator: true})
 }
 
-// operatorSeats checks an operator's seat list before it waits for the
-// writer: at least one seat, repeats dropped (keeping the first), with a
-// map rather than CheckSeats's scan, since the list may be a hall long.
-func operatorSeats(seats []boxoffice.SeatID) ([]boxoffice.SeatID, error) {
-	if len(seats) == 0 {
-		return nil, boxoffice.Errorf(boxoffice.EINVALID, "Name at least one seat")
-	}
-	seen := make(map[boxoffice.SeatID]bool, len(seats))
-	out := make([]boxoffice.SeatID, 0, len(seats))
-	for _, seat := range seats {
-		if !seen[seat] {
-			seen[seat] = true
-			out = append(out, seat)
-		}
-	}
-	return out, nil
-}
-
-// operatorAdmits checks an operator's release against the show as the
-// writer read it: refused on a cancelled show (its seats went with it), a
-// list longer than the hall, or seats the hall lacks (named).
-func operatorAdmits(show boxoffice.Show, seats []boxoffice.SeatID) error {
-	if show.SalesState() == boxoffice.SalesCancelled {
-		return boxoffice.Errorf(boxoffice.ECANCELLED, "%s has been cancelled", show.Title)
-	}
-	if n := len(show.Hall.Layout.Seats); len(seats) > n {
-		return boxoffice.Errorf(boxoffice.EINVALID, "The hall of %s has %d seats; %d were named", show.Title, n, len(seats))
-	}
-	var unknown []boxoffice.SeatID
-	for _, seat := range seats {
-		if !show.Hall.Layout.Has(seat) {
-			unknown = append(unknown, seat)
-		}
-	}
-	if len(unknown) > 0 {
-		return boxoffice.UnknownSeatsError(show.ID, unknown)
-	}
-	return nil
-}
-
 // freeIn runs an operator's release inside the writer's transaction: the
 // listed seats (o.seats), or without a list every seat of o.guest, are
 // freed at the show's next version, each logged as by its former holder.
@@ -120,13 +78,13 @@ func (b *batch) freeIn(ctx context.Context, o *op) (boxoffice.Change, error) {
 	if err != nil {
 		return boxoffice.Change{}, err
 	}
-	if err := operatorAdmits(st.show, o.seats); err != nil {
+	if err := st.show.AdmitOperator(o.seats); err != nil {
 		return boxoffice.Change{}, err
 	}
 	var freed []boxoffice.SeatChange
 	if o.seats == nil {
 		freed, err = b.freeGuest(ctx, o.show, o.guest)
-		inHallOrder(&st.show.Hall.Layout, freed, func(sc boxoffice.SeatChange) boxoffice.SeatID { return sc.Seat })
+		boxoffice.InHallOrder(&st.show.Hall.Layout, freed, func(sc boxoffice.SeatChange) boxoffice.SeatID { return sc.Seat })
 	} else {
 		freed, err = b.freeSeats(ctx, o.show, o.seats)
 	}
@@ -180,24 +138,4 @@ func (b *batch) freeGuest(ctx context.Context, show boxoffice.ShowID, guest boxo
 		freed = append(freed, sc)
 	}
 	return freed, rows.Err()
-}
-
-// inHallOrder sorts items by their seats' places in the layout, row by row
-// and left to right ("A2" before "A10"); seats the layout lacks, which the
-// programme's rules keep from being held, would go last, by id.
-func inHallOrder[T any](l *boxoffice.Layout, items []T, seat func(T) boxoffice.SeatID) {
-	index := make(map[boxoffice.SeatID]int, len(l.Seats))
-	for i, s := range l.Seats {
-		index[s.ID] = i
-	}
-	place := func(id boxoffice.SeatID) int {
-		if i, ok := index[id]; ok {
-			return i
-		}
-		return len(l.Seats)
-	}
-	slices.SortStableFunc(items, func(a, b T) int {
-		sa, sb := seat(a), seat(b)
-		return cmp.Or(cmp.Compare(place(sa), place(sb)), cmp.Compare(sa, sb))
-	})
 }
