@@ -174,14 +174,10 @@ func (s *server) handleReleaseSeats() http.Handler {
 			s.writeProblem(w, r, boxoffice.Errorf(boxoffice.EINVALID, "Name at least one seat to release"))
 			return
 		}
-		c, err := s.Store.ReleaseSeats(r.Context(), boxoffice.ShowID(id), req.Seats)
+		res, err := s.releaseSeats(r, boxoffice.ShowID(id), req.Seats)
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
-		}
-		res := releasedOf(c)
-		if len(res.Released) > 0 {
-			s.logAdminChange(r, "release seats", "show:"+id, slog.Any("seats", res.Released))
 		}
 		writeJSON(w, http.StatusOK, res)
 	})
@@ -198,44 +194,67 @@ func (s *server) handleReleaseGuest() http.Handler {
 			s.writeProblem(w, r, err)
 			return
 		}
-		show, ref := boxoffice.ShowID(id), r.PathValue("guest")
-		if !boxoffice.ValidGuestRef(ref) {
-			s.writeProblem(w, r, boxoffice.Errorf(boxoffice.ENOTFOUND,
-				"There is no guest %q: a guest is named by the 12 lowercase hex digits of the door list", ref))
-			return
-		}
-		bookings, err := s.Store.Bookings(r.Context(), show)
+		res, err := s.releaseGuest(r, boxoffice.ShowID(id), r.PathValue("guest"))
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
-		}
-		var c boxoffice.Change
-		var guest boxoffice.Guest
-		for _, b := range bookings {
-			if boxoffice.GuestRef(show, b.Guest) == ref {
-				guest = b.Guest
-				break
-			}
-		}
-		if guest != "" {
-			c, err = s.Store.ReleaseGuest(r.Context(), show, guest)
-		} else {
-			// Nobody to release; the version is the show's now.
-			var m boxoffice.SeatMap
-			m, err = s.Store.SeatMap(r.Context(), show)
-			c.Version = m.Version
-			if err == nil && m.Show.SalesState() == boxoffice.SalesCancelled {
-				err = boxoffice.Errorf(boxoffice.ECANCELLED, "%s has been cancelled", m.Show.Title)
-			}
-		}
-		if err != nil {
-			s.writeProblem(w, r, err)
-			return
-		}
-		res := releasedOf(c)
-		if len(res.Released) > 0 {
-			s.logAdminChange(r, "release guest", "show:"+id+" guest:"+ref, slog.Any("seats", res.Released))
 		}
 		writeJSON(w, http.StatusOK, res)
 	})
+}
+
+// releaseSeats frees seats whoever holds them, for the API and the pages,
+// and logs the change.
+func (s *server) releaseSeats(r *http.Request, show boxoffice.ShowID, seats []boxoffice.SeatID) (releasedJSON, error) {
+	c, err := s.Store.ReleaseSeats(r.Context(), show, seats)
+	if err != nil {
+		return releasedJSON{}, err
+	}
+	res := releasedOf(c)
+	if len(res.Released) > 0 {
+		s.logAdminChange(r, "release seats", "show:"+string(show), slog.Any("seats", res.Released))
+	}
+	return res, nil
+}
+
+// releaseGuest frees every seat the guest named by ref holds in the show,
+// for the API and the pages, and logs the change. A ref of the right shape
+// that matches nobody holding seats is a guest holding nothing: nothing
+// released, at the show's version now. A ref of another shape names no
+// guest at all: ErrNotFound.
+func (s *server) releaseGuest(r *http.Request, show boxoffice.ShowID, ref string) (releasedJSON, error) {
+	if !boxoffice.ValidGuestRef(ref) {
+		return releasedJSON{}, boxoffice.Errorf(boxoffice.ENOTFOUND,
+			"There is no guest %q: a guest is named by the 12 lowercase hex digits of the door list", ref)
+	}
+	bookings, err := s.Store.Bookings(r.Context(), show)
+	if err != nil {
+		return releasedJSON{}, err
+	}
+	var guest boxoffice.Guest
+	for _, b := range bookings {
+		if boxoffice.GuestRef(show, b.Guest) == ref {
+			guest = b.Guest
+			break
+		}
+	}
+	var c boxoffice.Change
+	if guest != "" {
+		c, err = s.Store.ReleaseGuest(r.Context(), show, guest)
+	} else {
+		var m boxoffice.SeatMap
+		m, err = s.Store.SeatMap(r.Context(), show)
+		c.Version = m.Version
+		if err == nil && m.Show.SalesState() == boxoffice.SalesCancelled {
+			err = boxoffice.Errorf(boxoffice.ECANCELLED, "%s has been cancelled", m.Show.Title)
+		}
+	}
+	if err != nil {
+		return releasedJSON{}, err
+	}
+	res := releasedOf(c)
+	if len(res.Released) > 0 {
+		s.logAdminChange(r, "release guest", "show:"+string(show)+" guest:"+ref, slog.Any("seats", res.Released))
+	}
+	return res, nil
 }

@@ -259,14 +259,10 @@ func (s *server) handleAdminRelease() http.Handler {
 			backToShow(w, r, id, "none", nil)
 			return
 		}
-		c, err := s.Store.ReleaseSeats(r.Context(), boxoffice.ShowID(id), seats)
+		res, err := s.releaseSeats(r, boxoffice.ShowID(id), seats)
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
-		}
-		res := releasedOf(c)
-		if len(res.Released) > 0 {
-			s.logAdminChange(r, "release seats", "show:"+id, slog.Any("seats", res.Released))
 		}
 		backToShow(w, r, id, "released", url.Values{"seats": {strconv.Itoa(len(res.Released))}})
 	})
@@ -280,7 +276,7 @@ func (s *server) handleAdminReleaseGuest() http.Handler {
 			s.writeProblem(w, r, err)
 			return
 		}
-		show, ref := boxoffice.ShowID(id), r.PathValue("guest")
+		ref := r.PathValue("guest")
 		if !boxoffice.ValidGuestRef(ref) {
 			s.writeProblem(w, r, boxoffice.Errorf(boxoffice.ENOTFOUND, "There is no guest %q", ref))
 			return
@@ -288,39 +284,12 @@ func (s *server) handleAdminReleaseGuest() http.Handler {
 		if !readAdminForm(s, w, r) || !confirmed(w, r, id) {
 			return
 		}
-		bookings, err := s.Store.Bookings(r.Context(), show)
+		res, err := s.releaseGuest(r, boxoffice.ShowID(id), ref)
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
 		}
-		released, found := 0, false
-		for _, b := range bookings {
-			if boxoffice.GuestRef(show, b.Guest) != ref {
-				continue
-			}
-			c, err := s.Store.ReleaseGuest(r.Context(), show, b.Guest)
-			if err != nil {
-				s.writeProblem(w, r, err)
-				return
-			}
-			res := releasedOf(c)
-			released, found = len(res.Released), true
-			if released > 0 {
-				s.logAdminChange(r, "release guest", "show:"+id+" guest:"+ref, slog.Any("seats", res.Released))
-			}
-			break
-		}
-		if !found { // nobody to release; a cancelled show says so, as ReleaseGuest would
-			sh, err := s.Store.Show(r.Context(), show)
-			if err == nil && sh.SalesState() == boxoffice.SalesCancelled {
-				err = boxoffice.Errorf(boxoffice.ECANCELLED, "%s has been cancelled", sh.Title)
-			}
-			if err != nil {
-				s.writeProblem(w, r, err)
-				return
-			}
-		}
-		backToShow(w, r, id, "released", url.Values{"seats": {strconv.Itoa(released)}})
+		backToShow(w, r, id, "released", url.Values{"seats": {strconv.Itoa(len(res.Released))}})
 	})
 }
 
