@@ -78,12 +78,7 @@ a flag given on the command line wins):
 
 // ParseConfig reads the serve command's flags, with defaults from getenv.
 func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
+	env := func(name, def string) string { return envOr(getenv, name, def) }
 	fs := flag.NewFlagSet("boxoffice serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -94,48 +89,17 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	var tz, level string
 	var badEnv []error
 	envBool := func(name string, def bool) bool {
-		v := getenv(name)
-		if v == "" {
-			return def
-		}
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			badEnv = append(badEnv, fmt.Errorf("%s=%q: want true or false", name, v))
-		}
-		return b
+		return envParsed(getenv, &badEnv, name, def, strconv.ParseBool, "true or false")
 	}
 	envInt := func(name string, def int) int {
-		v := getenv(name)
-		if v == "" {
-			return def
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			badEnv = append(badEnv, fmt.Errorf("%s=%q: want a whole number", name, v))
-		}
-		return n
+		return envParsed(getenv, &badEnv, name, def, strconv.Atoi, "a whole number")
 	}
 	envFloat := func(name string, def float64) float64 {
-		v := getenv(name)
-		if v == "" {
-			return def
-		}
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			badEnv = append(badEnv, fmt.Errorf("%s=%q: want a number such as 10 or 0.5", name, v))
-		}
-		return f
+		parse := func(v string) (float64, error) { return strconv.ParseFloat(v, 64) }
+		return envParsed(getenv, &badEnv, name, def, parse, "a number such as 10 or 0.5")
 	}
 	envDuration := func(name string, def time.Duration) time.Duration {
-		v := getenv(name)
-		if v == "" {
-			return def
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			badEnv = append(badEnv, fmt.Errorf("%s=%q: want a duration such as 10s", name, v))
-		}
-		return d
+		return envParsed(getenv, &badEnv, name, def, time.ParseDuration, "a duration such as 10s")
 	}
 	fs.StringVar(&c.Addr, "addr", env("BOXOFFICE_ADDR", ":8080"), "address to listen on, host:port [BOXOFFICE_ADDR]")
 	fs.StringVar(&c.DB, "db", env("BOXOFFICE_DB", "boxoffice.db"),
@@ -209,6 +173,30 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		return c, err
 	}
 	return c, nil
+}
+
+// envOr returns the environment variable name, or def when it is unset or
+// empty: the default of the flag that may override it.
+func envOr(getenv func(string) string, name, def string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// envParsed is envOr for a flag that is not a string: the variable read by
+// parse, or def when it is unset or empty. A value parse refuses is added to
+// bad, saying what was wanted, so that every bad variable is told at once.
+func envParsed[T any](getenv func(string) string, bad *[]error, name string, def T, parse func(string) (T, error), want string) T {
+	v := getenv(name)
+	if v == "" {
+		return def
+	}
+	x, err := parse(v)
+	if err != nil {
+		*bad = append(*bad, fmt.Errorf("%s=%q: want %s", name, v, want))
+	}
+	return x
 }
 
 // parseLimits checks the limits read as numbers and reads the two that are

@@ -40,12 +40,7 @@ func programmeCommand(ctx context.Context, args []string, getenv func(string) st
 		return errors.New("programme: want import or export; run boxoffice programme help")
 	}
 	verb, args := args[0], args[1:]
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
+	env := func(name, def string) string { return envOr(getenv, name, def) }
 	fs := flag.NewFlagSet("boxoffice programme", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
