@@ -61,12 +61,12 @@ type Store interface {
 	// version order, at most limit of them. ErrNotFound if no show.
 	//
 	// The log is bounded: it keeps every change of a show's last
-	// versions (the stores' KeepVersions, 2,000 by default) and, of older
-	// ones, only each seat's latest change; ForgetHistory drops a show's
-	// log altogether. Below that floor the changes after after are no
-	// longer all there, and ChangesSince answers ErrHistoryGone: the
-	// reader must start again from a SeatMap. Above it, the changes are
-	// complete and consecutive.
+	// versions (the stores' KeepVersions, DefaultKeepVersions by default)
+	// and, of older ones (CompactLogTo says when they go), only each
+	// seat's latest change; ForgetHistory drops a show's log altogether.
+	// Below that floor the changes after after are no longer all there,
+	// and ChangesSince answers ErrHistoryGone: the reader must start again
+	// from a SeatMap. Above it, the changes are complete and consecutive.
 	ChangesSince(ctx context.Context, show ShowID, after int64, limit int) ([]Change, error)
 
 	// ForgetHistory deletes the change log of every show that started
@@ -187,4 +187,22 @@ type ProgrammeReport struct {
 type Programme struct {
 	Halls []Hall
 	Shows []Show // each Show.Hall.ID names one of Halls
+}
+
+// DefaultKeepVersions is the change log's default length in versions (a
+// store's KeepVersions of 0): far more than a reconnecting client is
+// replayed, and at most a couple of minutes of a show's busiest sale.
+const DefaultKeepVersions = 2000
+
+// CompactLogTo is when a store compacts the change log of a show at
+// version whose log floor is floor, keeping keep versions whole: once the
+// show is a twentieth of keep (at least one, 100 at the default) versions
+// past its floor plus keep, the versions up to the new floor to = version -
+// keep give up all but each seat's latest change. Only then, so that a
+// booking pays for one compaction per twentieth, not one each: the log
+// holds at most keep plus a twentieth versions' rows, and one row per seat.
+func CompactLogTo(version, floor int64, keep int) (to int64, ok bool) {
+	k := int64(keep)
+	to = version - k
+	return to, to-floor >= max(1, k/20)
 }

@@ -151,7 +151,7 @@ func (s *Store) runBatch(ops []*op) []result {
 	// a caller who goes now must not break the transaction the others share.
 	ctx, cancel := s.bound(context.Background())
 	defer cancel()
-	b := &batch{ops: ops, res: make([]result, len(ops)), at: s.stamp(), keep: int64(s.opts.KeepVersions)}
+	b := &batch{ops: ops, res: make([]result, len(ops)), at: s.stamp(), keep: s.opts.KeepVersions}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return b.run(ctx, tx) })
 	if err != nil {
 		err = dbError(ctx, ops[0].name(), err)
@@ -176,7 +176,7 @@ type batch struct {
 
 	versions map[boxoffice.ShowID]int64 // as the batch has left them
 	floors   map[boxoffice.ShowID]int64 // the change log's floors, as read
-	keep     int64                      // Options.KeepVersions
+	keep     int                        // Options.KeepVersions
 	log      changeRows
 }
 

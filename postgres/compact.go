@@ -2,19 +2,15 @@ package postgres
 
 import "boxoffice"
 
-// compactions returns the floors to compact the shows' change logs to:
-// once a show is compactEvery versions past its floor plus KeepVersions,
-// the versions up to version - KeepVersions leave changes, and each seat's
-// latest change among them replaces the seat's in compacted_changes. Only
-// then, so that a booking pays for one compaction per compactEvery
-// versions, not one each, in the same transaction, under the show's lock:
-// the log holds at most KeepVersions+compactEvery versions' rows and one
-// row per seat.
+// compactions returns the floors to compact the shows' change logs to, of
+// the shows boxoffice.CompactLogTo names, in the batch's transaction, under
+// the shows' locks: the versions up to the new floor leave changes, and
+// each seat's latest change among them replaces the seat's in
+// compacted_changes.
 func (b *batch) compactions(shows []boxoffice.ShowID, versions []int64) map[boxoffice.ShowID]int64 {
 	var out map[boxoffice.ShowID]int64
 	for i, show := range shows {
-		floor := versions[i] - b.keep
-		if floor-b.floors[show] >= compactEvery(b.keep) {
+		if floor, ok := boxoffice.CompactLogTo(versions[i], b.floors[show], b.keep); ok {
 			if out == nil {
 				out = map[boxoffice.ShowID]int64{}
 			}
@@ -23,10 +19,6 @@ func (b *batch) compactions(shows []boxoffice.ShowID, versions []int64) map[boxo
 	}
 	return out
 }
-
-// compactEvery is how many versions the log may grow past its length
-// before it is compacted: a twentieth of it, 100 at the default.
-func compactEvery(keep int64) int64 { return max(1, keep/20) }
 
 // compactSQL moves the show's change rows above the old floor $3 and up to
 // the new floor $2 out of changes, keeps the latest of each seat among them

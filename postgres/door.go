@@ -152,8 +152,7 @@ func (s *Store) free(ctx context.Context, id boxoffice.ShowID, seats []boxoffice
 		}
 		// As a batch would (compact.go): the log stays bounded however the
 		// show's versions come.
-		keep := int64(s.opts.KeepVersions)
-		if to := c.Version - keep; to-floor >= compactEvery(keep) {
+		if to, ok := boxoffice.CompactLogTo(c.Version, floor, s.opts.KeepVersions); ok {
 			if _, err := tx.Exec(ctx, compactSQL, id, to, floor); err != nil {
 				return err
 			}

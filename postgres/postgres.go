@@ -69,14 +69,9 @@ type Options struct {
 	Logger *slog.Logger
 	// KeepVersions is how many of a show's latest versions the change log
 	// keeps whole; of older ones it keeps only each seat's latest change.
-	// Zero means DefaultKeepVersions.
+	// Zero means boxoffice.DefaultKeepVersions.
 	KeepVersions int
 }
-
-// DefaultKeepVersions is the change log's default length in versions: far
-// more than a reconnecting client is replayed, and at most a couple of
-// minutes of a show's busiest sale.
-const DefaultKeepVersions = 2000
 
 // Store is a boxoffice.Store in a PostgreSQL database.
 type Store struct {
@@ -112,7 +107,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.KeepVersions <= 0 {
-		opts.KeepVersions = DefaultKeepVersions
+		opts.KeepVersions = boxoffice.DefaultKeepVersions
 	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {

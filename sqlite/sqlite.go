@@ -46,14 +46,9 @@ type Options struct {
 	Logger *slog.Logger
 	// KeepVersions is how many of a show's latest versions the change log
 	// keeps whole; of older ones it keeps only each seat's latest change.
-	// Zero means DefaultKeepVersions.
+	// Zero means boxoffice.DefaultKeepVersions.
 	KeepVersions int
 }
-
-// DefaultKeepVersions is the change log's default length in versions: far
-// more than a reconnecting client is replayed, and at most a couple of
-// minutes of a show's busiest sale.
-const DefaultKeepVersions = 2000
 
 // Store is a boxoffice.Store in a SQLite file.
 type Store struct {
@@ -114,7 +109,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.KeepVersions <= 0 {
-		opts.KeepVersions = DefaultKeepVersions
+		opts.KeepVersions = boxoffice.DefaultKeepVersions
 	}
 	s := &Store{opts: opts, shows: map[boxoffice.ShowID]cachedShow{}}
 

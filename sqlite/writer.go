@@ -246,17 +246,12 @@ func (s *Store) runBatch(ops []*op) []result {
 	return res
 }
 
-// compact bounds the show's change log: once the show is compactEvery
-// versions past its floor plus KeepVersions, the versions up to the new
-// floor (version - KeepVersions) leave changes, and each seat's latest
-// change among them replaces the seat's in compacted_changes. Only then, so
-// that a booking pays for one compaction per compactEvery versions, not one
-// each: the log holds at most KeepVersions+compactEvery versions' rows and
-// one row per seat.
+// compact bounds the show's change log when boxoffice.CompactLogTo says so:
+// the versions up to the new floor leave changes, and each seat's latest
+// change among them replaces the seat's in compacted_changes.
 func (b *batch) compact(ctx context.Context, id boxoffice.ShowID, st *showState) error {
-	keep := int64(b.store.opts.KeepVersions)
-	floor := st.version - keep
-	if floor-st.floor < compactEvery(keep) {
+	floor, ok := boxoffice.CompactLogTo(st.version, st.floor, b.store.opts.KeepVersions)
+	if !ok {
 		return nil
 	}
 	for _, stmt := range []*sql.Stmt{b.stmts.compact, b.stmts.trim, b.stmts.trimProgramme} {
@@ -267,7 +262,3 @@ func (b *batch) compact(ctx context.Context, id boxoffice.ShowID, st *showState)
 	st.floor = floor
 	return nil
 }
-
-// compactEvery is how many versions the log may grow past its length
-// before it is compacted: a twentieth of it, 100 at the default.
-func compactEvery(keep int64) int64 { return max(1, keep/20) }
