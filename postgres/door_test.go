@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"sync"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"boxoffice"
-	"boxoffice/live"
 	"boxoffice/postgres/pgtest"
 )
 
@@ -30,22 +28,7 @@ func TestOperatorReleasesReachOtherInstance(t *testing.T) {
 	reader := openTest(t, url, Options{})
 	show := seedDemo(t, writer)
 
-	hub := live.NewHub(reader, live.Options{Buffer: 64})
-	defer hub.Close()
-	sub, err := hub.Subscribe(show.ID, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Close()
-	ctx, cancel := context.WithCancel(t.Context())
-	listening := make(chan struct{}, 8)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		reader.Listen(ctx, hearer{hub, listening})
-	}()
-	defer func() { cancel(); <-done }()
-	<-listening
+	sub, _ := watchListening(t, reader, show.ID, 64)
 
 	alice, bob := boxoffice.GuestFromToken("alice"), boxoffice.GuestFromToken("bob")
 	want := []string{"A1+ A2+", "B1+", "A2- B1-", "A1-"}

@@ -140,23 +140,7 @@ func TestChangesReachOtherInstance(t *testing.T) {
 	writer, reader := openTest(t, url, Options{}), openTest(t, url, Options{})
 	show := seedDemo(t, writer)
 
-	hub := live.NewHub(reader, live.Options{Buffer: 1024})
-	defer hub.Close()
-	sub, err := hub.Subscribe(show.ID, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Close()
-
-	ctx, cancel := context.WithCancel(t.Context())
-	listening := make(chan struct{}, 8)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		reader.Listen(ctx, hearer{hub, listening})
-	}()
-	defer func() { cancel(); <-done }()
-	<-listening
+	sub, listening := watchListening(t, reader, show.ID, 1024)
 
 	const total = 60
 	book := func(i int) {
@@ -196,6 +180,32 @@ func TestChangesReachOtherInstance(t *testing.T) {
 			t.Fatalf("watcher has versions up to %d of %d after 30s", want-1, total)
 		}
 	}
+}
+
+// watchListening subscribes to show from version 0 on a hub over reader,
+// with reader's listener feeding the hub, and returns once the listener is
+// connected: the subscription, and a channel told of each reconnect after.
+// All of it stops when the test ends.
+func watchListening(t *testing.T, reader *Store, show boxoffice.ShowID, buffer int) (*live.Subscription, <-chan struct{}) {
+	t.Helper()
+	hub := live.NewHub(reader, live.Options{Buffer: buffer})
+	t.Cleanup(hub.Close)
+	sub, err := hub.Subscribe(show, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sub.Close)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	listening := make(chan struct{}, 8)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		reader.Listen(ctx, hearer{hub, listening})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	<-listening
+	return sub, listening
 }
 
 // hearer is the hub, and reports each (re)connect.
