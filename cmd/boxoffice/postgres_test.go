@@ -75,24 +75,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 		t.Fatalf("answers to %d guests clicking A1 on two instances: %v; want one 200 and %d 409", guests, codes, guests-1)
 	}
 
-	waitFor := func(what string, match func(string) bool) {
-		t.Helper()
-		timeout := time.After(10 * time.Second)
-		for {
-			select {
-			case data, ok := <-events:
-				if !ok {
-					t.Fatalf("the event stream on b ended while waiting for %s", what)
-				}
-				if match(data) {
-					return
-				}
-			case <-timeout:
-				t.Fatalf("the watcher on b did not see %s within 10s", what)
-			}
-		}
-	}
-	waitFor("A1 booked", func(d string) bool { return strings.Contains(d, `"id":"A1","status":"booked"`) })
+	ssetest.Await(t, events, "A1 booked", func(d string) bool { return strings.Contains(d, `"id":"A1","status":"booked"`) })
 
 	// The winner's cookie works on either instance: release through the other.
 	for _, p := range []*proc{a, b} {
@@ -109,7 +92,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	if resp2.StatusCode != http.StatusOK {
 		t.Fatalf("release on the other instance: %d", resp2.StatusCode)
 	}
-	waitFor("A1 free", func(d string) bool { return strings.Contains(d, `"id":"A1","status":"free"`) })
+	ssetest.Await(t, events, "A1 free", func(d string) bool { return strings.Contains(d, `"id":"A1","status":"free"`) })
 	if st := seatStatus(t, newClient(), a.base, show, "A1"); st != "free" {
 		t.Errorf("after the release, a says A1 is %q", st)
 	}
@@ -127,23 +110,6 @@ func TestProgrammeChangesReachOtherInstance(t *testing.T) {
 	events := ssetest.Watch(t, b.base+"/api/shows/"+show+"/events")
 	if _, ok := <-events; !ok {
 		t.Fatal("the event stream on b ended before its snapshot")
-	}
-	next := func(what string, match func(string) bool) {
-		t.Helper()
-		timeout := time.After(10 * time.Second)
-		for {
-			select {
-			case data, ok := <-events:
-				if !ok {
-					t.Fatalf("the stream on b ended before %s", what)
-				}
-				if match(data) {
-					return
-				}
-			case <-timeout:
-				t.Fatalf("b's watcher did not hear %s within 10 s", what)
-			}
-		}
 	}
 	admin := func(method, path, body string) *http.Response {
 		t.Helper()
@@ -180,7 +146,7 @@ func TestProgrammeChangesReachOtherInstance(t *testing.T) {
 	if resp := admin(http.MethodPut, "/api/admin/shows/"+show, string(body)); resp.StatusCode != http.StatusOK {
 		t.Fatalf("PUT the show on a: %s", resp.Status)
 	}
-	next("the new title", func(data string) bool { return strings.Contains(data, `"Renamed on a"`) })
+	ssetest.Await(t, events, "the new title", func(data string) bool { return strings.Contains(data, `"Renamed on a"`) })
 
 	// The programme command renames it again, from its own process.
 	current["title"] = "Renamed by import"
@@ -188,13 +154,13 @@ func TestProgrammeChangesReachOtherInstance(t *testing.T) {
 	if out, errOut, err := command(t, string(file), "programme", "import", "--db", db, "-"); err != nil {
 		t.Fatalf("programme import: %v\n%s%s", err, out, errOut)
 	}
-	next("the imported title", func(data string) bool { return strings.Contains(data, `"Renamed by import"`) })
+	ssetest.Await(t, events, "the imported title", func(data string) bool { return strings.Contains(data, `"Renamed by import"`) })
 
 	// Cancelled on a: b's watcher hears it, and its stream ends.
 	if resp := admin(http.MethodDelete, "/api/admin/shows/"+show+"?force=true", ""); resp.StatusCode != http.StatusOK {
 		t.Fatalf("cancelling on a: %s", resp.Status)
 	}
-	next("the cancellation", func(data string) bool { return strings.Contains(data, `"show":"`+show+`"`) })
+	ssetest.Await(t, events, "the cancellation", func(data string) bool { return strings.Contains(data, `"show":"`+show+`"`) })
 	select {
 	case data, ok := <-events:
 		if ok {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Watch opens the event stream at url and returns the data of each event as
@@ -38,4 +39,25 @@ func Watch(t testing.TB, url string) <-chan string {
 		}
 	}()
 	return events
+}
+
+// Await reads events (from Watch) until one's data matches, and fails the
+// test if the stream ends first or none matches within 10 s; what names the
+// event awaited.
+func Await(t testing.TB, events <-chan string, what string, match func(data string) bool) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case data, ok := <-events:
+			if !ok {
+				t.Fatalf("the event stream ended while waiting for %s", what)
+			}
+			if match(data) {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("the event stream did not bring %s within 10s", what)
+		}
+	}
 }
