@@ -245,8 +245,8 @@ func (s *server) releaseGuest(r *http.Request, show boxoffice.ShowID, ref string
 		var m boxoffice.SeatMap
 		m, err = s.Store.SeatMap(r.Context(), show)
 		c.Version = m.Version
-		if err == nil && m.Show.SalesState() == boxoffice.SalesCancelled {
-			err = boxoffice.Errorf(boxoffice.ECANCELLED, "%s has been cancelled", m.Show.Title)
+		if err == nil {
+			err = cancelled(m.Show)
 		}
 	}
 	if err != nil {
