@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -160,10 +159,8 @@ func isAdminPattern(pattern string) bool {
 // refused as the guests' bodies are (415, 413, 408, 400). What the JSON
 // must hold is for the caller to check.
 func adminBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return nil, boxoffice.Errorf(codeMediaType, "Send the body as application/json, not %q", ct)
-		}
+	if err := jsonMediaType(r); err != nil {
+		return nil, err
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAdminBodyBytes))
 	if err != nil {
