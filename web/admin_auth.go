@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -123,8 +122,7 @@ func (a *adminAuth) logFailure(r *http.Request) {
 }
 
 func (a *adminAuth) tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration) {
-	a.s.refused(r.Context(), "admin_auth")
-	w.Header().Set("Retry-After", strconv.FormatInt(retryAfter(wait), 10))
+	a.s.refusedFor(w, r, "admin_auth", wait)
 	a.s.writeProblem(w, r, &adminTooManyError)
 }
 

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"boxoffice"
@@ -177,8 +176,7 @@ func (a *adminAuth) handleSignIn() http.Handler {
 }
 
 func (a *adminAuth) signInTooMany(w http.ResponseWriter, r *http.Request, wait time.Duration) {
-	a.s.refused(r.Context(), "admin_auth")
-	w.Header().Set("Retry-After", strconv.FormatInt(retryAfter(wait), 10))
+	a.s.refusedFor(w, r, "admin_auth", wait)
 	a.signInPage(w, r, http.StatusTooManyRequests,
 		"Too many failed attempts at the admin token from your network. Wait a minute and try again.")
 }
