@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"log/slog"
@@ -164,7 +165,7 @@ func (s *server) handleReleaseSeats() http.Handler {
 			return
 		}
 		var req request
-		dec := json.NewDecoder(strings.NewReader(string(body)))
+		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&req); err != nil {
 			s.writeProblem(w, r, unreadable(err, jsonErrorSentence(err)))
