@@ -206,6 +206,11 @@ func (g *group) resubscribe(err error) bool {
 func (g *group) members() []*conn {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	return g.membersLocked()
+}
+
+// membersLocked is members for a caller holding g.mu.
+func (g *group) membersLocked() []*conn {
 	g.list = g.list[:0]
 	for c := range g.conns {
 		g.list = append(g.list, c)
@@ -291,11 +296,7 @@ func (g *group) deliverSeats(events []*live.Event) {
 	}
 	from := g.version
 	g.version = events[len(events)-1].Version
-	g.list = g.list[:0]
-	for c := range g.conns {
-		g.list = append(g.list, c)
-	}
-	conns := g.list
+	conns := g.membersLocked()
 	g.mu.Unlock()
 
 	holders := map[boxoffice.Guest]bool{}

@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -124,8 +122,7 @@ func (a *adminAuth) logFailure(r *http.Request) {
 }
 
 func (a *adminAuth) tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration) {
-	a.s.refused(r.Context(), "admin_auth")
-	w.Header().Set("Retry-After", strconv.FormatInt(retryAfter(wait), 10))
+	a.s.refusedFor(w, r, "admin_auth", wait)
 	a.s.writeProblem(w, r, &adminTooManyError)
 }
 
@@ -160,10 +157,8 @@ func isAdminPattern(pattern string) bool {
 // refused as the guests' bodies are (415, 413, 408, 400). What the JSON
 // must hold is for the caller to check.
 func adminBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return nil, boxoffice.Errorf(codeMediaType, "Send the body as application/json, not %q", ct)
-		}
+	if err := jsonMediaType(r); err != nil {
+		return nil, err
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAdminBodyBytes))
 	if err != nil {

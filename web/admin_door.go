@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"log/slog"
@@ -164,7 +165,7 @@ func (s *server) handleReleaseSeats() http.Handler {
 			return
 		}
 		var req request
-		dec := json.NewDecoder(strings.NewReader(string(body)))
+		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&req); err != nil {
 			s.writeProblem(w, r, unreadable(err, jsonErrorSentence(err)))
@@ -245,8 +246,8 @@ func (s *server) releaseGuest(r *http.Request, show boxoffice.ShowID, ref string
 		var m boxoffice.SeatMap
 		m, err = s.Store.SeatMap(r.Context(), show)
 		c.Version = m.Version
-		if err == nil && m.Show.SalesState() == boxoffice.SalesCancelled {
-			err = boxoffice.Errorf(boxoffice.ECANCELLED, "%s has been cancelled", m.Show.Title)
+		if err == nil {
+			err = cancelled(m.Show)
 		}
 	}
 	if err != nil {

@@ -6,17 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"boxoffice"
 )
 
 const (
-	adminCookie = "boxoffice_admin"
-	// adminCookieTLS is the name under TLS: a __Host- cookie cannot be
-	// planted by a sibling subdomain or a plain-HTTP man in the middle.
-	adminCookieTLS = "__Host-" + adminCookie
+	adminCookie = "boxoffice_admin" // __Host-boxoffice_admin under TLS: see cookieName
 	// sessionLifetime is absolute: a session ends 12 hours after sign-in
 	// however busy it was, so a forgotten signed-in browser does not stay
 	// the operator's.
@@ -24,13 +20,6 @@ const (
 	// maxSignInBytes bounds the sign-in form: a token and little else.
 	maxSignInBytes = 4 << 10
 )
-
-func adminCookieName(tls bool) string {
-	if tls {
-		return adminCookieTLS
-	}
-	return adminCookie
-}
 
 // sessionHash is what the store keeps of a session's cookie value: a copy of
 // the database opens no session.
@@ -51,7 +40,7 @@ func tokenDigest(token string) string {
 // session returns the request's admin session, if its cookie names one that
 // is live and was opened with the current token.
 func (a *adminAuth) session(r *http.Request) (boxoffice.AdminSession, bool, error) {
-	c, err := r.Cookie(adminCookieName(a.s.overTLS(r)))
+	c, err := r.Cookie(cookieName(adminCookie, a.s.overTLS(r)))
 	if err != nil || !validToken(c.Value) {
 		return boxoffice.AdminSession{}, false, nil
 	}
@@ -168,7 +157,7 @@ func (a *adminAuth) handleSignIn() http.Handler {
 			return
 		}
 		http.SetCookie(w, &http.Cookie{
-			Name: adminCookieName(tls), Value: value, Path: "/",
+			Name: cookieName(adminCookie, tls), Value: value, Path: "/",
 			MaxAge: int(sessionLifetime / time.Second), HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: tls,
 		})
 		s.logAdminChange(r, "sign in", "session")
@@ -177,8 +166,7 @@ func (a *adminAuth) handleSignIn() http.Handler {
 }
 
 func (a *adminAuth) signInTooMany(w http.ResponseWriter, r *http.Request, wait time.Duration) {
-	a.s.refused(r.Context(), "admin_auth")
-	w.Header().Set("Retry-After", strconv.FormatInt(retryAfter(wait), 10))
+	a.s.refusedFor(w, r, "admin_auth", wait)
 	a.signInPage(w, r, http.StatusTooManyRequests,
 		"Too many failed attempts at the admin token from your network. Wait a minute and try again.")
 }
@@ -191,14 +179,14 @@ func (a *adminAuth) handleSignOut() http.Handler {
 			return
 		}
 		tls := a.s.overTLS(r)
-		if c, err := r.Cookie(adminCookieName(tls)); err == nil && validToken(c.Value) {
+		if c, err := r.Cookie(cookieName(adminCookie, tls)); err == nil && validToken(c.Value) {
 			if err := a.s.Store.DeleteSession(r.Context(), sessionHash(c.Value)); err != nil {
 				a.s.writeProblem(w, r, err)
 				return
 			}
 			a.s.logAdminChange(r, "sign out", "session")
 		}
-		http.SetCookie(w, &http.Cookie{Name: adminCookieName(tls), Value: "", Path: "/", MaxAge: -1,
+		http.SetCookie(w, &http.Cookie{Name: cookieName(adminCookie, tls), Value: "", Path: "/", MaxAge: -1,
 			HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: tls})
 		http.Redirect(w, r, "/admin", http.StatusSeeOther)
 	})

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"html/template"
@@ -204,7 +205,7 @@ func (s *server) saveShow(r *http.Request, f showForm) (boxoffice.ProgrammeRepor
 	if err != nil {
 		return boxoffice.ProgrammeReport{}, err
 	}
-	p, err := boxoffice.ParseProgramme(strings.NewReader(string(doc)))
+	p, err := boxoffice.ParseProgramme(bytes.NewReader(doc))
 	if err != nil {
 		return boxoffice.ProgrammeReport{}, err
 	}

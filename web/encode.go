@@ -33,18 +33,12 @@ func writeJSONAs(w http.ResponseWriter, status int, contentType string, v any) {
 // decodeJSON reads a JSON body into v: application/json only, at most
 // maxBodyBytes, no unknown fields, nothing after the value.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	// A body without a Content-Type is taken as JSON; one that says it is
-	// something else is refused rather than guessed at.
-	mt, err := "application/json", error(nil)
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err = mime.ParseMediaType(ct)
-	}
-	if err != nil || mt != "application/json" {
-		return boxoffice.Errorf(codeMediaType, "Send the body as application/json, not %q", r.Header.Get("Content-Type"))
+	if err := jsonMediaType(r); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	dec.DisallowUnknownFields()
-	err = dec.Decode(v)
+	err := dec.Decode(v)
 	if err == nil {
 		switch _, after := dec.Token(); after {
 		case io.EOF:
@@ -59,6 +53,18 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 }
 
 var errTrailingData = errors.New("unexpected data after the JSON value")
+
+// jsonMediaType refuses a request body that says it is not JSON. A body
+// without a Content-Type is taken as JSON; one that says it is something
+// else is refused rather than guessed at.
+func jsonMediaType(r *http.Request) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			return boxoffice.Errorf(codeMediaType, "Send the body as application/json, not %q", ct)
+		}
+	}
+	return nil
+}
 
 // fieldSentences says what each member of a request body must be, for a
 // body that has it of the wrong type.

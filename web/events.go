@@ -28,18 +28,19 @@ func (s *server) handleEvents() http.Handler {
 			return
 		}
 		viewer := guestOf(r)
+		snapshot := func() [][]byte { return [][]byte{m.head(s), m.seatsFor(viewer), []byte("}")} }
 		req := stream.Request{Show: m.show.ID, Viewer: viewer, Version: m.version, From: m.version, Client: clientOf(r).Key}
 		if from, ok := resumeFrom(r.Header.Get("Last-Event-ID"), m.version); ok {
 			req.From = from
 		} else {
-			req.Snapshot = [][]byte{m.head(s), m.seatsFor(viewer), []byte("}")}
+			req.Snapshot = snapshot()
 		}
 		err = s.streams.Serve(w, r, req)
 		if errors.Is(err, boxoffice.ErrHistoryGone) && req.Snapshot == nil {
 			// The store no longer holds the changes the client missed
 			// (compacted or forgotten): it is too far behind, so it gets a
 			// snapshot. Serve wrote nothing, so it can start again.
-			req.From, req.Snapshot = req.Version, [][]byte{m.head(s), m.seatsFor(viewer), []byte("}")}
+			req.From, req.Snapshot = req.Version, snapshot()
 			err = s.streams.Serve(w, r, req)
 		}
 		if err != nil {

@@ -11,11 +11,6 @@ import (
 
 const (
 	guestCookie = "boxoffice_guest"
-	// guestCookieTLS is the name under TLS. Browsers accept a __Host- cookie
-	// only if it is Secure, has Path=/ and no Domain, so a sibling subdomain
-	// (or a plain-HTTP man in the middle) cannot plant one: the guest the
-	// server reads is always one it issued to this host.
-	guestCookieTLS = "__Host-" + guestCookie
 	// tokenBytes of randomness: 256 bits, far beyond guessing.
 	tokenBytes = 32
 	// guestCookieMaxAge is 400 days, the longest that browsers keep a cookie.
@@ -33,7 +28,7 @@ const (
 func (s *server) guest(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tls := s.overTLS(r)
-		name := guestCookieName(tls)
+		name := cookieName(guestCookie, tls)
 		token := ""
 		if c, err := r.Cookie(name); err == nil && validToken(c.Value) {
 			token = c.Value
@@ -54,14 +49,18 @@ func (s *server) guest(next http.Handler) http.Handler {
 	})
 }
 
-// guestCookieName is the one name read and written: under TLS the plain
-// name is ignored, since anyone who can set cookies for a sibling domain
-// could have set it.
-func guestCookieName(tls bool) string {
+// cookieName is the one name of the guest's or the admin's cookie (name)
+// read and written. Under TLS it is name with the __Host- prefix: browsers
+// accept such a cookie only if it is Secure, has Path=/ and no Domain, so a
+// sibling subdomain (or a plain-HTTP man in the middle) cannot plant one,
+// and the cookie the server reads is always one it issued to this host. The
+// plain name is then ignored, since anyone who can set cookies for a
+// sibling domain could have set it.
+func cookieName(name string, tls bool) string {
 	if tls {
-		return guestCookieTLS
+		return "__Host-" + name
 	}
-	return guestCookie
+	return name
 }
 
 // overTLS tells whether the request counts as TLS. It alone decides the

@@ -46,7 +46,7 @@ func FuzzGuestCookie(f *testing.F) {
 		got = ""
 		h.ServeHTTP(rec, req)
 
-		name := guestCookieName(tls)
+		name := cookieName(guestCookie, tls)
 		sent := ""
 		if c, err := req.Cookie(name); err == nil {
 			sent = c.Value

@@ -3,6 +3,10 @@ package web
 import (
 	"context"
 	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
 )
 
 // refused counts a request that a limit refused (one of the limits of
@@ -16,4 +20,23 @@ func (s *server) refused(ctx context.Context, limit string) {
 		s.log.WarnContext(ctx, "client is over a limit; further refusals this minute are only counted in boxoffice_limited_total",
 			slog.String("client", c.Addr.String()), slog.String("limit", limit))
 	}
+}
+
+// refusedFor is refused for a limit that knows when it will let the client
+// through: it also sets Retry-After to that wait, and returns it in seconds.
+func (s *server) refusedFor(w http.ResponseWriter, r *http.Request, limit string, wait time.Duration) int64 {
+	s.refused(r.Context(), limit)
+	retry := retryAfter(wait)
+	w.Header().Set("Retry-After", strconv.FormatInt(retry, 10))
+	return retry
+}
+
+// retryAfter is a wait in whole seconds, rounded up and at least 1: a client
+// that waits what it is told finds a token.
+func retryAfter(wait time.Duration) int64 {
+	if wait > math.MaxInt64-time.Second {
+		return math.MaxInt64 / int64(time.Second)
+	}
+	s := int64((wait + time.Second - 1) / time.Second)
+	return max(s, 1)
 }

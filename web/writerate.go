@@ -2,11 +2,9 @@ package web
 
 import (
 	"errors"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"boxoffice"
 	"boxoffice/limit"
@@ -68,19 +66,6 @@ func (wr *writeRate) limit(next http.Handler, refuse func(http.ResponseWriter, *
 			next.ServeHTTP(w, r)
 			return
 		}
-		wr.s.refused(r.Context(), "write_rate")
-		retry := retryAfter(wait)
-		w.Header().Set("Retry-After", strconv.FormatInt(retry, 10))
-		refuse(w, r, retry)
+		refuse(w, r, wr.s.refusedFor(w, r, "write_rate", wait))
 	})
-}
-
-// retryAfter is a wait in whole seconds, rounded up and at least 1: a client
-// that waits what it is told finds a token.
-func retryAfter(wait time.Duration) int64 {
-	if wait > math.MaxInt64-time.Second {
-		return math.MaxInt64 / int64(time.Second)
-	}
-	s := int64((wait + time.Second - 1) / time.Second)
-	return max(s, 1)
 }
