@@ -1,17 +1,14 @@
 package web_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"boxoffice"
 	"boxoffice/metrics"
@@ -353,30 +350,9 @@ func failureAnswers(t *testing.T, s *spec) {
 
 // readTimeoutAnswers: a body that stops arriving is answered 408.
 func readTimeoutAnswers(t *testing.T, s *spec) {
-	e := newEnvWith(t, testLayout, nil, func(srv *httptest.Server) {
-		srv.Config.ReadTimeout = 300 * time.Millisecond
-		srv.Start()
-	})
-	for _, tc := range []struct{ path, ctype, start string }{
-		{"/api/shows/" + openShow + "/bookings", "application/json", `{"seats":["A1",`},
-		{"/shows/" + openShow, "application/x-www-form-urlencoded", "seat=A"},
-	} {
-		conn, err := net.Dial("tcp", e.srv.Listener.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		_, err = io.WriteString(conn, "POST "+tc.path+" HTTP/1.1\r\nHost: boxoffice\r\n"+
-			"Content-Type: "+tc.ctype+"\r\nContent-Length: 100\r\n\r\n"+tc.start)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-		if err != nil {
-			t.Fatalf("POST %s: no answer: %v", tc.path, err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+	e := newSlowBodyEnv(t)
+	for _, tc := range stalledBodies {
+		resp, body := postStalled(t, e, tc.path, tc.ctype, tc.start, "")
 		if resp.StatusCode != http.StatusRequestTimeout {
 			t.Errorf("POST %s: %d, want 408", tc.path, resp.StatusCode)
 			continue

@@ -29,34 +29,52 @@ func wantNoInternalText(t *testing.T, what string, body []byte) {
 	}
 }
 
-// A body that stops arriving is answered 408 once the server's read timeout
-// passes, without naming the server's socket.
-func TestBodyReadTimeout(t *testing.T) {
-	e := newEnvWith(t, testLayout, nil, func(s *httptest.Server) {
+// stalledBodies are requests whose bodies stop arriving part-way: the
+// booking API's and the seat form's.
+var stalledBodies = []struct{ path, ctype, start string }{
+	{"/api/shows/" + openShow + "/bookings", "application/json", `{"seats":["A1",`},
+	{"/shows/" + openShow, "application/x-www-form-urlencoded", "seat=A"},
+}
+
+// newSlowBodyEnv is a test server whose read timeout a stalled body meets
+// soon.
+func newSlowBodyEnv(t *testing.T) *env {
+	return newEnvWith(t, testLayout, nil, func(s *httptest.Server) {
 		s.Config.ReadTimeout = 300 * time.Millisecond
 		s.Start()
 	})
-	for _, tc := range []struct{ path, ctype, start string }{
-		{"/api/shows/" + openShow + "/bookings", "application/json", `{"seats":["A1",`},
-		{"/shows/" + openShow, "application/x-www-form-urlencoded", "seat=A"},
-	} {
-		conn, err := net.Dial("tcp", e.srv.Listener.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		// Promise 100 bytes, send a few, and wait for the answer.
-		_, err = io.WriteString(conn, "POST "+tc.path+" HTTP/1.1\r\nHost: boxoffice\r\nAccept: application/json\r\n"+
-			"Content-Type: "+tc.ctype+"\r\nContent-Length: 100\r\n\r\n"+tc.start)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-		if err != nil {
-			t.Fatalf("POST %s: no answer: %v", tc.path, err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+}
+
+// postStalled sends a POST that promises 100 bytes of body, sends start and
+// no more, and returns the answer and its body; header lines (each ending
+// in CRLF) go with it.
+func postStalled(t *testing.T, e *env, path, ctype, start, header string) (*http.Response, []byte) {
+	t.Helper()
+	conn, err := net.Dial("tcp", e.srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	_, err = io.WriteString(conn, "POST "+path+" HTTP/1.1\r\nHost: boxoffice\r\n"+header+
+		"Content-Type: "+ctype+"\r\nContent-Length: 100\r\n\r\n"+start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("POST %s: no answer: %v", path, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, body
+}
+
+// A body that stops arriving is answered 408 once the server's read timeout
+// passes, without naming the server's socket.
+func TestBodyReadTimeout(t *testing.T) {
+	e := newSlowBodyEnv(t)
+	for _, tc := range stalledBodies {
+		resp, body := postStalled(t, e, tc.path, tc.ctype, tc.start, "Accept: application/json\r\n")
 		p := wantProblem(t, response{resp.StatusCode, resp.Header, body}, http.StatusRequestTimeout)
 		if p["type"] != "/problems/request-timeout" {
 			t.Errorf("POST %s: type %v, want /problems/request-timeout", tc.path, p["type"])
