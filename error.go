@@ -21,6 +21,8 @@ const (
 	ECANCELLED   = "cancelled"          // the show was cancelled
 	ECONFLICT    = "programme_conflict" // a programme change that bookings or the show's state stand in the way of
 	EPROGRAMME   = "invalid_programme"  // a programme document or body that is not valid
+	EADMITTED    = "admitted"           // the guest's ticket was admitted at the door: its seats are fixed
+	EWRONGDAY    = "wrong_day"          // a ticket shown at the door outside its show's window
 )
 
 // Error is a domain error: a machine-readable code, a sentence for people, and
@@ -62,6 +64,8 @@ var (
 	ErrCancelled   = &Error{Code: ECANCELLED}
 	ErrConflict    = &Error{Code: ECONFLICT}
 	ErrProgramme   = &Error{Code: EPROGRAMME}
+	ErrAdmitted    = &Error{Code: EADMITTED}
+	ErrWrongDay    = &Error{Code: EWRONGDAY}
 )
 
 // Errorf returns an *Error with the given code and a formatted detail.

@@ -43,19 +43,42 @@ type Store interface {
 	// and seats held before the cap was lowered stay held. The request is
 	// refused whole when held + requested-and-not-held > maxHeld.
 	//
+	// ticket is the hash of the guest's ticket code for the show
+	// (TicketCodeFor(show, token).Hash()): a booking that leaves the guest
+	// holding seats stores it with the guest, in the same transaction,
+	// unless the guest has it already, so that Ticket finds the guest's
+	// seats by it. "" stores none (a caller without the guest's token).
+	//
 	// Errors, in the order they are checked: ErrCancelled, ErrClosed
 	// (sales closed, or the show has started), ErrNotFound (no such show, or seats the hall lacks, named
-	// in Error.Seats), ErrTaken (seats other guests hold, all named),
+	// in Error.Seats), ErrAdmitted (the guest's ticket for the show was
+	// admitted at the door), ErrTaken (seats other guests hold, all named),
 	// ErrSeatLimit (over the cap: Error.Seats are the requested seats not
 	// held yet, in request order, Error.Limit the cap, Error.Held the seats
 	// held now); ErrInvalid (no seats or too many) before any of them.
-	Book(ctx context.Context, show ShowID, seats []SeatID, guest Guest, maxHeld int) (Change, error)
+	Book(ctx context.Context, show ShowID, seats []SeatID, guest Guest, ticket TicketHash, maxHeld int) (Change, error)
 
 	// Release frees every listed seat the guest holds, all or nothing. Seats
 	// already free are left as they are.
-	// Errors: ErrNotFound, ErrNotYours (seats other guests hold, all named),
-	// ErrClosed, ErrInvalid, as for Book.
+	// Errors: ErrNotFound, ErrAdmitted, ErrNotYours (seats other guests
+	// hold, all named), ErrClosed, ErrInvalid, as for Book.
 	Release(ctx context.Context, show ShowID, seats []SeatID, guest Guest) (Change, error)
+
+	// Ticket returns the ticket whose code hashes to hash, with the seats
+	// its guest holds now, read in one snapshot. Errors: ErrNotFound (no
+	// such ticket, or its guest holds no seat of the show now),
+	// ErrCancelled (its show was cancelled).
+	Ticket(ctx context.Context, hash TicketHash) (Ticket, error)
+
+	// Admit marks the ticket admitted at the door at at, and reports
+	// whether this call did it (first) or an earlier one had: then the
+	// ticket carries the first admission's time, whatever at is. It is
+	// decided under the show's lock, in turn with bookings and releases,
+	// so that of concurrent admissions (on any instance) exactly one is
+	// first, and no admission covers a half-released ticket. Errors, in
+	// order: ErrNotFound and ErrCancelled as for Ticket; ErrWrongDay (not
+	// admitted yet, and at is outside Show.AdmitsAt).
+	Admit(ctx context.Context, hash TicketHash, at time.Time) (t Ticket, first bool, err error)
 
 	// ChangesSince returns the show's changes with versions above after, in
 	// version order, at most limit of them. ErrNotFound if no show.
@@ -113,7 +136,8 @@ type Store interface {
 	// plays in. Errors: ErrNotFound, ErrConflict.
 	DeleteHall(ctx context.Context, id HallID) error
 
-	// Bookings returns who holds which seat of a show and since when, in
+	// Bookings returns who holds which seat of a show, since when, and
+	// whether the guest was admitted at the door, in
 	// hall order of the seats (the layout's order: A2 before A10): the
 	// door list, read in one snapshot. A cancelled show's list is
 	// returned too. ErrNotFound if no show.
@@ -171,6 +195,9 @@ type Booking struct {
 	Seat     SeatID
 	Guest    Guest
 	BookedAt time.Time
+	// AdmittedAt is when the guest's ticket for the show was admitted at
+	// the door; zero if it was not.
+	AdmittedAt time.Time
 }
 
 // ProgrammeReport says what ApplyProgramme did (or, dry, would do) to each

@@ -71,7 +71,7 @@ func churn(t *testing.T, store boxoffice.Store, n int64) {
 	for v := int64(1); v <= n; v++ {
 		var err error
 		if v%2 == 1 {
-			_, err = store.Book(ctx, show, []boxoffice.SeatID{"A1"}, "g", 0)
+			_, err = store.Book(ctx, show, []boxoffice.SeatID{"A1"}, "g", "", 0)
 		} else {
 			_, err = store.Release(ctx, show, []boxoffice.SeatID{"A1"}, "g")
 		}
@@ -176,7 +176,7 @@ func TestResumeAfterForgetHistory(t *testing.T) {
 // churn1 makes one more change to the show.
 func churn1(t *testing.T, store boxoffice.Store) {
 	t.Helper()
-	if _, err := store.Book(context.Background(), show, []boxoffice.SeatID{"A2"}, "g", 0); err != nil {
+	if _, err := store.Book(context.Background(), show, []boxoffice.SeatID{"A2"}, "g", "", 0); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -162,8 +162,8 @@ type countingStore struct {
 	m *Metrics
 }
 
-func (s *countingStore) Book(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest, maxHeld int) (boxoffice.Change, error) {
-	c, err := s.Store.Book(ctx, show, seats, guest, maxHeld)
+func (s *countingStore) Book(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest, ticket boxoffice.TicketHash, maxHeld int) (boxoffice.Change, error) {
+	c, err := s.Store.Book(ctx, show, seats, guest, ticket, maxHeld)
 	s.m.seatOps.WithLabelValues("book", outcome(c, err)).Inc()
 	return c, err
 }

@@ -19,7 +19,7 @@ type answers struct {
 	maxHeld int // the cap the last Book was given
 }
 
-func (a *answers) Book(_ context.Context, _ boxoffice.ShowID, _ []boxoffice.SeatID, _ boxoffice.Guest, maxHeld int) (boxoffice.Change, error) {
+func (a *answers) Book(_ context.Context, _ boxoffice.ShowID, _ []boxoffice.SeatID, _ boxoffice.Guest, _ boxoffice.TicketHash, maxHeld int) (boxoffice.Change, error) {
 	a.maxHeld = maxHeld
 	return a.change, a.err
 }
@@ -53,7 +53,7 @@ func TestSeatOperationOutcomes(t *testing.T) {
 			err error
 		)
 		if c.book {
-			got, err = s.Book(t.Context(), "show", []boxoffice.SeatID{"A1"}, "guest", 7)
+			got, err = s.Book(t.Context(), "show", []boxoffice.SeatID{"A1"}, "guest", "", 7)
 			if a.maxHeld != 7 {
 				t.Errorf("the store was given a cap of %d, want the caller's 7", a.maxHeld)
 			}

@@ -18,7 +18,7 @@ func BenchmarkBook(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := s.Book(ctx, show.ID, seat, g, 0); err != nil {
+		if _, err := s.Book(ctx, show.ID, seat, g, "", 0); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := s.Release(ctx, show.ID, seat, g); err != nil {
@@ -43,7 +43,7 @@ func BenchmarkBookOneShowParallel(b *testing.B) {
 		g := boxoffice.GuestFromToken(fmt.Sprint("bench-", i))
 		seat := []boxoffice.SeatID{seats[int(i)%len(seats)].ID}
 		for pb.Next() {
-			if _, err := s.Book(ctx, show.ID, seat, g, 0); err != nil {
+			if _, err := s.Book(ctx, show.ID, seat, g, "", 0); err != nil {
 				b.Fatal(err)
 			}
 			if _, err := s.Release(ctx, show.ID, seat, g); err != nil {
@@ -64,7 +64,7 @@ func BenchmarkSeatMap(b *testing.B) {
 		for j := i; j < min(i+2*boxoffice.MaxSeatsPerRequest, len(all)); j += 2 {
 			ids = append(ids, all[j].ID)
 		}
-		if _, err := s.Book(ctx, show.ID, ids, boxoffice.GuestFromToken(fmt.Sprint(i)), 0); err != nil {
+		if _, err := s.Book(ctx, show.ID, ids, boxoffice.GuestFromToken(fmt.Sprint(i)), "", 0); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -15,7 +15,7 @@ import (
 
 // Book makes the seats the guest's, all or nothing, if the guest then holds
 // at most maxHeld seats of the show (maxHeld <= 0: any number).
-func (s *Store) Book(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest, maxHeld int) (boxoffice.Change, error) {
+func (s *Store) Book(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest, ticket boxoffice.TicketHash, maxHeld int) (boxoffice.Change, error) {
 	return s.apply(ctx, show, seats, guest, true, maxHeld)
 }
 

@@ -34,10 +34,10 @@ func TestOperatorReleasesReachOtherInstance(t *testing.T) {
 	want := []string{"A1+ A2+", "B1+", "A2- B1-", "A1-"}
 	steps := []func() (boxoffice.Change, error){
 		func() (boxoffice.Change, error) {
-			return writer.Book(t.Context(), show.ID, []boxoffice.SeatID{"A1", "A2"}, alice, 0)
+			return writer.Book(t.Context(), show.ID, []boxoffice.SeatID{"A1", "A2"}, alice, "", 0)
 		},
 		func() (boxoffice.Change, error) {
-			return writer.Book(t.Context(), show.ID, []boxoffice.SeatID{"B1"}, bob, 0)
+			return writer.Book(t.Context(), show.ID, []boxoffice.SeatID{"B1"}, bob, "", 0)
 		},
 		func() (boxoffice.Change, error) {
 			return writer.ReleaseSeats(t.Context(), show.ID, []boxoffice.SeatID{"A2", "B1", "C1"})

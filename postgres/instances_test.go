@@ -104,7 +104,7 @@ func TestTwoInstancesOneSeat(t *testing.T) {
 		g := boxoffice.GuestFromToken(fmt.Sprint("racer-", i))
 		wg.Go(func() {
 			<-start
-			_, err := s.Book(t.Context(), show.ID, []boxoffice.SeatID{seat}, g, 0)
+			_, err := s.Book(t.Context(), show.ID, []boxoffice.SeatID{seat}, g, "", 0)
 			switch {
 			case err == nil:
 				won.Add(1)
@@ -145,7 +145,7 @@ func TestChangesReachOtherInstance(t *testing.T) {
 	const total = 60
 	book := func(i int) {
 		seat := show.Hall.Layout.Seats[i].ID
-		if _, err := writer.Book(t.Context(), show.ID, []boxoffice.SeatID{seat}, boxoffice.GuestFromToken(fmt.Sprint("g", i)), 0); err != nil {
+		if _, err := writer.Book(t.Context(), show.ID, []boxoffice.SeatID{seat}, boxoffice.GuestFromToken(fmt.Sprint("g", i)), "", 0); err != nil {
 			t.Fatalf("Book %s = %v", seat, err)
 		}
 	}

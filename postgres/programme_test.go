@@ -32,7 +32,7 @@ func TestInstancesSeeProgrammeChanges(t *testing.T) {
 		t.Fatalf("Seed = %v, %v", ok, err)
 	}
 	guest := boxoffice.GuestFromToken("guest")
-	if _, err := b.Book(t.Context(), "s", []boxoffice.SeatID{"A1"}, guest, 0); err != nil { // b caches the show
+	if _, err := b.Book(t.Context(), "s", []boxoffice.SeatID{"A1"}, guest, "", 0); err != nil { // b caches the show
 		t.Fatal(err)
 	}
 
@@ -57,7 +57,7 @@ func TestInstancesSeeProgrammeChanges(t *testing.T) {
 	b.mu.Lock()
 	b.shows["s"] = cachedShow{show: show, revision: 0}
 	b.mu.Unlock()
-	if _, err := b.Book(t.Context(), "s", []boxoffice.SeatID{"A2"}, guest, 0); !errors.Is(err, boxoffice.ErrClosed) {
+	if _, err := b.Book(t.Context(), "s", []boxoffice.SeatID{"A2"}, guest, "", 0); !errors.Is(err, boxoffice.ErrClosed) {
 		t.Errorf("booking on the other instance after sales closed = %v, want closed", err)
 	}
 
@@ -74,10 +74,10 @@ func TestInstancesSeeProgrammeChanges(t *testing.T) {
 	b.mu.Lock()
 	b.shows["s"] = cachedShow{show: show, revision: 0}
 	b.mu.Unlock()
-	if _, err := b.Book(t.Context(), "s", []boxoffice.SeatID{"B1"}, guest, 0); !errors.Is(err, boxoffice.ErrNotFound) {
+	if _, err := b.Book(t.Context(), "s", []boxoffice.SeatID{"B1"}, guest, "", 0); !errors.Is(err, boxoffice.ErrNotFound) {
 		t.Errorf("booking a seat the new layout lacks = %v, want not found", err)
 	}
-	if _, err := b.Book(t.Context(), "s", []boxoffice.SeatID{"A3"}, guest, 0); err != nil {
+	if _, err := b.Book(t.Context(), "s", []boxoffice.SeatID{"A3"}, guest, "", 0); err != nil {
 		t.Errorf("booking after the change = %v", err)
 	}
 }

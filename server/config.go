@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"boxoffice"
@@ -34,6 +35,8 @@ type Config struct {
 	TrustForwardedProto bool
 	MetricsToken        string // GET /metrics wants it as a bearer token; "" serves the metrics to anyone
 	AdminToken          string // the admin API's bearer token, at least web.MinAdminTokenLength characters; "": no admin API
+	DoorToken           string // the door staff's token: check-in only; needs AdminToken
+	PublicURL           string // the site's address as guests reach it, for ticket links; "": each request's own
 	LogFormat           string // "text" or "json"
 	LogLevel            slog.Level
 	ShutdownTimeout     time.Duration
@@ -70,6 +73,13 @@ Usage:
   boxoffice programme export [--db …] [--timezone …]
                               write the whole programme as a document
                               (boxoffice programme help: more)
+  boxoffice backup FILE [--force] [--db …]
+                              copy a SQLite database while it serves
+  boxoffice restore FILE [--db …]
+                              put a backup in place of a stopped server's database
+  boxoffice healthcheck [--addr …]
+                              exit 0 if the server at --addr is ready, else 1
+  boxoffice version           print the version and build of this binary
   boxoffice help              show this help
 
 Flags (each also read from the environment variable in brackets;
@@ -114,6 +124,10 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		"if set, GET /metrics wants it as a bearer token (Authorization: Bearer …); prefer the environment, which other users cannot list [BOXOFFICE_METRICS_TOKEN]")
 	fs.StringVar(&c.AdminToken, "admin-token", env("BOXOFFICE_ADMIN_TOKEN", ""),
 		"the admin API's bearer token (Authorization: Bearer …), at least 32 characters; unset: no admin API; prefer the environment, which other users cannot list [BOXOFFICE_ADMIN_TOKEN]")
+	fs.StringVar(&c.DoorToken, "door-token", env("BOXOFFICE_DOOR_TOKEN", ""),
+		"the door staff's token, at least 32 characters: it signs in to the check-in page (/admin/door) and admits tickets, and opens nothing else; needs --admin-token [BOXOFFICE_DOOR_TOKEN]")
+	fs.StringVar(&c.PublicURL, "public-url", env("BOXOFFICE_PUBLIC_URL", ""),
+		"the site's address as guests reach it, e.g. https://tickets.example.com, for the links and QR codes on tickets; unset: each request's own scheme and host [BOXOFFICE_PUBLIC_URL]")
 	fs.StringVar(&c.LogFormat, "log-format", env("BOXOFFICE_LOG_FORMAT", "text"), "log format: text or json [BOXOFFICE_LOG_FORMAT]")
 	fs.StringVar(&level, "log-level", env("BOXOFFICE_LOG_LEVEL", "info"), "log level: debug, info, warn or error [BOXOFFICE_LOG_LEVEL]")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration("BOXOFFICE_SHUTDOWN_TIMEOUT", 10*time.Second),
@@ -165,6 +179,12 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	if c.AdminToken != "" && len(c.AdminToken) < web.MinAdminTokenLength {
 		return c, fmt.Errorf("the admin token (--admin-token, BOXOFFICE_ADMIN_TOKEN) has %d characters: want at least %d, e.g. from openssl rand -hex 32",
 			len(c.AdminToken), web.MinAdminTokenLength)
+	}
+	if err := c.checkDoor(); err != nil {
+		return c, err
+	}
+	if c.PublicURL, err = parsePublicURL(c.PublicURL); err != nil {
+		return c, err
 	}
 	if c.DBPoolSize < 0 || c.DBPoolSize > 1000 {
 		return c, fmt.Errorf("database pool size %d: want 0 (the default) to 1000", c.DBPoolSize)
@@ -277,4 +297,35 @@ func redactDB(db string) string {
 		return "(a malformed PostgreSQL URL)"
 	}
 	return u.Redacted()
+}
+
+// checkDoor checks the door token: as long as the admin token, different
+// from it, and only beside it (the door is part of the admin surface).
+func (c *Config) checkDoor() error {
+	switch {
+	case c.DoorToken == "":
+		return nil
+	case c.AdminToken == "":
+		return errors.New("the door token (--door-token, BOXOFFICE_DOOR_TOKEN) needs an admin token (--admin-token) too")
+	case len(c.DoorToken) < web.MinAdminTokenLength:
+		return fmt.Errorf("the door token (--door-token, BOXOFFICE_DOOR_TOKEN) has %d characters: want at least %d, e.g. from openssl rand -hex 32",
+			len(c.DoorToken), web.MinAdminTokenLength)
+	case c.DoorToken == c.AdminToken:
+		return errors.New("the door token (--door-token) must differ from the admin token: ushers must not hold the operator's")
+	}
+	return nil
+}
+
+// parsePublicURL checks --public-url, an absolute http or https URL with a
+// host and nothing after its path, and returns it without a trailing slash.
+func parsePublicURL(raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return "", fmt.Errorf("--public-url %q: want the site's address such as https://tickets.example.com (http or https, a host, no query)", raw)
+	}
+	return strings.TrimSuffix(u.String(), "/"), nil
 }

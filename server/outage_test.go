@@ -87,7 +87,7 @@ func TestPostgresOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	if _, err := other.Book(t.Context(), boxoffice.ShowID(show), []boxoffice.SeatID{"B1"}, boxoffice.GuestFromToken("other"), 0); err != nil {
+	if _, err := other.Book(t.Context(), boxoffice.ShowID(show), []boxoffice.SeatID{"B1"}, boxoffice.GuestFromToken("other"), "", 0); err != nil {
 		t.Fatalf("booking on another instance after the outage: %v", err)
 	}
 	// The same process serves again, without a restart. The pool

@@ -35,6 +35,14 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		switch args[0] {
 		case "programme":
 			return programmeCommand(ctx, args[1:], getenv, stdin, stdout, stderr)
+		case "healthcheck":
+			return healthcheckCommand(ctx, args[1:], getenv, stdout, stderr)
+		case "version", "-version", "--version":
+			return versionCommand(stdout)
+		case "backup":
+			return backupCommand(ctx, args[1:], getenv, stdout, stderr)
+		case "restore":
+			return restoreCommand(ctx, args[1:], getenv, stdout, stderr)
 		case "serve", "migrate":
 			command, args = args[0], args[1:]
 		case "help", "-h", "-help", "--help":
@@ -235,6 +243,8 @@ func (s *Server) start(ctx context.Context) error {
 		Metrics:             publicMetrics,
 		MetricsToken:        s.cfg.MetricsToken,
 		AdminToken:          s.cfg.AdminToken,
+		DoorToken:           s.cfg.DoorToken,
+		PublicURL:           s.cfg.PublicURL,
 		MaxSeatsPerGuest:    s.cfg.MaxSeatsPerGuest,
 		WriteRate:           s.cfg.WriteRate,
 		WriteBurst:          s.cfg.WriteBurst,

@@ -65,7 +65,7 @@ func BenchmarkBookParallel(b *testing.B) {
 					} else {
 						seat := seats[rand.IntN(len(seats))]
 						var c boxoffice.Change
-						if c, err = s.Book(ctx, show, []boxoffice.SeatID{seat}, g, w.maxHeld); err == nil && len(c.Seats) > 0 {
+						if c, err = s.Book(ctx, show, []boxoffice.SeatID{seat}, g, "", w.maxHeld); err == nil && len(c.Seats) > 0 {
 							held = append(held, seat)
 						}
 					}
@@ -90,7 +90,7 @@ func BenchmarkChangesSince(b *testing.B) {
 	ctx := context.Background()
 	g := boxoffice.GuestFromToken("bench")
 	for _, seat := range seats[:100] {
-		if _, err := s.Book(ctx, show, []boxoffice.SeatID{seat}, g, 0); err != nil {
+		if _, err := s.Book(ctx, show, []boxoffice.SeatID{seat}, g, "", 0); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -25,10 +25,10 @@ func TestOperatorReleaseOnCommit(t *testing.T) {
 	p := seedDemo(t, s, time.Now())
 	show, ctx := p.Shows[0].ID, t.Context()
 	alice, bob := boxoffice.GuestFromToken("alice"), boxoffice.GuestFromToken("bob")
-	if _, err := s.Book(ctx, show, []boxoffice.SeatID{"A3", "A4"}, alice, 0); err != nil { // v1
+	if _, err := s.Book(ctx, show, []boxoffice.SeatID{"A3", "A4"}, alice, "", 0); err != nil { // v1
 		t.Fatal(err)
 	}
-	if _, err := s.Book(ctx, show, []boxoffice.SeatID{"A5"}, bob, 0); err != nil { // v2
+	if _, err := s.Book(ctx, show, []boxoffice.SeatID{"A5"}, bob, "", 0); err != nil { // v2
 		t.Fatal(err)
 	}
 	for _, release := range []func() (boxoffice.Change, error){

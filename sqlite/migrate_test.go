@@ -60,10 +60,10 @@ func TestUpgradeKeepsBookings(t *testing.T) {
 	if len(cs) != 3 || len(cs[2].Seats) != 2 || cs[2].Seats[0].Seat != "A2" || cs[2].Seats[0].Holder != "" || cs[2].Seats[1].Seat != "A3" {
 		t.Errorf("changes after the upgrade = %+v, want versions 1 to 3, the last freeing A2 and booking A3", cs)
 	}
-	if _, err := s.Book(t.Context(), "s", []boxoffice.SeatID{"A3"}, g("cy"), 0); boxoffice.ErrorCode(err) != boxoffice.ETAKEN {
+	if _, err := s.Book(t.Context(), "s", []boxoffice.SeatID{"A3"}, g("cy"), "", 0); boxoffice.ErrorCode(err) != boxoffice.ETAKEN {
 		t.Errorf("booking bo's A3 after the upgrade = %v, want taken", err)
 	}
-	if c, err := s.Book(t.Context(), "s", []boxoffice.SeatID{"A2"}, g("cy"), 0); err != nil || c.Version != 4 {
+	if c, err := s.Book(t.Context(), "s", []boxoffice.SeatID{"A2"}, g("cy"), "", 0); err != nil || c.Version != 4 {
 		t.Errorf("booking A2 after the upgrade = version %d, %v; want 4", c.Version, err)
 	}
 }

@@ -149,7 +149,7 @@ func TestReopen(t *testing.T) {
 	p := seedDemo(t, s, now)
 	show := p.Shows[0].ID
 	g := boxoffice.GuestFromToken("reopen")
-	c, err := s.Book(t.Context(), show, []boxoffice.SeatID{"A3", "B4"}, g, 0)
+	c, err := s.Book(t.Context(), show, []boxoffice.SeatID{"A3", "B4"}, g, "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,10 +217,10 @@ func TestOnCommit(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	mustOK(s.Book(ctx, show, []boxoffice.SeatID{"A3", "A4"}, alice, 0)) // v1
-	mustOK(s.Book(ctx, show, []boxoffice.SeatID{"A3"}, alice, 0))       // no-op
-	mustOK(s.Release(ctx, show, []boxoffice.SeatID{"C5"}, alice))       // no-op
-	if _, err := s.Book(ctx, show, []boxoffice.SeatID{"A4"}, bob, 0); !errors.Is(err, boxoffice.ErrTaken) {
+	mustOK(s.Book(ctx, show, []boxoffice.SeatID{"A3", "A4"}, alice, "", 0)) // v1
+	mustOK(s.Book(ctx, show, []boxoffice.SeatID{"A3"}, alice, "", 0))       // no-op
+	mustOK(s.Release(ctx, show, []boxoffice.SeatID{"C5"}, alice))           // no-op
+	if _, err := s.Book(ctx, show, []boxoffice.SeatID{"A4"}, bob, "", 0); !errors.Is(err, boxoffice.ErrTaken) {
 		t.Fatalf("Book of a taken seat = %v", err)
 	}
 	mustOK(s.Release(ctx, show, []boxoffice.SeatID{"A4"}, alice)) // v2
@@ -282,7 +282,7 @@ func BenchmarkBook(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := s.Book(ctx, show, seat, g, 0); err != nil {
+		if _, err := s.Book(ctx, show, seat, g, "", 0); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := s.Release(ctx, show, seat, g); err != nil {
@@ -302,7 +302,7 @@ func BenchmarkSeatMap(b *testing.B) {
 		for j := i; j < min(i+2*boxoffice.MaxSeatsPerRequest, len(all)); j += 2 {
 			ids = append(ids, all[j].ID)
 		}
-		if _, err := s.Book(ctx, show, ids, boxoffice.GuestFromToken(fmt.Sprint(i)), 0); err != nil {
+		if _, err := s.Book(ctx, show, ids, boxoffice.GuestFromToken(fmt.Sprint(i)), "", 0); err != nil {
 			b.Fatal(err)
 		}
 	}

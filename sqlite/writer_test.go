@@ -35,7 +35,7 @@ func TestBatchKeepsEachOpsOutcome(t *testing.T) {
 
 	first := make(chan error, 1)
 	go func() {
-		_, err := s.Book(ctx, show, []boxoffice.SeatID{"A1"}, g("alice"), 0)
+		_, err := s.Book(ctx, show, []boxoffice.SeatID{"A1"}, g("alice"), "", 0)
 		first <- err
 	}()
 	<-blocked
@@ -48,7 +48,7 @@ func TestBatchKeepsEachOpsOutcome(t *testing.T) {
 		out := make(chan outcome, 1)
 		n := s.writes.Waiting()
 		go func() {
-			c, err := s.Book(ctx, show, seats, g(guest), 0)
+			c, err := s.Book(ctx, show, seats, g(guest), "", 0)
 			out <- outcome{c, err}
 		}()
 		for s.writes.Waiting() == n { // queued in this order, so batched in it
@@ -105,7 +105,7 @@ func TestCloseAnswersQueuedOps(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Book(t.Context(), show, []boxoffice.SeatID{"A1"}, boxoffice.GuestFromToken("late"), 0); !errors.Is(err, groupcommit.ErrClosed) {
+	if _, err := s.Book(t.Context(), show, []boxoffice.SeatID{"A1"}, boxoffice.GuestFromToken("late"), "", 0); !errors.Is(err, groupcommit.ErrClosed) {
 		t.Errorf("Book after Close = %v, want %v", err, groupcommit.ErrClosed)
 	}
 }
@@ -141,7 +141,7 @@ func TestBigBatchLogsEveryChange(t *testing.T) {
 	g := boxoffice.GuestFromToken
 	first := make(chan error, 1)
 	go func() {
-		_, err := s.Book(ctx, show, seats[:1], g("first"), 0)
+		_, err := s.Book(ctx, show, seats[:1], g("first"), "", 0)
 		first <- err
 	}()
 	<-blocked
@@ -159,7 +159,7 @@ func TestBigBatchLogsEveryChange(t *testing.T) {
 			op := s.Release
 			if book {
 				op = func(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, g boxoffice.Guest) (boxoffice.Change, error) {
-					return s.Book(ctx, show, seats, g, 0)
+					return s.Book(ctx, show, seats, g, "", 0)
 				}
 			}
 			c, err := op(ctx, show, seats, g(guest))

@@ -34,7 +34,7 @@ func testBook(t *testing.T, f *fixture) {
 func testBookTaken(t *testing.T, f *fixture) {
 	f.book(evening, alice, "A1")
 	before := f.state(evening)
-	_, err := f.store.Book(f.ctx, evening, seats("A1"), bob, 0)
+	_, err := f.store.Book(f.ctx, evening, seats("A1"), bob, "", 0)
 	wantError(t, err, boxoffice.ErrTaken, "Book of alice's seat by bob", "A1")
 	f.unchanged(evening, before, "a refused booking")
 }
@@ -92,7 +92,7 @@ func testAllOrNothing(t *testing.T, f *fixture) {
 		{[]string{"A1", "Z9", "A3"}, boxoffice.ErrNotFound, []string{"Z9"}},
 		{[]string{"A1", "Z9", "D1", "A3"}, boxoffice.ErrNotFound, []string{"Z9", "D1"}},
 	} {
-		_, err := f.store.Book(f.ctx, evening, seats(try.ids...), alice, 0)
+		_, err := f.store.Book(f.ctx, evening, seats(try.ids...), alice, "", 0)
 		wantError(t, err, try.target, "alice booking "+join(try.ids), try.want...)
 	}
 	f.unchanged(evening, before, "refused batches")
@@ -120,7 +120,7 @@ func testBatchRules(t *testing.T, f *fixture) {
 	}
 	most = tooMany[:boxoffice.MaxSeatsPerRequest]
 	for name, ids := range map[string][]string{"no seats": nil, "empty list": {}, "too many seats": tooMany} {
-		_, err := f.store.Book(f.ctx, gala, seats(ids...), alice, 0)
+		_, err := f.store.Book(f.ctx, gala, seats(ids...), alice, "", 0)
 		wantError(t, err, boxoffice.ErrInvalid, "Book with "+name)
 		_, err = f.store.Release(f.ctx, gala, seats(ids...), alice)
 		wantError(t, err, boxoffice.ErrInvalid, "Release with "+name)
@@ -151,7 +151,7 @@ func testBatchIsOneChange(t *testing.T, f *fixture) {
 // Sales close when the show starts, by the store's clock.
 func testClosed(t *testing.T, f *fixture) {
 	before := f.state(started)
-	_, err := f.store.Book(f.ctx, started, seats("A1"), alice, 0)
+	_, err := f.store.Book(f.ctx, started, seats("A1"), alice, "", 0)
 	wantError(t, err, boxoffice.ErrClosed, "Book in a show that has started")
 	_, err = f.store.Release(f.ctx, started, seats("A1"), alice)
 	wantError(t, err, boxoffice.ErrClosed, "Release in a show that has started")
@@ -165,7 +165,7 @@ func testClosed(t *testing.T, f *fixture) {
 	before = f.state(matinee)
 	for _, now := range []time.Time{starts, starts.Add(time.Minute), starts.Add(48 * time.Hour)} {
 		f.clock.Set(now)
-		_, err := f.store.Book(f.ctx, matinee, seats("A3"), carol, 0)
+		_, err := f.store.Book(f.ctx, matinee, seats("A3"), carol, "", 0)
 		wantError(t, err, boxoffice.ErrClosed, "Book at "+now.String())
 		_, err = f.store.Release(f.ctx, matinee, seats("A1"), alice)
 		wantError(t, err, boxoffice.ErrClosed, "Release at "+now.String())
@@ -183,9 +183,9 @@ func testSeatIDsAreExact(t *testing.T, f *fixture) {
 	f.book(evening, alice, "A1")
 	before := f.state(evening)
 	for _, id := range []string{"a1", " A1", "A1 ", "A01", "A1\x00", "A\x001", "", "A", "1", "A1,A2", "A1'--", "\xff\xfe", "Ａ1"} {
-		_, err := f.store.Book(f.ctx, evening, seats(id), bob, 0)
+		_, err := f.store.Book(f.ctx, evening, seats(id), bob, "", 0)
 		wantError(t, err, boxoffice.ErrNotFound, "Book of seat "+strconv.Quote(id), id)
-		_, err = f.store.Book(f.ctx, evening, seats("A2", id), bob, 0)
+		_, err = f.store.Book(f.ctx, evening, seats("A2", id), bob, "", 0)
 		wantError(t, err, boxoffice.ErrNotFound, "Book of A2 and seat "+strconv.Quote(id), id)
 		_, err = f.store.Release(f.ctx, evening, seats(id), alice)
 		wantError(t, err, boxoffice.ErrNotFound, "Release of seat "+strconv.Quote(id), id)
@@ -196,7 +196,7 @@ func testSeatIDsAreExact(t *testing.T, f *fixture) {
 // A booking without a guest would read as a free seat.
 func testEmptyGuest(t *testing.T, f *fixture) {
 	before := f.state(evening)
-	_, err := f.store.Book(f.ctx, evening, seats("A1"), "", 0)
+	_, err := f.store.Book(f.ctx, evening, seats("A1"), "", "", 0)
 	wantError(t, err, boxoffice.ErrInvalid, "Book by no guest")
 	_, err = f.store.Release(f.ctx, evening, seats("A1"), "")
 	wantError(t, err, boxoffice.ErrInvalid, "Release by no guest")

@@ -29,7 +29,7 @@ func testOneSeatManyGuests(t *testing.T, f *fixture) {
 		g := guest(fmt.Sprint("crowd-", i))
 		wg.Go(func() {
 			<-start
-			c, err := f.store.Book(f.ctx, evening, seats("B2"), g, 0)
+			c, err := f.store.Book(f.ctx, evening, seats("B2"), g, "", 0)
 			switch {
 			case err == nil:
 				version.Store(c.Version)
@@ -107,7 +107,7 @@ func testConcurrentTraffic(t *testing.T, f *fixture) {
 				var c boxoffice.Change
 				var err error
 				if book {
-					c, err = f.store.Book(f.ctx, evening, ids, g, 0)
+					c, err = f.store.Book(f.ctx, evening, ids, g, "", 0)
 				} else {
 					c, err = f.store.Release(f.ctx, evening, ids, g)
 				}
@@ -210,7 +210,7 @@ func testCancelledContext(t *testing.T, f *fixture) {
 	before := f.state(evening)
 	ctx, cancel := context.WithCancel(f.ctx)
 	cancel()
-	_, err := f.store.Book(ctx, evening, seats("A2"), alice, 0)
+	_, err := f.store.Book(ctx, evening, seats("A2"), alice, "", 0)
 	wantCanceled(t, err, "Book")
 	_, err = f.store.Release(ctx, evening, seats("A1"), alice)
 	wantCanceled(t, err, "Release")
@@ -236,7 +236,7 @@ func testCancelInFlight(t *testing.T, f *fixture) {
 		g := guest(fmt.Sprint("hasty-", i))
 		wg.Go(func() {
 			<-start
-			c, err := f.store.Book(ctx, evening, []boxoffice.SeatID{s.ID}, g, 0)
+			c, err := f.store.Book(ctx, evening, []boxoffice.SeatID{s.ID}, g, "", 0)
 			if err != nil {
 				if code := boxoffice.ErrorCode(err); code != "" {
 					t.Errorf("cancelled Book of %s: %v, a %s error; want the cancellation", s.ID, err, code)
@@ -285,7 +285,7 @@ func (f *fixture) afterCancel() {
 	if err != nil {
 		f.t.Fatalf("SeatMap after cancellations = %v", err)
 	}
-	c, err := f.store.Book(ctx, gala, seats("A1"), guest("after-cancel"), 0)
+	c, err := f.store.Book(ctx, gala, seats("A1"), guest("after-cancel"), "", 0)
 	if err != nil {
 		f.t.Fatalf("Book after cancellations = %v", err)
 	}

@@ -120,7 +120,7 @@ func testReleaseWholeHall(t *testing.T, f *fixture) {
 	var ids []boxoffice.SeatID
 	for i, s := range all {
 		g := []boxoffice.Guest{alice, bob, carol}[i%3]
-		if _, err := f.store.Book(f.ctx, gala, []boxoffice.SeatID{s.ID}, g, 0); err != nil {
+		if _, err := f.store.Book(f.ctx, gala, []boxoffice.SeatID{s.ID}, g, "", 0); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, s.ID)

@@ -59,7 +59,7 @@ func testReleaseUnderBookings(t *testing.T, f *fixture) {
 		wg.Go(func() {
 			for i := range ops {
 				seat := all[(g*7+i*13)%len(all)].ID
-				c, err := f.store.Book(f.ctx, "door", []boxoffice.SeatID{seat}, racer, 0)
+				c, err := f.store.Book(f.ctx, "door", []boxoffice.SeatID{seat}, racer, "", 0)
 				record(c, err, fmt.Sprintf("Book(%s)", seat), boxoffice.ErrTaken)
 				if err == nil && i%3 == 0 {
 					// The operator may have freed it, and another guest

@@ -69,7 +69,7 @@ func testForgetHistory(t *testing.T, f *fixture) {
 	wantError(t, err, boxoffice.ErrNotYours, "the former holder releasing a forgotten seat", "A1")
 	_, err = f.store.Release(f.ctx, matinee, seats("A1"), boxoffice.ForgottenGuest)
 	wantError(t, err, boxoffice.ErrInvalid, "releasing as the forgotten marker")
-	_, err = f.store.Book(f.ctx, matinee, seats("A1", "B1"), boxoffice.ForgottenGuest, 0)
+	_, err = f.store.Book(f.ctx, matinee, seats("A1", "B1"), boxoffice.ForgottenGuest, "", 0)
 	wantError(t, err, boxoffice.ErrInvalid, "booking as the forgotten marker")
 	if after := seatMap(); after != before {
 		t.Errorf("refused writes to a forgotten show changed it: %s → %s", before, after)
@@ -142,7 +142,7 @@ func testCompactionDefault(t *testing.T, f *fixture, _ int, raw RawLog) {
 					op := f.store.Release
 					if book {
 						op = func(ctx context.Context, show boxoffice.ShowID, s []boxoffice.SeatID, g boxoffice.Guest) (boxoffice.Change, error) {
-							return f.store.Book(ctx, show, s, g, 0)
+							return f.store.Book(ctx, show, s, g, "", 0)
 						}
 					}
 					if _, err := op(f.ctx, gala, []boxoffice.SeatID{seat.ID}, g); err != nil {

@@ -14,7 +14,7 @@ import (
 // bookCapped books seats for g under a cap and returns the store's answer.
 func (f *fixture) bookCapped(show boxoffice.ShowID, g boxoffice.Guest, maxHeld int, ids ...string) (boxoffice.Change, error) {
 	f.t.Helper()
-	return f.store.Book(f.ctx, show, seats(ids...), g, maxHeld)
+	return f.store.Book(f.ctx, show, seats(ids...), g, "", maxHeld)
 }
 
 // wantSeatLimit fails the test unless err is a seat-limit refusal naming
@@ -140,7 +140,7 @@ func testSeatLimitConcurrent(t *testing.T, f *fixture) {
 		seat := hall[i%len(hall)].ID
 		wg.Go(func() {
 			<-start
-			c, err := f.store.Book(f.ctx, gala, []boxoffice.SeatID{seat}, alice, limit)
+			c, err := f.store.Book(f.ctx, gala, []boxoffice.SeatID{seat}, alice, "", limit)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {

@@ -308,7 +308,7 @@ func testSalesStates(t *testing.T, f *fixture) {
 	closed.Sales = boxoffice.SalesClosed
 	f.apply(boxoffice.Programme{Shows: []boxoffice.Show{closed}})
 	before := f.state(evening)
-	_, err := f.store.Book(f.ctx, evening, seats("A2"), alice, 0)
+	_, err := f.store.Book(f.ctx, evening, seats("A2"), alice, "", 0)
 	wantError(t, err, boxoffice.ErrClosed, "Book on closed sales")
 	_, err = f.store.Release(f.ctx, evening, seats("A1"), alice)
 	wantError(t, err, boxoffice.ErrClosed, "Release on closed sales")
@@ -320,7 +320,7 @@ func testSalesStates(t *testing.T, f *fixture) {
 	if _, err := f.store.CancelShow(f.ctx, matinee, false); err != nil {
 		t.Fatalf("CancelShow(matinee) = %v", err)
 	}
-	_, err = f.store.Book(f.ctx, matinee, seats("A1"), alice, 0)
+	_, err = f.store.Book(f.ctx, matinee, seats("A1"), alice, "", 0)
 	wantError(t, err, boxoffice.ErrCancelled, "Book on a cancelled show")
 	_, err = f.store.Release(f.ctx, matinee, seats("A1"), alice)
 	wantError(t, err, boxoffice.ErrCancelled, "Release on a cancelled show")
@@ -349,14 +349,14 @@ func testShowCap(t *testing.T, f *fixture) {
 	ev.MaxSeatsPerGuest, ga.MaxSeatsPerGuest = &two, &none
 	f.apply(boxoffice.Programme{Shows: []boxoffice.Show{ev, ga}})
 	f.book(evening, alice, "A1", "A2")
-	_, err := f.store.Book(f.ctx, evening, seats("A3"), alice, 0)
+	_, err := f.store.Book(f.ctx, evening, seats("A3"), alice, "", 0)
 	wantSeatLimit(t, err, "third seat under the show's cap of 2, server none", 2, 2, "A3")
-	_, err = f.store.Book(f.ctx, evening, seats("A3"), alice, 10)
+	_, err = f.store.Book(f.ctx, evening, seats("A3"), alice, "", 10)
 	wantSeatLimit(t, err, "third seat under the show's cap of 2, server 10", 2, 2, "A3")
-	if _, err := f.store.Book(f.ctx, gala, seats("A1", "A2", "A3"), alice, 1); err != nil {
+	if _, err := f.store.Book(f.ctx, gala, seats("A1", "A2", "A3"), alice, "", 1); err != nil {
 		t.Errorf("three seats of a show with no cap, server 1: %v", err)
 	}
-	if _, err := f.store.Book(f.ctx, matinee, seats("A1", "A2"), alice, 1); !errors.Is(err, boxoffice.ErrSeatLimit) {
+	if _, err := f.store.Book(f.ctx, matinee, seats("A1", "A2"), alice, "", 1); !errors.Is(err, boxoffice.ErrSeatLimit) {
 		t.Errorf("a show without its own cap takes the server's: %v", err)
 	}
 }

@@ -46,7 +46,7 @@ func testProgrammeUnderBookings(t *testing.T, f *fixture) {
 			racer := guest(fmt.Sprintf("racer%d", g))
 			for i := range ops {
 				seat := all[(g*7+i*13)%len(all)].ID
-				c, err := f.store.Book(f.ctx, "race", []boxoffice.SeatID{seat}, racer, 0)
+				c, err := f.store.Book(f.ctx, "race", []boxoffice.SeatID{seat}, racer, "", 0)
 				switch {
 				case err == nil && len(c.Seats) == 1:
 					mu.Lock()

@@ -112,7 +112,7 @@ func testUnknownShow(t *testing.T, f *fixture) {
 		wantError(t, err, boxoffice.ErrNotFound, "Show("+string(id)+")")
 		_, err = f.store.SeatMap(f.ctx, id)
 		wantError(t, err, boxoffice.ErrNotFound, "SeatMap("+string(id)+")")
-		_, err = f.store.Book(f.ctx, id, seats("A1"), alice, 0)
+		_, err = f.store.Book(f.ctx, id, seats("A1"), alice, "", 0)
 		wantError(t, err, boxoffice.ErrNotFound, "Book("+string(id)+")")
 		_, err = f.store.Release(f.ctx, id, seats("A1"), alice)
 		wantError(t, err, boxoffice.ErrNotFound, "Release("+string(id)+")")

@@ -221,7 +221,7 @@ func seats(ids ...string) []boxoffice.SeatID {
 // book books seats for g and fails the test unless it succeeds.
 func (f *fixture) book(show boxoffice.ShowID, g boxoffice.Guest, ids ...string) boxoffice.Change {
 	f.t.Helper()
-	c, err := f.store.Book(f.ctx, show, seats(ids...), g, 0)
+	c, err := f.store.Book(f.ctx, show, seats(ids...), g, "", 0)
 	if err != nil {
 		f.t.Fatalf("Book(%s, %v) = %v", show, ids, err)
 	}

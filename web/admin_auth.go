@@ -34,27 +34,58 @@ const (
 var (
 	adminTokenError = boxoffice.Error{Code: codeNoToken,
 		Detail: "The admin API needs the operator's token: Authorization: Bearer <token>"}
+	doorOnlyError = boxoffice.Error{Code: codeForbidden,
+		Detail: "The door token opens only the door: /admin/door, tickets' Admit button and POST /api/admin/tickets/{code}/admit."}
 	adminTooManyError = boxoffice.Error{Code: codeTooManyRequests,
 		Detail: "Too many failed attempts at the admin token from your network. Wait the seconds Retry-After names."}
 )
 
 // adminAuth guards the admin API and pages. Its ways in are tried in turn:
 // the bearer token, then the session cookie the admin pages' sign-in sets
-// (admin_session.go).
+// (admin_session.go). Either proves one of two roles: the operator's (the
+// admin token) or the door staff's (the door token), which opens only the
+// door: the check-in page, the ticket page's Admit button and the admit
+// route.
 type adminAuth struct {
 	s *server
-	// want is the SHA-256 of the token: ConstantTimeCompare returns at
-	// once when lengths differ, which would tell a prober the token's
-	// length; digests are all 32 bytes.
+	// want and door are the SHA-256 of the tokens: ConstantTimeCompare
+	// returns at once when lengths differ, which would tell a prober the
+	// token's length; digests are all 32 bytes.
 	want     [32]byte
+	door     [32]byte
 	failures *limit.Rate
+}
+
+// role is what a request has proved itself to be.
+type role int
+
+const (
+	roleNone  role = iota
+	roleDoor       // the door token: check tickets in, nothing else
+	roleAdmin      // the admin token: everything, the door included
+)
+
+func (r role) String() string {
+	switch r {
+	case roleDoor:
+		return "door"
+	case roleAdmin:
+		return "admin"
+	}
+	return "none"
 }
 
 func (s *server) newAdminAuth() (*adminAuth, error) {
 	if s.AdminToken != "" && len(s.AdminToken) < MinAdminTokenLength {
 		return nil, fmt.Errorf("web: the admin token must be at least %d characters", MinAdminTokenLength)
 	}
-	return &adminAuth{s: s, want: sha256.Sum256([]byte(s.AdminToken)),
+	if s.DoorToken != "" && len(s.DoorToken) < MinAdminTokenLength {
+		return nil, fmt.Errorf("web: the door token must be at least %d characters", MinAdminTokenLength)
+	}
+	if s.DoorToken != "" && s.DoorToken == s.AdminToken {
+		return nil, errors.New("web: the door token must differ from the admin token")
+	}
+	return &adminAuth{s: s, want: sha256.Sum256([]byte(s.AdminToken)), door: sha256.Sum256([]byte(s.DoorToken)),
 		failures: limit.NewRate(adminFailuresPerSecond, adminFailureBurst, 0)}, nil
 }
 
@@ -63,28 +94,47 @@ func bearerToken(r *http.Request) (string, bool) {
 	return strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 }
 
-// authenticated tells whether r proves it is the operator: by the bearer
-// token, or by a session opened with the current token. Only a store that
-// fails to answer is an error.
-func (a *adminAuth) authenticated(r *http.Request) (bool, error) {
+// role tells what r proves it is: by the bearer token, or by a session
+// opened with a current token. Only a store that fails to answer is an
+// error.
+func (a *adminAuth) role(r *http.Request) (role, error) {
 	if got, ok := bearerToken(r); ok {
-		return a.tokenMatches(got), nil
+		return a.tokenRole(got), nil
 	}
-	_, ok, err := a.session(r)
-	return ok, err
+	sess, ok, err := a.session(r)
+	if !ok || err != nil {
+		return roleNone, err
+	}
+	return sess.role, nil
 }
 
-// tokenMatches tells whether got is the admin token, in constant time.
-func (a *adminAuth) tokenMatches(got string) bool {
+// tokenRole tells whose token got is, in constant time; roleNone when it is
+// neither (or names a token the server was not given).
+func (a *adminAuth) tokenRole(got string) role {
 	sum := sha256.Sum256([]byte(got))
-	return subtle.ConstantTimeCompare(sum[:], a.want[:]) == 1
+	admin := a.s.AdminToken != "" && subtle.ConstantTimeCompare(sum[:], a.want[:]) == 1
+	door := a.s.DoorToken != "" && subtle.ConstantTimeCompare(sum[:], a.door[:]) == 1
+	switch {
+	case admin:
+		return roleAdmin
+	case door:
+		return roleDoor
+	}
+	return roleNone
 }
 
-// guard lets only the operator through to next. Without a token configured
-// the admin surface does not exist: 404, as for any path the server lacks.
-// An address that failed too often is refused before its token is even
-// looked at, so a guesser learns nothing more until the bucket refills.
-func (a *adminAuth) guard(next http.Handler) http.Handler {
+// guard lets only the operator through to next; the door staff get 403.
+func (a *adminAuth) guard(next http.Handler) http.Handler { return a.guardFor(roleAdmin, next) }
+
+// door lets the operator and the door staff through to next.
+func (a *adminAuth) doorGuard(next http.Handler) http.Handler { return a.guardFor(roleDoor, next) }
+
+// guardFor lets through to next a request proving at least the role
+// least. Without an admin token configured the admin surface does not
+// exist: 404, as for any path the server lacks. An address that failed too
+// often is refused before its token is even looked at, so a guesser learns
+// nothing more until the bucket refills.
+func (a *adminAuth) guardFor(least role, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s := a.s
 		if s.AdminToken == "" {
@@ -97,13 +147,17 @@ func (a *adminAuth) guard(next http.Handler) http.Handler {
 			a.tooMany(w, r, wait)
 			return
 		}
-		ok, err := a.authenticated(r)
+		got, err := a.role(r)
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
 		}
-		if ok {
+		if got >= least {
 			next.ServeHTTP(w, r)
+			return
+		}
+		if got == roleDoor {
+			s.writeProblem(w, r, &doorOnlyError)
 			return
 		}
 		if ok, wait := a.failures.Take(c.Key, now); !ok {

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -37,25 +38,46 @@ func tokenDigest(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// doorTokenDigest is tokenDigest for a session opened with the door token:
+// prefixed differently, so that the digest alone tells the session's role.
+func doorTokenDigest(token string) string {
+	sum := sha256.Sum256([]byte("boxoffice door session\x00" + token))
+	return hex.EncodeToString(sum[:])
+}
+
+// adminSession is a live session and the role it was opened with.
+type adminSession struct {
+	boxoffice.AdminSession
+	role role
+}
+
 // session returns the request's admin session, if its cookie names one that
-// is live and was opened with the current token.
-func (a *adminAuth) session(r *http.Request) (boxoffice.AdminSession, bool, error) {
+// is live and was opened with a current token, the admin's or the door's.
+func (a *adminAuth) session(r *http.Request) (adminSession, bool, error) {
 	c, err := r.Cookie(cookieName(adminCookie, a.s.overTLS(r)))
 	if err != nil || !validToken(c.Value) {
-		return boxoffice.AdminSession{}, false, nil
+		return adminSession{}, false, nil
 	}
 	sess, err := a.s.Store.Session(r.Context(), sessionHash(c.Value))
 	if errors.Is(err, boxoffice.ErrNotFound) {
-		return boxoffice.AdminSession{}, false, nil
+		return adminSession{}, false, nil
 	}
 	if err != nil {
-		return boxoffice.AdminSession{}, false, err
+		return adminSession{}, false, err
 	}
-	current := tokenDigest(a.s.AdminToken)
-	if subtle.ConstantTimeCompare([]byte(sess.TokenDigest), []byte(current)) != 1 || !a.s.Now().Before(sess.Expires) {
-		return boxoffice.AdminSession{}, false, nil
+	if !a.s.Now().Before(sess.Expires) {
+		return adminSession{}, false, nil
 	}
-	return sess, true, nil
+	same := func(digest string) bool {
+		return subtle.ConstantTimeCompare([]byte(sess.TokenDigest), []byte(digest)) == 1
+	}
+	switch {
+	case a.s.AdminToken != "" && same(tokenDigest(a.s.AdminToken)):
+		return adminSession{sess, roleAdmin}, true, nil
+	case a.s.DoorToken != "" && same(doorTokenDigest(a.s.DoorToken)):
+		return adminSession{sess, roleDoor}, true, nil
+	}
+	return adminSession{}, false, nil
 }
 
 // exists answers 404 for every admin page when no token is configured: the
@@ -68,44 +90,69 @@ func (a *adminAuth) exists(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// pages lets only a signed-in operator through to an admin page; anyone
-// else is sent to the sign-in form.
-func (a *adminAuth) pages(next http.Handler) http.Handler {
+// pages lets only a signed-in operator through to an admin page; a door
+// session gets 403, anyone else is sent to the sign-in form.
+func (a *adminAuth) pages(next http.Handler) http.Handler { return a.pagesFor(roleAdmin, next) }
+
+// doorPages lets the operator and the door staff through to a door page.
+func (a *adminAuth) doorPages(next http.Handler) http.Handler { return a.pagesFor(roleDoor, next) }
+
+func (a *adminAuth) pagesFor(least role, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !a.exists(w, r) {
 			return
 		}
-		_, ok, err := a.session(r)
+		sess, ok, err := a.session(r)
 		if err != nil {
 			a.s.writeProblem(w, r, err)
 			return
 		}
-		if !ok {
+		switch {
+		case !ok:
 			http.Redirect(w, r, "/admin", http.StatusSeeOther)
-			return
+		case sess.role < least:
+			a.s.writeProblem(w, r, &doorOnlyError)
+		default:
+			next.ServeHTTP(w, r)
 		}
-		next.ServeHTTP(w, r)
 	})
 }
 
+// sessionRole is the role of the request's admin session, roleNone without
+// one (or without an admin surface): for a public page, such as a ticket's,
+// that shows staff more.
+func (a *adminAuth) sessionRole(r *http.Request) (role, error) {
+	if a.s.AdminToken == "" {
+		return roleNone, nil
+	}
+	sess, ok, err := a.session(r)
+	if !ok || err != nil {
+		return roleNone, err
+	}
+	return sess.role, nil
+}
+
 // handleAdminHome is GET /admin: the programme to a signed-in operator, the
-// sign-in form to anyone else.
+// sign-in form to anyone else; a door session gets 403, which names the door.
 func (a *adminAuth) handleAdminHome() http.Handler {
 	programme := a.s.handleAdminProgramme()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !a.exists(w, r) {
 			return
 		}
-		_, ok, err := a.session(r)
+		sess, ok, err := a.session(r)
 		if err != nil {
 			a.s.writeProblem(w, r, err)
 			return
 		}
-		if ok {
+		switch {
+		case !ok:
+			a.signInPage(w, r, http.StatusOK, "")
+		case sess.role < roleAdmin:
+			a.s.writeProblem(w, r, &doorOnlyError)
+		default:
 			programme.ServeHTTP(w, r)
-			return
 		}
-		a.signInPage(w, r, http.StatusOK, "")
 	})
 }
 
@@ -140,7 +187,8 @@ func (a *adminAuth) handleSignIn() http.Handler {
 			s.writeProblem(w, r, unreadable(err, "The form could not be read."))
 			return
 		}
-		if !a.tokenMatches(r.PostForm.Get("token")) {
+		got := a.tokenRole(r.PostForm.Get("token"))
+		if got == roleNone {
 			if ok, wait := a.failures.Take(c.Key, now); !ok {
 				a.signInTooMany(w, r, wait)
 				return
@@ -150,8 +198,12 @@ func (a *adminAuth) handleSignIn() http.Handler {
 			return
 		}
 		value := newToken()
+		digest, home := tokenDigest(s.AdminToken), "/admin"
+		if got == roleDoor {
+			digest, home = doorTokenDigest(s.DoorToken), "/admin/door"
+		}
 		if err := s.Store.CreateSession(r.Context(), boxoffice.AdminSession{
-			Hash: sessionHash(value), TokenDigest: tokenDigest(s.AdminToken), Expires: now.Add(sessionLifetime),
+			Hash: sessionHash(value), TokenDigest: digest, Expires: now.Add(sessionLifetime),
 		}); err != nil {
 			s.writeProblem(w, r, err)
 			return
@@ -160,8 +212,8 @@ func (a *adminAuth) handleSignIn() http.Handler {
 			Name: cookieName(adminCookie, tls), Value: value, Path: "/",
 			MaxAge: int(sessionLifetime / time.Second), HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: tls,
 		})
-		s.logAdminChange(r, "sign in", "session")
-		http.Redirect(w, r, "/admin", http.StatusSeeOther)
+		s.logAdminChange(r, "sign in", "session", slog.String("role", got.String()))
+		http.Redirect(w, r, home, http.StatusSeeOther)
 	})
 }
 

@@ -220,7 +220,7 @@ type instantStore struct {
 	refuse bool
 }
 
-func (s instantStore) Book(_ context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, g boxoffice.Guest, _ int) (boxoffice.Change, error) {
+func (s instantStore) Book(_ context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, g boxoffice.Guest, _ boxoffice.TicketHash, _ int) (boxoffice.Change, error) {
 	if s.refuse {
 		return boxoffice.Change{}, boxoffice.TakenError(seats)
 	}

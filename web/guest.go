@@ -44,7 +44,7 @@ func (s *server) guest(next http.Handler) http.Handler {
 				Secure:   tls,
 			})
 		}
-		ctx := context.WithValue(r.Context(), guestKey, boxoffice.GuestFromToken(token))
+		ctx := context.WithValue(r.Context(), guestKey, guestToken{boxoffice.GuestFromToken(token), token})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -68,10 +68,27 @@ func cookieName(name string, tls bool) string {
 // in one place.
 func (s *server) overTLS(r *http.Request) bool { return clientOf(r).TLS }
 
+// guestToken is what guest puts in a request's context: the guest, and the
+// token it is the hash of, from which its tickets' codes are derived.
+type guestToken struct {
+	guest boxoffice.Guest
+	token string
+}
+
 // guestOf returns the guest making the request.
 func guestOf(r *http.Request) boxoffice.Guest {
-	g, _ := r.Context().Value(guestKey).(boxoffice.Guest)
-	return g
+	g, _ := r.Context().Value(guestKey).(guestToken)
+	return g.guest
+}
+
+// ticketOf returns the code of the ticket that the guest making the request
+// (in ctx, from guest) has, or would have, for show; "" outside guest.
+func ticketOf(ctx context.Context, show boxoffice.ShowID) boxoffice.TicketCode {
+	g, ok := ctx.Value(guestKey).(guestToken)
+	if !ok {
+		return ""
+	}
+	return boxoffice.TicketCodeFor(show, g.token)
 }
 
 func newToken() string {

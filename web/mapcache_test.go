@@ -155,7 +155,7 @@ func TestSeatMapReadsTheStoreWhileTheHubCannotVouch(t *testing.T) {
 	defer other.Close()
 	book := func(seat boxoffice.SeatID) {
 		t.Helper()
-		if _, err := other.Book(context.Background(), openShow, []boxoffice.SeatID{seat}, "elsewhere", 0); err != nil {
+		if _, err := other.Book(context.Background(), openShow, []boxoffice.SeatID{seat}, "elsewhere", "", 0); err != nil {
 			t.Fatal(err)
 		}
 	}

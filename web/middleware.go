@@ -44,7 +44,7 @@ type ctxKey int
 
 const (
 	requestIDKey ctxKey = iota // string, from logRequests
-	guestKey                   // boxoffice.Guest, from guest
+	guestKey                   // guestToken, from guest
 	routeKey                   // *matchedRoute, from logRequests, filled in by muxErrors
 )
 

@@ -29,7 +29,7 @@ func (f failingStore) Show(context.Context, boxoffice.ShowID) (boxoffice.Show, e
 func (f failingStore) SeatMap(context.Context, boxoffice.ShowID) (boxoffice.SeatMap, error) {
 	return boxoffice.SeatMap{}, f.err
 }
-func (f failingStore) Book(context.Context, boxoffice.ShowID, []boxoffice.SeatID, boxoffice.Guest, int) (boxoffice.Change, error) {
+func (f failingStore) Book(context.Context, boxoffice.ShowID, []boxoffice.SeatID, boxoffice.Guest, boxoffice.TicketHash, int) (boxoffice.Change, error) {
 	return boxoffice.Change{}, f.err
 }
 func (f failingStore) Release(context.Context, boxoffice.ShowID, []boxoffice.SeatID, boxoffice.Guest) (boxoffice.Change, error) {

@@ -22,6 +22,7 @@ const (
 	codeMethod      = "method_not_allowed" // the mux's own 405
 	codeCrossOrigin = "cross_origin"       // an unsafe request from another site
 	codeNoToken     = "unauthorized"       // /metrics or the admin API without the operator's token
+	codeForbidden   = "forbidden"          // the door staff's token at the operator's admin routes
 )
 
 // codeTooManyRequests: the client's address is over the write rate.
@@ -54,6 +55,9 @@ var problems = map[string]problemType{
 	codeTimeout:            {http.StatusRequestTimeout, "request-timeout", "Request timeout", "The request's body did not arrive in time. Send it again."},
 	codeMediaType:          {http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type", "Send the body as application/json."},
 	codeMethod:             {http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "The resource does not support this method; the Allow header lists those it does."},
+	codeForbidden:          {http.StatusForbidden, "forbidden", "Forbidden", "The door token opens only the door: the check-in page /admin/door, the ticket page's Admit button and POST /api/admin/tickets/{code}/admit. The rest of the admin surface needs the admin token."},
+	boxoffice.EADMITTED:    {http.StatusConflict, "admitted", "Ticket admitted", "The guest's ticket for this show was admitted at the door: its seats can no longer be booked or released."},
+	boxoffice.EWRONGDAY:    {http.StatusConflict, "wrong-day", "Not today", "The ticket is for a show outside the door's window, from 12 hours before its start to 6 hours after: the detail names the show and its time. Nothing was changed."},
 	codeCrossOrigin:        {http.StatusForbidden, "cross-origin", "Cross-origin request refused", "Requests that change seats must come from the box office's own pages or from clients that are not browsers."},
 	codeNoToken:            {http.StatusUnauthorized, "unauthorized", "Unauthorized", "The metrics and the admin API are the operator's: send the token the server was started with for them (--metrics-token for /metrics, --admin-token for /api/admin/…) as Authorization: Bearer <token>. After five wrong tokens in a minute from one network, the admin API refuses further attempts for a while (429)."},
 	codeTooManyRequests: {http.StatusTooManyRequests, "too-many-requests", "Too many requests",

@@ -35,6 +35,8 @@ func (s *server) routes() (http.Handler, error) {
 	mux.Handle("DELETE /api/shows/{show}/seats/{seat}", writes.api(s.guest(s.handleSeatWrite(s.Store.Release, boxoffice.StatusFree))))
 	mux.Handle("POST /api/shows/{show}/bookings", writes.api(s.guest(s.handleBookSeats())))
 	mux.Handle("GET /api/shows/{show}/events", s.guest(s.handleEvents()))
+	mux.Handle("GET /api/shows/{show}/ticket", s.guest(s.handleMyTicket()))
+	mux.Handle("GET /api/tickets/{code}", s.handleGetTicket())
 	mux.Handle("GET /api/openapi.json", s.handleOpenAPI())
 
 	// The admin API: the operator's, behind its token (admin_auth.go);
@@ -52,6 +54,7 @@ func (s *server) routes() (http.Handler, error) {
 	mux.Handle("GET /api/admin/shows/{show}/bookings", admin.guard(s.handleDoorList()))
 	mux.Handle("POST /api/admin/shows/{show}/release", admin.guard(s.handleReleaseSeats()))
 	mux.Handle("DELETE /api/admin/shows/{show}/guests/{guest}", admin.guard(s.handleReleaseGuest()))
+	mux.Handle("POST /api/admin/tickets/{code}/admit", admin.doorGuard(s.handleAdmit()))
 
 	// The admin pages: the operator's, behind a session the sign-in form
 	// opens (adminpages_session.go); forms are guarded by SameSite=Strict
@@ -70,6 +73,14 @@ func (s *server) routes() (http.Handler, error) {
 	mux.Handle("POST /admin/shows/{show}/release", admin.pages(s.handleAdminRelease()))
 	mux.Handle("POST /admin/shows/{show}/guests/{guest}/release", admin.pages(s.handleAdminReleaseGuest()))
 	mux.Handle("POST /admin/shows/{show}/cancel", admin.pages(s.handleAdminCancel()))
+
+	// Tickets: a guest's proof of its seats, and the door that checks them.
+	// The ticket page is public (the code is the secret); a door or admin
+	// session sees its admission state and an Admit button there.
+	mux.Handle("GET /tickets/{code}", s.handleTicketPage(admin))
+	mux.Handle("POST /tickets/{code}/admit", admin.doorPages(s.handleTicketAdmitForm()))
+	mux.Handle("GET /admin/door", admin.doorPages(s.handleDoorPage()))
+	mux.Handle("POST /admin/door", admin.doorPages(s.handleDoorForm()))
 
 	// Probes.
 	mux.Handle("GET /healthz", s.handleHealth())

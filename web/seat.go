@@ -12,9 +12,10 @@ import (
 )
 
 // book is Store.Book with the server's seat cap, which the store checks in
-// the booking's own transaction; a refusal is counted for the operator.
+// the booking's own transaction, and the guest's ticket for the show, which
+// the store keeps with the first seat; a refusal is counted for the operator.
 func (s *server) book(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest) (boxoffice.Change, error) {
-	c, err := s.Store.Book(ctx, show, seats, guest, s.MaxSeatsPerGuest)
+	c, err := s.Store.Book(ctx, show, seats, guest, ticketOf(ctx, show).Hash(), s.MaxSeatsPerGuest)
 	if errors.Is(err, boxoffice.ErrSeatLimit) {
 		s.refused(ctx, "seats_per_guest")
 	}

@@ -47,6 +47,16 @@ type Config struct {
 	// token, at least MinAdminTokenLength characters; empty: the admin API
 	// does not exist (404).
 	AdminToken string
+	// DoorToken, if set (at least MinAdminTokenLength characters, and not
+	// the admin token), opens a door-only session or bearer access: the
+	// check-in page, tickets' Admit button and the admit route. It works
+	// only alongside an AdminToken.
+	DoorToken string
+	// PublicURL, if set, is the site's address as guests reach it
+	// (scheme and host, perhaps a path prefix, no trailing slash): ticket
+	// links and QR codes are made from it. Empty: from each request's
+	// scheme and host.
+	PublicURL string
 
 	// Limits, each off at zero: the defaults live in the server's flag
 	// parsing, so a handler built from this struct limits nothing unless
