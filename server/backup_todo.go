@@ -6,13 +6,7 @@ import (
 	"io"
 )
 
-// TODO(issue 15): stubs, each replaced by its helper's command.
-
-func healthcheckCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return errors.New("healthcheck: not built yet")
-}
-
-func versionCommand(stdout io.Writer) error { return errors.New("version: not built yet") }
+// TODO(issue 15): stubs, replaced by the backup helper's commands.
 
 func backupCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	return errors.New("backup: not built yet")
