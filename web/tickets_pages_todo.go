@@ -9,6 +9,6 @@ var notYetPage = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 })
 
 func (s *server) handleTicketPage(admin *adminAuth) http.Handler { return notYetPage }
-func (s *server) handleTicketAdmitForm() http.Handler             { return notYetPage }
-func (s *server) handleDoorPage() http.Handler                    { return notYetPage }
-func (s *server) handleDoorForm() http.Handler                    { return notYetPage }
+func (s *server) handleTicketAdmitForm() http.Handler            { return notYetPage }
+func (s *server) handleDoorPage() http.Handler                   { return notYetPage }
+func (s *server) handleDoorForm() http.Handler                   { return notYetPage }
