@@ -30,6 +30,7 @@ type Metrics struct {
 	closed    *prometheus.CounterVec
 	takeovers prometheus.Counter
 	limited   *prometheus.CounterVec
+	build     *prometheus.GaugeVec
 }
 
 // Limits names every limit for boxoffice_limited_total.
@@ -82,11 +83,15 @@ func New() *Metrics {
 			Name: "boxoffice_limited_total",
 			Help: "Requests and connections refused by a limit: seats_per_guest, write_rate, streams_per_client, streams (the server-wide cap), conns_per_client, admin_auth (failed admin tokens).",
 		}, []string{"limit"}),
+		build: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "boxoffice_build_info",
+			Help: "1, labelled with the build that serves: module version, VCS revision (unknown when built without it) and Go version.",
+		}, []string{"version", "revision", "go_version"}),
 	}
 	for _, l := range Limits {
 		m.limited.WithLabelValues(l) // present at 0, so that a rate() over them works from the start
 	}
-	m.reg.MustRegister(m.requests, m.durations, m.seatOps, m.batchOps, m.batchTime, m.streams, m.closed, m.takeovers, m.limited,
+	m.reg.MustRegister(m.requests, m.durations, m.seatOps, m.batchOps, m.batchTime, m.streams, m.closed, m.takeovers, m.limited, m.build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -118,6 +123,13 @@ func (m *Metrics) TrackListener() (listening func(up bool)) {
 // compression to the middleware around it.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{DisableCompression: true})
+}
+
+// SetBuild says which build serves, in boxoffice_build_info: a query can
+// then join any series with the version that produced it.
+func (m *Metrics) SetBuild(version, revision, goVersion string) {
+	m.build.Reset()
+	m.build.WithLabelValues(version, revision, goVersion).Set(1)
 }
 
 // Request counts one answered request.

@@ -99,3 +99,20 @@ func TestStreams(t *testing.T) {
 		}
 	}
 }
+
+// boxoffice_build_info names the build that serves, once: set again, it
+// moves rather than leaving the old build's series behind.
+func TestBuildInfo(t *testing.T) {
+	m := metrics.New()
+	m.SetBuild("v1.0.0", "aaaa", "go1.26.0")
+	m.SetBuild("v1.1.0", "bbbb", "go1.26.1")
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	if line := `boxoffice_build_info{go_version="go1.26.1",revision="bbbb",version="v1.1.0"} 1`; !strings.Contains(body, line+"\n") {
+		t.Errorf("no line %s in:\n%s", line, body)
+	}
+	if n := strings.Count(body, "\nboxoffice_build_info{"); n != 1 {
+		t.Errorf("%d boxoffice_build_info series; want 1", n)
+	}
+}

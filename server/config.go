@@ -40,7 +40,8 @@ type Config struct {
 	LogFormat           string // "text" or "json"
 	LogLevel            slog.Level
 	ShutdownTimeout     time.Duration
-	MetricsAddr         string // if set, /metrics is served there alone, and not on Addr
+	ShutdownDelay       time.Duration // /readyz answers 503 this long after a signal before shutdown begins
+	MetricsAddr         string        // if set, /metrics is served there alone, and not on Addr
 
 	// Limits, each off at zero here: the defaults live in ParseConfig, so a
 	// server started from a Config built in code limits nothing unless asked.
@@ -132,6 +133,8 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&level, "log-level", env("BOXOFFICE_LOG_LEVEL", "info"), "log level: debug, info, warn or error [BOXOFFICE_LOG_LEVEL]")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration("BOXOFFICE_SHUTDOWN_TIMEOUT", 10*time.Second),
 		"how long requests in flight may take to finish on SIGINT/SIGTERM [BOXOFFICE_SHUTDOWN_TIMEOUT]")
+	fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", envDuration("BOXOFFICE_SHUTDOWN_DELAY", 0),
+		"on SIGINT/SIGTERM, answer /readyz with 503 for this long, serving everything else, before shutting down, so load balancers stop sending guests first (e.g. 15s on Kubernetes); a second signal cuts it short [BOXOFFICE_SHUTDOWN_DELAY]")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("BOXOFFICE_METRICS_ADDR", ""),
 		"if set, serve /metrics on this address alone (e.g. 127.0.0.1:9090), and not on --addr [BOXOFFICE_METRICS_ADDR]")
 
@@ -172,6 +175,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("log format %q: want text or json", c.LogFormat)
+	}
+	if c.ShutdownDelay < 0 {
+		return c, fmt.Errorf("--shutdown-delay %v: want 0 (none) or more", c.ShutdownDelay)
 	}
 	if c.DB == "" {
 		return c, errors.New("the database (--db) must not be empty")

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"boxoffice"
@@ -109,6 +110,9 @@ type server struct {
 	// warnings lets through one warning per client address a minute
 	// about the limits it meets (refusals.go).
 	warnings *limit.Rate
+	// draining makes /readyz answer 503 while the rest serves on
+	// (Handler.Drain).
+	draining atomic.Bool
 }
 
 // Handler is the whole HTTP surface of boxoffice.
@@ -122,6 +126,11 @@ type Handler struct {
 // down calls it as it stops taking requests: streams never end by
 // themselves.
 func (h *Handler) EndStreams() { h.s.streams.Close() }
+
+// Drain makes /readyz answer 503 from now on while everything else keeps
+// serving, so that load balancers stop sending guests here before the
+// server shuts down (--shutdown-delay).
+func (h *Handler) Drain() { h.s.draining.Store(true) }
 
 // Close ends the event streams and stops following the hub; it returns once
 // nothing reads the hub or the store on the handler's behalf. Requests

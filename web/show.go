@@ -158,10 +158,18 @@ func (s *server) handleHealth() http.Handler {
 	})
 }
 
-// handleReady answers 200 while the database answers, 503 when it does not,
-// so a load balancer sends guests elsewhere.
+// handleReady answers 200 while the database answers, 503 when it does not
+// or the server is about to shut down, so a load balancer sends guests
+// elsewhere.
 func (s *server) handleReady() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.draining.Load() {
+			// Not through writeProblem: probes every few seconds while
+			// draining are expected, not a warning each.
+			writeJSONAs(w, http.StatusServiceUnavailable, "application/problem+json",
+				problemFor(r, boxoffice.Errorf(boxoffice.EUNAVAILABLE, "This instance is shutting down")))
+			return
+		}
 		if err := s.Store.Ping(r.Context()); err != nil {
 			s.log.WarnContext(r.Context(), "database not ready", "err", err)
 			s.writeProblem(w, r, boxoffice.Errorf(boxoffice.EUNAVAILABLE, "The database does not answer"))
