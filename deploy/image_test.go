@@ -291,6 +291,7 @@ func checkBinary(t *testing.T, bin string, labels map[string]string) {
 	}
 }
 
+// listening matches the server's log line once it listens, with the address.
 var listening = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
 // checkServes starts the binary from the image and runs its healthcheck

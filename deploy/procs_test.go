@@ -131,8 +131,6 @@ type instance struct {
 	args []string
 }
 
-var listening = regexp.MustCompile(`msg=listening addr=`)
-
 // startInstance runs the real binary on addr with db, trusting 127.0.0.1
 // (nginx) as its proxy and otherwise with its default limits, and waits until
 // it is ready.
