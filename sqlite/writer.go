@@ -79,8 +79,8 @@ var writeSQL = struct{ show, book, release, holder, guest, ticket, bump, log, co
 	// A clash of code_hash is two codes alike (60 bits): the later guest
 	// goes without a ticket rather than fail the batch.
 	ticket: `INSERT INTO tickets (show_id, guest, code_hash) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-	bump: `UPDATE shows SET version = ?, log_floor = ? WHERE id = ?`,
-	log:  `INSERT INTO changes (show_id, version, seq, seat_id, state, holder, by_guest, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	bump:   `UPDATE shows SET version = ?, log_floor = ? WHERE id = ?`,
+	log:    `INSERT INTO changes (show_id, version, seq, seat_id, state, holder, by_guest, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 	// Versions up to the new floor leave changes, each seat's latest one
 	// kept in compacted_changes (SQLite takes the other columns of a
 	// max() aggregate from the row with the maximum). ?3 is the old floor,
