@@ -65,15 +65,21 @@ func (s *Store) submit(ctx context.Context, o *op) (boxoffice.Change, error) {
 
 // writeSQL are the writer's statements, prepared once on its connection
 // (see prepareWrites) rather than parsed again for every op.
-var writeSQL = struct{ show, book, release, holder, guest, ticket, bump, log, compact, trim, trimProgramme, savepoint, keep, undo string }{
+var writeSQL = struct{ show, book, release, holder, releaseHolder, guest, ticket, bump, log, compact, trim, trimProgramme, savepoint, keep, undo string }{
 	show: `SELECT ` + showColumns + `, s.version, s.log_floor FROM shows s WHERE s.id = ?`,
 	book: `INSERT INTO bookings (show_id, seat_id, holder, version, booked_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (show_id, seat_id) DO NOTHING`,
-	release: `DELETE FROM bookings WHERE show_id = ? AND seat_id = ? AND holder = ?`,
-	holder:  `SELECT holder FROM bookings WHERE show_id = ? AND seat_id = ?`,
-	// What an op needs to know of its guest, in one statement: the seats
-	// it holds, counted only for a booking with a cap (?3), else -1; and
-	// its ticket: NULL if it has none, else whether it was admitted.
+	holder: `SELECT (SELECT holder FROM bookings WHERE show_id = ?1 AND seat_id = ?2), 0`,
+	// A release deletes nothing of a guest whose ticket was admitted; the
+	// seat's holder, read when nothing was deleted, comes with whether it
+	// was. So the check costs a release no statement of its own.
+	release: `DELETE FROM bookings WHERE show_id = ?1 AND seat_id = ?2 AND holder = ?3
+		AND NOT EXISTS (SELECT 1 FROM tickets WHERE show_id = ?1 AND guest = ?3 AND admitted_at IS NOT NULL)`,
+	releaseHolder: `SELECT (SELECT holder FROM bookings WHERE show_id = ?1 AND seat_id = ?2),
+		EXISTS (SELECT 1 FROM tickets WHERE show_id = ?1 AND guest = ?3 AND admitted_at IS NOT NULL)`,
+	// What a booking needs to know of its guest, in one statement: the
+	// seats it holds, counted only for a booking with a cap (?3), else -1;
+	// and its ticket: NULL if it has none, else whether it was admitted.
 	guest: `SELECT CASE WHEN ?3 THEN (SELECT count(*) FROM bookings WHERE show_id = ?1 AND holder = ?2) ELSE -1 END,
 		(SELECT admitted_at IS NOT NULL FROM tickets WHERE show_id = ?1 AND guest = ?2)`,
 	// A clash of code_hash is two codes alike (60 bits): the later guest
@@ -101,17 +107,17 @@ var writeSQL = struct{ show, book, release, holder, guest, ticket, bump, log, co
 
 // writeStmts holds one statement per entry of writeSQL.
 type writeStmts struct {
-	show, book, release, holder, guest, ticket, bump, log, compact, trim, trimProgramme, savepoint, keep, undo *sql.Stmt
+	show, book, release, holder, releaseHolder, guest, ticket, bump, log, compact, trim, trimProgramme, savepoint, keep, undo *sql.Stmt
 }
 
 func (w *writeStmts) all() []**sql.Stmt {
-	return []**sql.Stmt{&w.show, &w.book, &w.release, &w.holder, &w.guest, &w.ticket, &w.bump, &w.log, &w.compact,
+	return []**sql.Stmt{&w.show, &w.book, &w.release, &w.holder, &w.releaseHolder, &w.guest, &w.ticket, &w.bump, &w.log, &w.compact,
 		&w.trim, &w.trimProgramme, &w.savepoint, &w.keep, &w.undo}
 }
 
 func writeSQLs() []string {
 	q := writeSQL
-	return []string{q.show, q.book, q.release, q.holder, q.guest, q.ticket, q.bump, q.log, q.compact, q.trim, q.trimProgramme, q.savepoint, q.keep, q.undo}
+	return []string{q.show, q.book, q.release, q.holder, q.releaseHolder, q.guest, q.ticket, q.bump, q.log, q.compact, q.trim, q.trimProgramme, q.savepoint, q.keep, q.undo}
 }
 
 // prepareWrites prepares the writer's statements on the writer pool.
@@ -159,7 +165,7 @@ func (b *batch) run(ctx context.Context, o *op, res *result) error {
 	// concurrent bookings of one guest cannot pass the cap together, and
 	// an admission committed before this batch stops the guest's ops.
 	g := guestState{held: -1}
-	if !o.operator {
+	if o.book {
 		var ticket sql.NullBool
 		if err := b.stmts.guest.QueryRowContext(ctx, o.show, o.guest, o.book && o.maxHeld > 0).Scan(&g.held, &ticket); err != nil {
 			return err
@@ -193,8 +199,9 @@ func (b *batch) run(ctx context.Context, o *op, res *result) error {
 	return nil
 }
 
-// guestState is what a guest's op needs to know of the guest, read in the
-// batch's transaction before it runs.
+// guestState is what a booking needs to know of its guest, read in the
+// batch's transaction before it runs. (A release learns whether the guest
+// was admitted from its own statements, see writeSQL.)
 type guestState struct {
 	held     int  // seats held in the show, for a booking with a cap; else -1
 	ticket   bool // the guest has its ticket for the show
