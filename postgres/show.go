@@ -177,7 +177,7 @@ func (s *Store) ForgetHistory(ctx context.Context, startedBefore time.Time) (int
 				DELETE FROM compacted_changes WHERE show_id = ANY ($1)
 			), programme AS (
 				DELETE FROM programme_changes WHERE show_id = ANY ($1)
-			), tickets AS (
+			), unticketed AS (
 				DELETE FROM tickets WHERE show_id = ANY ($1)
 			), untraced AS (
 				UPDATE bookings SET holder = $2 WHERE show_id = ANY ($1) AND holder <> $2

@@ -29,6 +29,9 @@ func (s *Store) Ticket(ctx context.Context, hash boxoffice.TicketHash) (boxoffic
 // Admit marks the ticket admitted at at, unless it was already: then it
 // reports the first admission.
 func (s *Store) Admit(ctx context.Context, hash boxoffice.TicketHash, at time.Time) (boxoffice.Ticket, bool, error) {
+	if hash == "" {
+		return boxoffice.Ticket{}, false, ticketNotFound()
+	}
 	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return boxoffice.Ticket{}, false, dbError("admit ticket", err)
