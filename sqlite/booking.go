@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 
 	"boxoffice"
 )
@@ -11,7 +10,7 @@ import (
 // Book makes the seats the guest's, all or nothing, if the guest then holds
 // at most maxHeld seats of the show (maxHeld <= 0: any number).
 func (s *Store) Book(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest, ticket boxoffice.TicketHash, maxHeld int) (boxoffice.Change, error) {
-	return s.apply(ctx, &op{show: show, seats: seats, guest: guest, book: true, maxHeld: maxHeld})
+	return s.apply(ctx, &op{show: show, seats: seats, guest: guest, book: true, maxHeld: maxHeld, ticket: ticket})
 }
 
 // Release frees the guest's seats among those listed, all or nothing.
@@ -33,10 +32,11 @@ func (s *Store) apply(ctx context.Context, o *op) (boxoffice.Change, error) {
 
 // applyIn runs one op inside the writer's transaction: check it against the
 // show, change the booking rows, and log one change row per seat at the
-// show's next version. held is the seats the guest held before, for a
-// booking with a cap (else -1): the seats it adds must not take the guest
-// over the cap.
-func (b *batch) applyIn(ctx context.Context, o *op, held int) (boxoffice.Change, error) {
+// show's next version. g is the guest as the batch found it: the seats it
+// held before, for a booking with a cap (else -1), which the seats it adds
+// must not take over the cap; its ticket, which once admitted fixes its
+// seats, and which a booking that leaves it holding seats stores if missing.
+func (b *batch) applyIn(ctx context.Context, o *op, g guestState) (boxoffice.Change, error) {
 	if o.operator {
 		return b.freeIn(ctx, o)
 	}
@@ -49,25 +49,38 @@ func (b *batch) applyIn(ctx context.Context, o *op, held int) (boxoffice.Change,
 	if err := st.show.Admit(seats, now); err != nil {
 		return boxoffice.Change{}, err
 	}
+	if g.admitted {
+		return boxoffice.Change{}, boxoffice.AdmittedError(id)
+	}
+	held := g.held
 
 	// The writer holds the write lock since BEGIN IMMEDIATE and runs one op
 	// at a time, so nobody else can take version+1 before this op ends.
 	next, at := st.version+1, millis(now)
 	// Rows changed before a seat is refused are undone by the rollback.
-	var changed, refused []boxoffice.SeatID
+	var (
+		changed, refused []boxoffice.SeatID
+		admitted         bool
+	)
 	if book {
-		changed, refused, err = b.changeEach(ctx, b.stmts.book, id, seats,
+		changed, refused, admitted, err = b.changeEach(ctx, b.stmts.book, seats,
 			func(seat boxoffice.SeatID) []any { return []any{id, seat, guest, next, at} },
+			func(seat boxoffice.SeatID) *sql.Row { return b.stmts.holder.QueryRowContext(ctx, id, seat) },
 			func(holder boxoffice.Guest) bool { return holder != guest })
 	} else {
-		changed, refused, err = b.changeEach(ctx, b.stmts.release, id, seats,
+		changed, refused, admitted, err = b.changeEach(ctx, b.stmts.release, seats,
 			func(seat boxoffice.SeatID) []any { return []any{id, seat, guest} },
+			func(seat boxoffice.SeatID) *sql.Row {
+				return b.stmts.releaseHolder.QueryRowContext(ctx, id, seat, guest)
+			},
 			func(holder boxoffice.Guest) bool { return holder != "" })
 	}
 	if err != nil {
 		return boxoffice.Change{}, dbError(name, err)
 	}
 	switch {
+	case admitted: // a release's, which deleted nothing
+		return boxoffice.Change{}, boxoffice.AdmittedError(id)
 	case len(refused) > 0 && book:
 		return boxoffice.Change{}, boxoffice.TakenError(refused)
 	case len(refused) > 0:
@@ -75,6 +88,12 @@ func (b *batch) applyIn(ctx context.Context, o *op, held int) (boxoffice.Change,
 	}
 	if held >= 0 && len(changed) > 0 && held+len(changed) > o.maxHeld {
 		return boxoffice.Change{}, boxoffice.SeatLimitError(changed, o.maxHeld, held)
+	}
+	// The booking stands: the guest holds every seat it asked for.
+	if book && o.ticket != "" && !g.ticket {
+		if _, err := b.stmts.ticket.ExecContext(ctx, id, guest, o.ticket); err != nil {
+			return boxoffice.Change{}, dbError(name, err)
+		}
 	}
 	if len(changed) == 0 {
 		return boxoffice.Change{Show: id, Version: st.version}, nil
@@ -99,33 +118,36 @@ func (b *batch) applyIn(ctx context.Context, o *op, held int) (boxoffice.Change,
 
 // changeEach runs stmt once per seat with args(seat): for a booking an
 // insert that lets the primary key decide (a held seat keeps its row), for a
-// release a delete of the guest's own row. A seat whose row it changed is
-// changed; for any other, the seat's holder decides: refused if
-// refuse(holder), else there was nothing to do. Changing first rather than
-// checking first leaves no gap between the check and the write.
-func (b *batch) changeEach(ctx context.Context, stmt *sql.Stmt, show boxoffice.ShowID, seats []boxoffice.SeatID,
-	args func(boxoffice.SeatID) []any, refuse func(boxoffice.Guest) bool) (changed, refused []boxoffice.SeatID, err error) {
+// release a delete of the guest's own row, unless the guest was admitted. A
+// seat whose row it changed is changed; for any other, the seat's holder
+// as holderOf reads it decides: refused if refuse(holder), else there was
+// nothing to do. holderOf also says whether the guest's ticket was
+// admitted (a release's; a seat changed says it was not). Changing first
+// rather than checking first leaves no gap between the check and the write.
+func (b *batch) changeEach(ctx context.Context, stmt *sql.Stmt, seats []boxoffice.SeatID, args func(boxoffice.SeatID) []any,
+	holderOf func(boxoffice.SeatID) *sql.Row, refuse func(boxoffice.Guest) bool) (changed, refused []boxoffice.SeatID, admitted bool, err error) {
 	for _, seat := range seats {
 		res, err := stmt.ExecContext(ctx, args(seat)...)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		if n, err := res.RowsAffected(); err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		} else if n == 1 {
 			changed = append(changed, seat)
 			continue
 		}
-		var holder boxoffice.Guest
-		err = b.stmts.holder.QueryRowContext(ctx, show, seat).Scan(&holder)
-		if errors.Is(err, sql.ErrNoRows) {
-			holder = ""
-		} else if err != nil {
-			return nil, nil, err
+		var (
+			holder sql.NullString
+			was    bool
+		)
+		if err := holderOf(seat).Scan(&holder, &was); err != nil {
+			return nil, nil, false, err
 		}
-		if refuse(holder) {
+		admitted = admitted || was
+		if refuse(boxoffice.Guest(holder.String)) {
 			refused = append(refused, seat)
 		}
 	}
-	return changed, refused, nil
+	return changed, refused, admitted, nil
 }
