@@ -209,7 +209,7 @@ func TestDoorListAdmitted(t *testing.T) {
 	}
 	body := string(op.admin("GET", "/api/admin/shows/"+openShow+"/bookings", "", "").body)
 	for _, g := range []*guest{alice, bob, carol} {
-		if code := decodeTicket(t, g.myTicket(openShow)).Code; strings.Contains(body, code[:4]) {
+		if code := decodeTicket(t, g.myTicket(openShow)).Code; strings.Contains(body, code) || strings.Contains(body, strings.ReplaceAll(code, "-", "")) {
 			t.Errorf("the door list shows (part of) the ticket code %s: %s", code, body)
 		}
 	}
