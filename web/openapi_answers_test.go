@@ -233,6 +233,7 @@ func TestOpenAPIAnswers(t *testing.T) {
 	programmeAnswers(t, s)
 	adminAnswers(t, s)
 	adminPageAnswers(t, s)
+	ticketPageAnswers(t, s)
 
 	if missing := s.uncovered([]string{
 		// Only a panic or a template that fails to render: no request

@@ -42,9 +42,9 @@ func ticketCodeIn(s string) (boxoffice.TicketCode, bool) {
 	return boxoffice.ParseTicketCode(s)
 }
 
-// ticketByCode finds the ticket a path's code names, with its guest's
+// pageTicket finds the ticket a path's code names, with its guest's
 // seats as they are now.
-func (s *server) ticketByCode(ctx context.Context, raw string) (boxoffice.TicketCode, boxoffice.Ticket, error) {
+func (s *server) pageTicket(ctx context.Context, raw string) (boxoffice.TicketCode, boxoffice.Ticket, error) {
 	code, ok := boxoffice.ParseTicketCode(raw)
 	if !ok {
 		return "", boxoffice.Ticket{}, &ticketPageNotFound
@@ -125,9 +125,9 @@ type admission struct {
 	status  int
 }
 
-// admit admits the ticket now, or says why not. An unknown ticket is
+// doorAdmit admits the ticket now, or says why not. An unknown ticket is
 // ticketPageNotFound; a cancelled show's, ErrCancelled.
-func (s *server) admit(r *http.Request, code boxoffice.TicketCode) (admission, error) {
+func (s *server) doorAdmit(r *http.Request, code boxoffice.TicketCode) (admission, error) {
 	ctx := r.Context()
 	t, first, err := s.Store.Admit(ctx, code.Hash(), s.Now())
 	v := verdict{Code: code.String()}
@@ -143,7 +143,7 @@ func (s *server) admit(r *http.Request, code boxoffice.TicketCode) (admission, e
 		return admission{t, v, http.StatusOK}, nil
 	case errors.Is(err, boxoffice.ErrWrongDay):
 		// The refusal names the show in prose; the page wants its parts.
-		_, t, err := s.ticketByCode(ctx, string(code))
+		_, t, err := s.pageTicket(ctx, string(code))
 		if err != nil {
 			return admission{}, err
 		}
@@ -203,7 +203,7 @@ func (s *server) ticketPage(r *http.Request, code boxoffice.TicketCode, t boxoff
 func (s *server) handleTicketPage(admin *adminAuth) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		noReferrer(w)
-		code, t, err := s.ticketByCode(r.Context(), r.PathValue("code"))
+		code, t, err := s.pageTicket(r.Context(), r.PathValue("code"))
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
@@ -232,7 +232,7 @@ func (s *server) handleTicketAdmitForm() http.Handler {
 			s.writeProblem(w, r, &ticketPageNotFound)
 			return
 		}
-		a, err := s.admit(r, code)
+		a, err := s.doorAdmit(r, code)
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
@@ -278,7 +278,7 @@ func (s *server) handleDoorForm() http.Handler {
 		err := error(&ticketPageNotFound)
 		code, ok := ticketCodeIn(r.PostForm.Get("code"))
 		if ok {
-			a, err = s.admit(r, code)
+			a, err = s.doorAdmit(r, code)
 		}
 		switch {
 		case err == nil:
