@@ -86,11 +86,14 @@ func ticketPageAnswers(t *testing.T, s *spec) {
 	s.check(t, usher, call{method: "POST", path: "/admin/door", ctype: formCT, body: door(carol), want: 410, valid: valid})
 
 	// The database down, or failing unforeseen.
-	for err, want := range map[error]int{
-		boxoffice.Errorf(boxoffice.EUNAVAILABLE, "the database does not answer"): 503,
-		errors.New("something unforeseen"): 500,
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{boxoffice.Errorf(boxoffice.EUNAVAILABLE, "the database does not answer"), 503},
+		{errors.New("something unforeseen"), 500},
 	} {
-		e := newEnvWith(t, testLayout, func(c *web.Config) { c.Store = failingTickets{c.Store, err} }, (*httptest.Server).Start)
-		s.check(t, e.guest(), call{method: "GET", path: unknown, want: want, valid: valid})
+		e := newEnvWith(t, testLayout, func(c *web.Config) { c.Store = failingTickets{c.Store, tc.err} }, (*httptest.Server).Start)
+		s.check(t, e.guest(), call{method: "GET", path: unknown, want: tc.want, valid: valid})
 	}
 }

@@ -26,10 +26,10 @@ const doorToken = "door-test-token-0123456789abcdefgh"
 // is judged by it (the store's sales by the real one).
 type doorClock struct{ offset atomic.Int64 }
 
-func (c *doorClock) now() time.Time           { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *doorClock) now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
 func (c *doorClock) set(ahead time.Duration) { c.offset.Store(int64(ahead)) }
 
-// newDoorEnv is an admin test server with a door token and the doorClock c,
+// newDoorEnv is an admin test server with a door token and a clock of its own,
 // set to an hour before openShow starts: its tickets are admitted.
 func newDoorEnv(t *testing.T, configure func(*web.Config)) (*env, *doorClock) {
 	t.Helper()
