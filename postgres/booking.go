@@ -16,12 +16,12 @@ import (
 // Book makes the seats the guest's, all or nothing, if the guest then holds
 // at most maxHeld seats of the show (maxHeld <= 0: any number).
 func (s *Store) Book(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest, ticket boxoffice.TicketHash, maxHeld int) (boxoffice.Change, error) {
-	return s.apply(ctx, show, seats, guest, true, maxHeld)
+	return s.apply(ctx, show, seats, guest, ticket, true, maxHeld)
 }
 
 // Release frees the guest's seats among those listed, all or nothing.
 func (s *Store) Release(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest) (boxoffice.Change, error) {
-	return s.apply(ctx, show, seats, guest, false, 0)
+	return s.apply(ctx, show, seats, guest, "", false, 0)
 }
 
 // Bookings and releases run in batches (group commit, internal/groupcommit):
@@ -42,9 +42,11 @@ func (s *Store) Release(ctx context.Context, show boxoffice.ShowID, seats []boxo
 //     so no two bookings of one guest pass the cap together, whichever
 //     instance runs them); otherwise it inserts the seats with ON CONFLICT DO
 //     NOTHING (the primary key (show, seat) stays the referee) or deletes the
-//     guest's own rows. The batch's statements go to the server in one
-//     pipeline, one round trip, and run in order, each seeing the ones
-//     before.
+//     guest's own rows. A guest whose ticket the door admitted (under the
+//     same lock) is refused whole; a booking that stands stores the
+//     guest's ticket if it has none (bookingsql.go). The batch's
+//     statements go to the server in one pipeline, one round trip, and
+//     run in order, each seeing the ones before.
 //   - Each operation that changed seats gets the next version of its show
 //     and its own change-log rows, all written with the new versions and a
 //     NOTIFY per show in the batch's last statement. PostgreSQL delivers a
@@ -64,7 +66,8 @@ type op struct {
 	seats    []string
 	guest    boxoffice.Guest
 	book     bool
-	maxHeld  int // a booking's cap on the guest's seats in the show; <= 0: none
+	maxHeld  int                  // a booking's cap on the guest's seats in the show; <= 0: none
+	ticket   boxoffice.TicketHash // a booking's: stored if the guest has none yet
 }
 
 type result struct {
@@ -82,7 +85,7 @@ func (o *op) name() string {
 // apply checks a booking (book) or a release, queues it for the writer and
 // waits until it is committed or refused.
 func (s *Store) apply(ctx context.Context, id boxoffice.ShowID, seats []boxoffice.SeatID,
-	guest boxoffice.Guest, book bool, maxHeld int) (boxoffice.Change, error) {
+	guest boxoffice.Guest, ticket boxoffice.TicketHash, book bool, maxHeld int) (boxoffice.Change, error) {
 	seats, err := boxoffice.CheckRequest(seats, guest)
 	if err != nil {
 		return boxoffice.Change{}, err
@@ -95,7 +98,7 @@ func (s *Store) apply(ctx context.Context, id boxoffice.ShowID, seats []boxoffic
 		if err != nil {
 			return boxoffice.Change{}, err
 		}
-		c, err := s.try(ctx, show, revision, seats, guest, book, maxHeld)
+		c, err := s.try(ctx, show, revision, seats, guest, ticket, book, maxHeld)
 		if err == nil || !(errors.Is(err, errStale) || cached && cachedBefore(err)) {
 			return c, err
 		}
@@ -114,11 +117,11 @@ func (s *Store) apply(ctx context.Context, id boxoffice.ShowID, seats []boxoffic
 // and runs it in a batch, which refuses it with errStale if the revision
 // moved meanwhile.
 func (s *Store) try(ctx context.Context, show boxoffice.Show, revision int64, seats []boxoffice.SeatID,
-	guest boxoffice.Guest, book bool, maxHeld int) (boxoffice.Change, error) {
+	guest boxoffice.Guest, ticket boxoffice.TicketHash, book bool, maxHeld int) (boxoffice.Change, error) {
 	if err := show.Admit(seats, s.stamp()); err != nil {
 		return boxoffice.Change{}, err
 	}
-	o := &op{show: show, revision: revision, guest: guest, book: book, maxHeld: show.SeatCap(maxHeld)}
+	o := &op{show: show, revision: revision, guest: guest, book: book, maxHeld: show.SeatCap(maxHeld), ticket: ticket}
 	for _, seat := range seats {
 		o.seats = append(o.seats, string(seat))
 	}
@@ -204,7 +207,7 @@ func (b *batch) run(ctx context.Context, tx pgx.Tx) error {
 	pipeline.Queue(`SELECT id, version, log_floor FROM shows WHERE id = ANY ($1) ORDER BY id FOR NO KEY UPDATE`, ids)
 	for _, o := range b.ops {
 		if o.book {
-			pipeline.Queue(bookSQL, o.show.ID, o.seats, o.guest, b.at, o.maxHeld, o.revision)
+			pipeline.Queue(bookSQL, o.show.ID, o.seats, o.guest, b.at, o.maxHeld, o.revision, string(o.ticket))
 		} else {
 			pipeline.Queue(releaseSQL, o.show.ID, o.seats, o.guest, o.revision)
 		}
@@ -243,79 +246,19 @@ func (b *batch) run(ctx context.Context, tx pgx.Tx) error {
 	return b.commit(ctx, tx)
 }
 
-// bookSQL and releaseSQL run one op under its show's lock, in one
-// statement: if another guest holds any of the seats, nothing changes and
-// those seats come back 'refused'; otherwise the seats that change come back
-// 'changed'. Seats the guest holds already (book) or that are free (release)
-// need nothing. Checking first is safe because every writer of the show
-// holds its lock; the insert still lets the primary key decide.
-//
-// A booking with a cap ($5 > 0) that would leave the guest holding more
-// seats than that changes nothing either: the seats it would have booked
-// come back 'limit', and one row 'held' carries the seats the guest holds.
-// The count scans the show's bookings only when a cap is given and no seat
-// is refused.
-//
-// Both first check, under the lock, that the show's revision is still the
-// one the op was checked against ($6 or $5): if the operator changed the
-// show or its hall since (sales, start, layout, cap), nothing changes and
-// one row 'stale' comes back.
-const (
-	bookSQL = `
-		WITH stale AS (
-			SELECT FROM shows WHERE id = $1 AND revision <> $6
-		), refused AS (
-			SELECT seat_id FROM bookings
-			WHERE show_id = $1 AND seat_id = ANY ($2) AND holder <> $3 AND NOT EXISTS (SELECT FROM stale)
-		), fresh AS (
-			SELECT seat FROM unnest($2::text[]) AS seat
-			WHERE NOT EXISTS (SELECT FROM bookings WHERE show_id = $1 AND seat_id = seat)
-		), held AS (
-			SELECT count(*) AS n FROM bookings
-			WHERE $5::int > 0 AND NOT EXISTS (SELECT FROM refused) AND NOT EXISTS (SELECT FROM stale)
-				AND show_id = $1 AND holder = $3
-		), over AS (
-			SELECT n FROM held
-			WHERE $5::int > 0 AND NOT EXISTS (SELECT FROM refused) AND n + (SELECT count(*) FROM fresh) > $5::int
-		), changed AS (
-			INSERT INTO bookings (show_id, seat_id, holder, booked_at)
-			SELECT $1, seat, $3, $4 FROM unnest($2::text[]) AS seat
-			WHERE NOT EXISTS (SELECT FROM refused) AND NOT EXISTS (SELECT FROM over) AND NOT EXISTS (SELECT FROM stale)
-			ON CONFLICT (show_id, seat_id) DO NOTHING
-			RETURNING seat_id
-		)
-		SELECT 'stale', '' FROM stale
-		UNION ALL SELECT 'refused', seat_id FROM refused
-		UNION ALL SELECT 'changed', seat_id FROM changed
-		UNION ALL SELECT 'limit', seat FROM fresh WHERE EXISTS (SELECT FROM over)
-		UNION ALL SELECT 'held', n::text FROM over`
-	releaseSQL = `
-		WITH stale AS (
-			SELECT FROM shows WHERE id = $1 AND revision <> $4
-		), refused AS (
-			SELECT seat_id FROM bookings
-			WHERE show_id = $1 AND seat_id = ANY ($2) AND holder <> $3 AND NOT EXISTS (SELECT FROM stale)
-		), changed AS (
-			DELETE FROM bookings
-			WHERE show_id = $1 AND seat_id = ANY ($2) AND holder = $3 AND NOT EXISTS (SELECT FROM refused)
-				AND NOT EXISTS (SELECT FROM stale)
-			RETURNING seat_id
-		)
-		SELECT 'stale', '' FROM stale
-		UNION ALL SELECT 'refused', seat_id FROM refused UNION ALL SELECT 'changed', seat_id FROM changed`
-)
-
 // outcome is what an op's statement reported, row by row.
 type outcome struct {
 	changed, refused, limit []string
 	held                    int
-	stale                   bool
+	stale, admitted         bool
 }
 
 func (out *outcome) add(kind, seat string) error {
 	switch kind {
 	case "stale":
 		out.stale = true
+	case "admitted":
+		out.admitted = true
 	case "refused":
 		out.refused = append(out.refused, seat)
 	case "changed":
@@ -340,6 +283,8 @@ func (b *batch) record(o *op, out outcome) (boxoffice.Change, error) {
 	switch {
 	case out.stale:
 		return boxoffice.Change{}, errStale
+	case out.admitted:
+		return boxoffice.Change{}, boxoffice.AdmittedError(id)
 	case len(refused) > 0 && o.book:
 		return boxoffice.Change{}, boxoffice.TakenError(seatIDs(inOrder(o.seats, refused)))
 	case len(refused) > 0:

@@ -26,20 +26,25 @@ func (s *Store) Bookings(ctx context.Context, id boxoffice.ShowID) ([]boxoffice.
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	rows, _ := s.pool.Query(ctx, `
-		SELECT s.revision, b.seat_id, b.holder, b.booked_at
+		SELECT s.revision, b.seat_id, b.holder, b.booked_at, t.admitted_at
 		FROM shows s LEFT JOIN bookings b ON b.show_id = s.id
+			LEFT JOIN tickets t ON t.show_id = b.show_id AND t.guest = b.holder
 		WHERE s.id = $1`, id)
 	var (
 		list         []boxoffice.Booking
 		found        bool
 		revision     int64
 		seat, holder *string
-		at           *time.Time
+		at, admitted *time.Time
 	)
-	_, err := pgx.ForEachRow(rows, []any{&revision, &seat, &holder, &at}, func() error {
+	_, err := pgx.ForEachRow(rows, []any{&revision, &seat, &holder, &at, &admitted}, func() error {
 		found = true
 		if seat != nil {
-			list = append(list, boxoffice.Booking{Seat: boxoffice.SeatID(*seat), Guest: boxoffice.Guest(*holder), BookedAt: at.UTC()})
+			b := boxoffice.Booking{Seat: boxoffice.SeatID(*seat), Guest: boxoffice.Guest(*holder), BookedAt: at.UTC()}
+			if admitted != nil {
+				b.AdmittedAt = admitted.UTC()
+			}
+			list = append(list, b)
 		}
 		return nil
 	})

@@ -155,14 +155,15 @@ func (s *Store) ChangesSince(ctx context.Context, id boxoffice.ShowID, after int
 func (s *Store) ForgetHistory(ctx context.Context, startedBefore time.Time) (int, error) {
 	var n int
 	err := s.inTx(ctx, "forget history", func(ctx context.Context, tx pgx.Tx) error {
-		// A show is forgotten once: afterwards its floor is its version and
-		// no holder is a guest. The floor moves to the version, so every
-		// reader that still wants a change of it is told the history is
-		// gone.
+		// A show is forgotten once: afterwards its floor is its version,
+		// no holder is a guest and no ticket leads to one. The floor moves
+		// to the version, so every reader that still wants a change of it
+		// is told the history is gone.
 		rows, _ := tx.Query(ctx, `
 			SELECT id FROM shows
 			WHERE starts_at < $1 AND (log_floor < version OR EXISTS (
-				SELECT FROM bookings b WHERE b.show_id = shows.id AND b.holder <> $2))
+				SELECT FROM bookings b WHERE b.show_id = shows.id AND b.holder <> $2) OR EXISTS (
+				SELECT FROM tickets t WHERE t.show_id = shows.id))
 			ORDER BY id FOR NO KEY UPDATE`, startedBefore, boxoffice.ForgottenGuest)
 		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		if err != nil || len(ids) == 0 {
@@ -176,6 +177,8 @@ func (s *Store) ForgetHistory(ctx context.Context, startedBefore time.Time) (int
 				DELETE FROM compacted_changes WHERE show_id = ANY ($1)
 			), programme AS (
 				DELETE FROM programme_changes WHERE show_id = ANY ($1)
+			), tickets AS (
+				DELETE FROM tickets WHERE show_id = ANY ($1)
 			), untraced AS (
 				UPDATE bookings SET holder = $2 WHERE show_id = ANY ($1) AND holder <> $2
 			)
@@ -232,12 +235,36 @@ func (s *Store) readShow(ctx context.Context, id boxoffice.ShowID) (boxoffice.Sh
 }
 
 func (s *Store) readShowRevision(ctx context.Context, id boxoffice.ShowID) (boxoffice.Show, int64, error) {
+	return s.readShowWith(ctx, s.pool, id)
+}
+
+// rowQuerier is what reading one row takes: the pool, or a transaction.
+type rowQuerier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// showIn is showAt reading through q: a caller that holds a connection,
+// in a transaction that holds a lock, must not wait for a second one from
+// a pool that others waiting for the lock may have taken.
+func (s *Store) showIn(ctx context.Context, q rowQuerier, id boxoffice.ShowID, revision int64) (boxoffice.Show, error) {
+	s.mu.RLock()
+	c, ok := s.shows[id]
+	s.mu.RUnlock()
+	if ok && c.revision >= revision {
+		return c.show, nil
+	}
+	show, _, err := s.readShowWith(ctx, q, id)
+	return show, err
+}
+
+// readShowWith reads the show and its hall through q.
+func (s *Store) readShowWith(ctx context.Context, q rowQuerier, id boxoffice.ShowID) (boxoffice.Show, int64, error) {
 	show := boxoffice.Show{ID: id}
 	var (
 		src      string
 		revision int64
 	)
-	err := s.pool.QueryRow(ctx, `
+	err := q.QueryRow(ctx, `
 		SELECT s.title, s.starts_at, s.sales, s.max_seats_per_guest, s.revision, h.id, h.name, h.layout
 		FROM shows s JOIN halls h ON h.id = s.hall_id
 		WHERE s.id = $1`, id).Scan(&show.Title, &show.StartsAt, &show.Sales, &show.MaxSeatsPerGuest, &revision,

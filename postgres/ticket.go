@@ -5,19 +5,111 @@ import (
 	"errors"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"boxoffice"
 )
 
-// TODO(issue 14): tickets and the door, written by the stores' helper.
+// Tickets and the door. A ticket's row is written by the booking that
+// first leaves its guest holding seats, in the batch's statement for it
+// (bookingsql.go). An admission locks the show's row FOR NO KEY UPDATE, as
+// every batch of bookings does, on any instance: every booking or release
+// of the guest is either before it, and seen by it, or after it, and
+// refused; and of concurrent admissions, the first to hold the lock is the
+// one that stores its time.
 
-var errTicketsTODO = errors.New("postgres: tickets are not built yet")
-
-// Ticket returns the ticket whose code hashes to hash.
+// Ticket returns the ticket whose code hashes to hash, with the seats its
+// guest holds now, read in one statement and so in one snapshot.
 func (s *Store) Ticket(ctx context.Context, hash boxoffice.TicketHash) (boxoffice.Ticket, error) {
-	return boxoffice.Ticket{}, errTicketsTODO
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	return s.findTicket(ctx, s.pool, hash)
 }
 
-// Admit marks the ticket admitted at the door.
+// Admit marks the ticket admitted at at, unless it was already: then it
+// reports the first admission.
 func (s *Store) Admit(ctx context.Context, hash boxoffice.TicketHash, at time.Time) (boxoffice.Ticket, bool, error) {
-	return boxoffice.Ticket{}, false, errTicketsTODO
+	if hash == "" {
+		return boxoffice.Ticket{}, false, ticketNotFound()
+	}
+	at = at.UTC().Truncate(time.Microsecond) // as timestamptz keeps it
+	var (
+		t     boxoffice.Ticket
+		first bool
+	)
+	err := s.inTx(ctx, "admit ticket", func(ctx context.Context, tx pgx.Tx) error {
+		// A ticket's show never changes, so the snapshot it is found in
+		// does not matter; what it says of the guest is read again under
+		// the lock, by a new statement that sees every commit before it.
+		tag, err := tx.Exec(ctx, `
+			SELECT FROM shows WHERE id = (SELECT show_id FROM tickets WHERE code_hash = $1)
+			FOR NO KEY UPDATE`, hash)
+		if err != nil {
+			return err
+		} else if tag.RowsAffected() == 0 {
+			return ticketNotFound()
+		}
+		if t, err = s.findTicket(ctx, tx, hash); err != nil {
+			return err
+		}
+		switch {
+		case t.Admitted():
+			return nil
+		case !t.Show.AdmitsAt(at):
+			return boxoffice.WrongDayError(t.Show)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE tickets SET admitted_at = $2 WHERE code_hash = $1`, hash, at); err != nil {
+			return err
+		}
+		t.AdmittedAt, first = at, true
+		return nil
+	})
+	if err != nil {
+		return boxoffice.Ticket{}, false, err
+	}
+	return t, first, nil
+}
+
+// findTicket reads the ticket whose code hashes to hash, its show and its
+// guest's seats in hall order, in one statement of q. A ticket whose guest
+// holds no seat is not found, unless its show was cancelled, which says so.
+func (s *Store) findTicket(ctx context.Context, q rowQuerier, hash boxoffice.TicketHash) (boxoffice.Ticket, error) {
+	if hash == "" {
+		return boxoffice.Ticket{}, ticketNotFound()
+	}
+	var (
+		t        boxoffice.Ticket
+		id       boxoffice.ShowID
+		admitted *time.Time
+		revision int64
+		sales    boxoffice.Sales
+	)
+	err := q.QueryRow(ctx, `
+		SELECT t.show_id, t.guest, t.admitted_at, s.revision, s.sales,
+			array(SELECT b.seat_id FROM bookings b WHERE b.show_id = t.show_id AND b.holder = t.guest)
+		FROM tickets t JOIN shows s ON s.id = t.show_id
+		WHERE t.code_hash = $1`, hash).Scan(&id, &t.Guest, &admitted, &revision, &sales, &t.Seats)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return boxoffice.Ticket{}, ticketNotFound()
+	} else if err != nil {
+		return boxoffice.Ticket{}, dbError(ctx, "read ticket", err)
+	}
+	if admitted != nil {
+		t.AdmittedAt = admitted.UTC()
+	}
+	if t.Show, err = s.showIn(ctx, q, id, revision); err != nil {
+		return boxoffice.Ticket{}, err
+	}
+	switch {
+	case sales == boxoffice.SalesCancelled:
+		return boxoffice.Ticket{}, boxoffice.Errorf(boxoffice.ECANCELLED, "%s has been cancelled", t.Show.Title)
+	case len(t.Seats) == 0:
+		return boxoffice.Ticket{}, ticketNotFound()
+	}
+	boxoffice.InHallOrder(&t.Show.Hall.Layout, t.Seats, func(s boxoffice.SeatID) boxoffice.SeatID { return s })
+	return t, nil
+}
+
+func ticketNotFound() error {
+	return boxoffice.Errorf(boxoffice.ENOTFOUND, "There is no such ticket")
 }

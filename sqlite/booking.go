@@ -11,7 +11,7 @@ import (
 // Book makes the seats the guest's, all or nothing, if the guest then holds
 // at most maxHeld seats of the show (maxHeld <= 0: any number).
 func (s *Store) Book(ctx context.Context, show boxoffice.ShowID, seats []boxoffice.SeatID, guest boxoffice.Guest, ticket boxoffice.TicketHash, maxHeld int) (boxoffice.Change, error) {
-	return s.apply(ctx, &op{show: show, seats: seats, guest: guest, book: true, maxHeld: maxHeld})
+	return s.apply(ctx, &op{show: show, seats: seats, guest: guest, book: true, maxHeld: maxHeld, ticket: ticket})
 }
 
 // Release frees the guest's seats among those listed, all or nothing.
@@ -33,10 +33,11 @@ func (s *Store) apply(ctx context.Context, o *op) (boxoffice.Change, error) {
 
 // applyIn runs one op inside the writer's transaction: check it against the
 // show, change the booking rows, and log one change row per seat at the
-// show's next version. held is the seats the guest held before, for a
-// booking with a cap (else -1): the seats it adds must not take the guest
-// over the cap.
-func (b *batch) applyIn(ctx context.Context, o *op, held int) (boxoffice.Change, error) {
+// show's next version. g is the guest as the batch found it: the seats it
+// held before, for a booking with a cap (else -1), which the seats it adds
+// must not take over the cap; its ticket, which once admitted fixes its
+// seats, and which a booking that leaves it holding seats stores if missing.
+func (b *batch) applyIn(ctx context.Context, o *op, g guestState) (boxoffice.Change, error) {
 	if o.operator {
 		return b.freeIn(ctx, o)
 	}
@@ -49,6 +50,10 @@ func (b *batch) applyIn(ctx context.Context, o *op, held int) (boxoffice.Change,
 	if err := st.show.Admit(seats, now); err != nil {
 		return boxoffice.Change{}, err
 	}
+	if g.admitted {
+		return boxoffice.Change{}, boxoffice.AdmittedError(id)
+	}
+	held := g.held
 
 	// The writer holds the write lock since BEGIN IMMEDIATE and runs one op
 	// at a time, so nobody else can take version+1 before this op ends.
@@ -75,6 +80,12 @@ func (b *batch) applyIn(ctx context.Context, o *op, held int) (boxoffice.Change,
 	}
 	if held >= 0 && len(changed) > 0 && held+len(changed) > o.maxHeld {
 		return boxoffice.Change{}, boxoffice.SeatLimitError(changed, o.maxHeld, held)
+	}
+	// The booking stands: the guest holds every seat it asked for.
+	if book && o.ticket != "" && !g.ticket {
+		if _, err := b.stmts.ticket.ExecContext(ctx, id, guest, o.ticket); err != nil {
+			return boxoffice.Change{}, dbError(name, err)
+		}
 	}
 	if len(changed) == 0 {
 		return boxoffice.Change{Show: id, Version: st.version}, nil

@@ -28,7 +28,10 @@ func (s *Store) Bookings(ctx context.Context, id boxoffice.ShowID) ([]boxoffice.
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT seat_id, holder, booked_at FROM bookings WHERE show_id = ?`, id)
+	rows, err := tx.QueryContext(ctx, `
+		SELECT b.seat_id, b.holder, b.booked_at, t.admitted_at
+		FROM bookings b LEFT JOIN tickets t ON t.show_id = b.show_id AND t.guest = b.holder
+		WHERE b.show_id = ?`, id)
 	if err != nil {
 		return nil, dbError(op, err)
 	}
@@ -36,13 +39,17 @@ func (s *Store) Bookings(ctx context.Context, id boxoffice.ShowID) ([]boxoffice.
 	var list []boxoffice.Booking
 	for rows.Next() {
 		var (
-			b  boxoffice.Booking
-			at int64
+			b        boxoffice.Booking
+			at       int64
+			admitted sql.NullInt64
 		)
-		if err := rows.Scan(&b.Seat, &b.Guest, &at); err != nil {
+		if err := rows.Scan(&b.Seat, &b.Guest, &at, &admitted); err != nil {
 			return nil, dbError(op, err)
 		}
 		b.BookedAt = fromMillis(at)
+		if admitted.Valid {
+			b.AdmittedAt = fromMillis(admitted.Int64)
+		}
 		list = append(list, b)
 	}
 	if err := rows.Err(); err != nil {

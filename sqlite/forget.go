@@ -18,13 +18,15 @@ func (s *Store) ForgetHistory(ctx context.Context, startedBefore time.Time) (int
 		return 0, dbError("forget history", err)
 	}
 	defer tx.Rollback()
-	// A show is forgotten once: afterwards its floor is its version and no
-	// holder is a guest. The floor moves to the version, so every reader
-	// that still wants a change of it is told the history is gone.
+	// A show is forgotten once: afterwards its floor is its version, no
+	// holder is a guest and it has no tickets. The floor moves to the
+	// version, so every reader that still wants a change of it is told the
+	// history is gone.
 	res, err := tx.ExecContext(ctx, `
 		UPDATE shows SET log_floor = version
 		WHERE starts_at < ?1 AND (log_floor < version OR EXISTS (
-			SELECT 1 FROM bookings b WHERE b.show_id = shows.id AND b.holder <> ?2))`,
+			SELECT 1 FROM bookings b WHERE b.show_id = shows.id AND b.holder <> ?2) OR EXISTS (
+			SELECT 1 FROM tickets t WHERE t.show_id = shows.id))`,
 		millis(startedBefore), boxoffice.ForgottenGuest)
 	if err != nil {
 		return 0, dbError("forget history", err)
@@ -40,6 +42,8 @@ func (s *Store) ForgetHistory(ctx context.Context, startedBefore time.Time) (int
 		`DELETE FROM changes WHERE show_id IN (SELECT id FROM shows WHERE starts_at < ?1)`,
 		`DELETE FROM compacted_changes WHERE show_id IN (SELECT id FROM shows WHERE starts_at < ?1)`,
 		`DELETE FROM programme_changes WHERE show_id IN (SELECT id FROM shows WHERE starts_at < ?1)`,
+		// No ticket may lead to a guest any more.
+		`DELETE FROM tickets WHERE show_id IN (SELECT id FROM shows WHERE starts_at < ?1)`,
 		`UPDATE bookings SET holder = ?2 WHERE holder <> ?2 AND show_id IN (SELECT id FROM shows WHERE starts_at < ?1)`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, millis(startedBefore), boxoffice.ForgottenGuest); err != nil {

@@ -66,6 +66,18 @@ func TestUpgradeKeepsBookings(t *testing.T) {
 	if c, err := s.Book(t.Context(), "s", []boxoffice.SeatID{"A2"}, g("cy"), "", 0); err != nil || c.Version != 4 {
 		t.Errorf("booking A2 after the upgrade = version %d, %v; want 4", c.Version, err)
 	}
+	// A guest who booked before tickets existed gets one with its next
+	// booking, even of a seat it holds.
+	ann := boxoffice.TicketCodeFor("s", "ann").Hash()
+	if _, err := s.Ticket(t.Context(), ann); boxoffice.ErrorCode(err) != boxoffice.ENOTFOUND {
+		t.Errorf("ticket of a guest who booked before the upgrade = %v, want not found", err)
+	}
+	if _, err := s.Book(t.Context(), "s", []boxoffice.SeatID{"A1"}, g("ann"), ann, 0); err != nil {
+		t.Fatal(err)
+	}
+	if tk, err := s.Ticket(t.Context(), ann); err != nil || len(tk.Seats) != 1 || tk.Seats[0] != "A1" || tk.Guest != g("ann") {
+		t.Errorf("ticket of ann after booking A1 again = %+v, %v; want A1", tk, err)
+	}
 }
 
 func fmtInt(n int64) string { return strconv.FormatInt(n, 10) }

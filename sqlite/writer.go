@@ -29,6 +29,9 @@ type op struct {
 	guest   boxoffice.Guest
 	book    bool
 	maxHeld int // a booking's cap on the guest's seats in the show; <= 0: none
+	// ticket is the hash of the guest's ticket for the show, which a
+	// booking stores if the guest has none yet; "" stores none.
+	ticket boxoffice.TicketHash
 	// operator: free seats whoever holds them (door.go): the seats listed,
 	// or with seats nil every seat guest holds.
 	operator bool
@@ -62,17 +65,22 @@ func (s *Store) submit(ctx context.Context, o *op) (boxoffice.Change, error) {
 
 // writeSQL are the writer's statements, prepared once on its connection
 // (see prepareWrites) rather than parsed again for every op.
-var writeSQL = struct{ show, book, release, holder, held, bump, log, compact, trim, trimProgramme, savepoint, keep, undo string }{
+var writeSQL = struct{ show, book, release, holder, guest, ticket, bump, log, compact, trim, trimProgramme, savepoint, keep, undo string }{
 	show: `SELECT ` + showColumns + `, s.version, s.log_floor FROM shows s WHERE s.id = ?`,
 	book: `INSERT INTO bookings (show_id, seat_id, holder, version, booked_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (show_id, seat_id) DO NOTHING`,
 	release: `DELETE FROM bookings WHERE show_id = ? AND seat_id = ? AND holder = ?`,
 	holder:  `SELECT holder FROM bookings WHERE show_id = ? AND seat_id = ?`,
-	// A scan of the show's rows, at most a hall's worth: cheaper for the
-	// writer than an index on holder that every insert would also write.
-	held: `SELECT count(*) FROM bookings WHERE show_id = ? AND holder = ?`,
-	bump: `UPDATE shows SET version = ?, log_floor = ? WHERE id = ?`,
-	log:  `INSERT INTO changes (show_id, version, seq, seat_id, state, holder, by_guest, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	// What an op needs to know of its guest, in one statement: the seats
+	// it holds, counted only for a booking with a cap (?3), else -1; and
+	// its ticket: NULL if it has none, else whether it was admitted.
+	guest: `SELECT CASE WHEN ?3 THEN (SELECT count(*) FROM bookings WHERE show_id = ?1 AND holder = ?2) ELSE -1 END,
+		(SELECT admitted_at IS NOT NULL FROM tickets WHERE show_id = ?1 AND guest = ?2)`,
+	// A clash of code_hash is two codes alike (60 bits): the later guest
+	// goes without a ticket rather than fail the batch.
+	ticket: `INSERT INTO tickets (show_id, guest, code_hash) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+	bump:   `UPDATE shows SET version = ?, log_floor = ? WHERE id = ?`,
+	log:    `INSERT INTO changes (show_id, version, seq, seat_id, state, holder, by_guest, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 	// Versions up to the new floor leave changes, each seat's latest one
 	// kept in compacted_changes (SQLite takes the other columns of a
 	// max() aggregate from the row with the maximum). ?3 is the old floor,
@@ -93,17 +101,17 @@ var writeSQL = struct{ show, book, release, holder, held, bump, log, compact, tr
 
 // writeStmts holds one statement per entry of writeSQL.
 type writeStmts struct {
-	show, book, release, holder, held, bump, log, compact, trim, trimProgramme, savepoint, keep, undo *sql.Stmt
+	show, book, release, holder, guest, ticket, bump, log, compact, trim, trimProgramme, savepoint, keep, undo *sql.Stmt
 }
 
 func (w *writeStmts) all() []**sql.Stmt {
-	return []**sql.Stmt{&w.show, &w.book, &w.release, &w.holder, &w.held, &w.bump, &w.log, &w.compact,
+	return []**sql.Stmt{&w.show, &w.book, &w.release, &w.holder, &w.guest, &w.ticket, &w.bump, &w.log, &w.compact,
 		&w.trim, &w.trimProgramme, &w.savepoint, &w.keep, &w.undo}
 }
 
 func writeSQLs() []string {
 	q := writeSQL
-	return []string{q.show, q.book, q.release, q.holder, q.held, q.bump, q.log, q.compact, q.trim, q.trimProgramme, q.savepoint, q.keep, q.undo}
+	return []string{q.show, q.book, q.release, q.holder, q.guest, q.ticket, q.bump, q.log, q.compact, q.trim, q.trimProgramme, q.savepoint, q.keep, q.undo}
 }
 
 // prepareWrites prepares the writer's statements on the writer pool.
@@ -147,21 +155,25 @@ func (b *batch) run(ctx context.Context, o *op, res *result) error {
 			o.maxHeld = st.show.SeatCap(o.maxHeld)
 		} // else applyIn meets the error again and answers it
 	}
-	// Counted in the writer's transaction, after the batch's earlier ops:
-	// concurrent bookings of one guest cannot pass the cap together.
-	held := -1
-	if o.book && o.maxHeld > 0 {
-		if err := b.stmts.held.QueryRowContext(ctx, o.show, o.guest).Scan(&held); err != nil {
+	// Read in the writer's transaction, after the batch's earlier ops:
+	// concurrent bookings of one guest cannot pass the cap together, and
+	// an admission committed before this batch stops the guest's ops.
+	g := guestState{held: -1}
+	if !o.operator {
+		var ticket sql.NullBool
+		if err := b.stmts.guest.QueryRowContext(ctx, o.show, o.guest, o.book && o.maxHeld > 0).Scan(&g.held, &ticket); err != nil {
 			return err
 		}
+		g.ticket, g.admitted = ticket.Valid, ticket.Bool
 	}
+	held := g.held
 	savepoint := len(o.seats) > 1 || (held >= 0 && held+len(o.seats) > o.maxHeld)
 	if savepoint {
 		if _, err := b.stmts.savepoint.ExecContext(ctx); err != nil {
 			return err
 		}
 	}
-	res.change, res.err = b.applyIn(ctx, o, held)
+	res.change, res.err = b.applyIn(ctx, o, g)
 	switch {
 	case res.err != nil && savepoint:
 		if _, err := b.stmts.undo.ExecContext(ctx); err != nil {
@@ -179,6 +191,14 @@ func (b *batch) run(ctx context.Context, o *op, res *result) error {
 		}
 	}
 	return nil
+}
+
+// guestState is what a guest's op needs to know of the guest, read in the
+// batch's transaction before it runs.
+type guestState struct {
+	held     int  // seats held in the show, for a booking with a cap; else -1
+	ticket   bool // the guest has its ticket for the show
+	admitted bool // and the door admitted it
 }
 
 // show returns the show, read once per batch: later ops in the batch see
