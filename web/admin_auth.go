@@ -138,7 +138,7 @@ func (a *adminAuth) guardFor(least role, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s := a.s
 		if s.AdminToken == "" {
-			s.writeProblem(w, r, boxoffice.Errorf(boxoffice.ENOTFOUND, "There is nothing at %s", r.URL.Path))
+			s.writeProblem(w, r, boxoffice.Errorf(boxoffice.ENOTFOUND, "There is nothing at %s", redactedPath(r.URL.Path)))
 			return
 		}
 		c := clientOf(r)
@@ -172,7 +172,7 @@ func (a *adminAuth) guardFor(least role, next http.Handler) http.Handler {
 
 func (a *adminAuth) logFailure(r *http.Request) {
 	a.s.log.InfoContext(r.Context(), "admin authentication failed",
-		slog.String("client", clientOf(r).Addr.String()), slog.String("path", r.URL.Path))
+		slog.String("client", clientOf(r).Addr.String()), slog.String("path", redactedPath(r.URL.Path)))
 }
 
 func (a *adminAuth) tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration) {

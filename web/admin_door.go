@@ -14,17 +14,30 @@ import (
 )
 
 // doorGuestJSON is one guest of the door list: its ref, its seats in hall
-// order, and when it booked the first of them.
+// order, when it booked the first of them, and when its ticket was admitted
+// (null until then). Never the ticket's code: the server keeps only its
+// hash and cannot tell it.
 type doorGuestJSON struct {
-	Guest    string             `json:"guest"`
-	Seats    []boxoffice.SeatID `json:"seats"`
-	BookedAt string             `json:"booked_at"`
+	Guest      string             `json:"guest"`
+	Seats      []boxoffice.SeatID `json:"seats"`
+	BookedAt   string             `json:"booked_at"`
+	AdmittedAt *string            `json:"admitted_at"`
+}
+
+// doorCountsJSON is how far the door has got: guests and seats booked, and
+// of them those admitted.
+type doorCountsJSON struct {
+	Guests         int `json:"guests"`
+	Seats          int `json:"seats"`
+	AdmittedGuests int `json:"admitted_guests"`
+	AdmittedSeats  int `json:"admitted_seats"`
 }
 
 type doorListJSON struct {
 	Show    boxoffice.ShowID `json:"show"`
 	Version int64            `json:"version"`
 	Guests  []doorGuestJSON  `json:"guests"`
+	Counts  doorCountsJSON   `json:"counts"`
 }
 
 // doorListTries bounds the reads that look for a version matching the
@@ -65,12 +78,23 @@ func (s *server) doorList(r *http.Request, show boxoffice.ShowID) (doorListJSON,
 		}
 		g := &list.Guests[i]
 		g.Seats = append(g.Seats, b.Seat)
+		if g.AdmittedAt == nil { // every row of the guest carries it
+			g.AdmittedAt = s.timeOrNull(b.AdmittedAt)
+		}
 		if b.BookedAt.Before(earliest[b.Guest]) {
 			earliest[b.Guest] = b.BookedAt
 		}
 	}
 	for guest, i := range first {
 		list.Guests[i].BookedAt = formatTime(earliest[guest], s.Location)
+	}
+	for _, g := range list.Guests {
+		list.Counts.Guests++
+		list.Counts.Seats += len(g.Seats)
+		if g.AdmittedAt != nil {
+			list.Counts.AdmittedGuests++
+			list.Counts.AdmittedSeats += len(g.Seats)
+		}
 	}
 	return list, nil
 }
@@ -106,13 +130,17 @@ func (s *server) handleDoorList() http.Handler {
 		h.Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusOK)
 		c := csv.NewWriter(w)
-		_ = c.Write([]string{"guest", "seats", "booked_at"})
+		_ = c.Write([]string{"guest", "seats", "booked_at", "admitted_at"})
 		for _, g := range list.Guests {
 			seats := make([]string, len(g.Seats))
 			for i, seat := range g.Seats {
 				seats[i] = string(seat)
 			}
-			_ = c.Write([]string{g.Guest, strings.Join(seats, " "), g.BookedAt})
+			admitted := "" // a spreadsheet's empty cell, for JSON's null
+			if g.AdmittedAt != nil {
+				admitted = *g.AdmittedAt
+			}
+			_ = c.Write([]string{g.Guest, strings.Join(seats, " "), g.BookedAt, admitted})
 		}
 		c.Flush()
 	})

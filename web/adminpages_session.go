@@ -84,7 +84,7 @@ func (a *adminAuth) session(r *http.Request) (adminSession, bool, error) {
 // admin surface does not exist.
 func (a *adminAuth) exists(w http.ResponseWriter, r *http.Request) bool {
 	if a.s.AdminToken == "" {
-		a.s.writeProblem(w, r, boxoffice.Errorf(boxoffice.ENOTFOUND, "There is nothing at %s", r.URL.Path))
+		a.s.writeProblem(w, r, boxoffice.Errorf(boxoffice.ENOTFOUND, "There is nothing at %s", redactedPath(r.URL.Path)))
 		return false
 	}
 	return true

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"boxoffice"
@@ -95,7 +96,7 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 		}
 		s.log.LogAttrs(ctx, level, "request", slog.String("id", id),
 			slog.String("client", clientOf(r).Addr.String()), slog.String("method", r.Method),
-			slog.String("path", r.URL.Path), slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
+			slog.String("path", redactedPath(r.URL.Path)), slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
 			slog.Duration("duration", took))
 	})
 }
@@ -136,3 +137,60 @@ func (rec *statusRecorder) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach Flush and the deadlines.
 func (rec *statusRecorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
+
+// ticketPrefixes are the paths whose next segment is a ticket's code.
+var ticketPrefixes = []string{"/tickets/", "/api/tickets/", "/api/admin/tickets/"}
+
+// redactedPath is a request's path as logs and problems may show it: a
+// ticket's code is the ticket (whoever reads it may open the ticket, and
+// the door admits it), so it is cut to its first group, /tickets/7KQ2-…,
+// /api/admin/tickets/7KQ2-…/admit. Cut the same way whether the code is
+// well formed or not, so that an answer echoing the path tells a guesser
+// nothing about which of its guesses were.
+func redactedPath(path string) string {
+	for _, p := range ticketPrefixes {
+		rest, ok := strings.CutPrefix(path, p)
+		if !ok {
+			continue
+		}
+		code, tail, more := strings.Cut(rest, "/")
+		switch {
+		case !more:
+			tail = ""
+		case tail == "admit":
+			tail = "/admit"
+		default:
+			tail = "/…" // not a route; whatever follows may be more of a code
+		}
+		return p + shortCode(code) + tail
+	}
+	return path
+}
+
+// shortCode is a code as typed cut to its first group, read as
+// boxoffice.ParseTicketCode reads it, then "-…". What is no symbol of a
+// code shows as "?": the log is no place for a guesser's text.
+func shortCode(typed string) string {
+	const symbols = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+	var b strings.Builder
+	for i := 0; i < len(typed) && b.Len() < 4; i++ {
+		c := typed[i]
+		switch {
+		case c == '-' || c == ' ':
+			continue
+		case 'a' <= c && c <= 'z':
+			c -= 'a' - 'A'
+		}
+		switch c {
+		case 'O':
+			c = '0'
+		case 'I', 'L':
+			c = '1'
+		}
+		if strings.IndexByte(symbols, c) < 0 {
+			c = '?'
+		}
+		b.WriteByte(c)
+	}
+	return b.String() + "-…"
+}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"boxoffice"
 	"boxoffice/metrics"
@@ -39,6 +40,12 @@ func (f failingStore) ChangesSince(context.Context, boxoffice.ShowID, int64, int
 	return nil, f.err
 }
 func (f failingStore) Ping(context.Context) error { return f.err }
+func (f failingStore) Ticket(context.Context, boxoffice.TicketHash) (boxoffice.Ticket, error) {
+	return boxoffice.Ticket{}, f.err
+}
+func (f failingStore) Admit(context.Context, boxoffice.TicketHash, time.Time) (boxoffice.Ticket, bool, error) {
+	return boxoffice.Ticket{}, false, f.err
+}
 
 // call is one request of the table and the status it must get. valid is
 // what the document must think of the request: nil leaves it unchecked.
@@ -233,6 +240,8 @@ func TestOpenAPIAnswers(t *testing.T) {
 	programmeAnswers(t, s)
 	adminAnswers(t, s)
 	adminPageAnswers(t, s)
+	ticketAnswers(t, s)
+	doorRoleAnswers(t, s)
 	ticketPageAnswers(t, s)
 
 	if missing := s.uncovered([]string{
@@ -337,6 +346,8 @@ func failureAnswers(t *testing.T, s *spec) {
 			{method: "GET", path: show + "/events"},
 			{method: "HEAD", path: show + "/events"},
 			{method: "GET", path: "/readyz"},
+			{method: "GET", path: show + "/ticket"},
+			{method: "GET", path: "/api/tickets/7KQ2-ABCD-EFGH"},
 		} {
 			if c.path == "/readyz" && tc.want == 500 {
 				c.want = 503 // a database that fails to answer is not ready, whatever the error

@@ -139,7 +139,7 @@ func problemFor(r *http.Request, err error) problem {
 		pt = internalProblem
 	}
 	p := problem{Type: "/problems/" + pt.slug, Title: pt.title, Status: pt.status,
-		Detail: pt.about, Instance: r.URL.Path, RequestID: requestID(r.Context())}
+		Detail: pt.about, Instance: redactedPath(r.URL.Path), RequestID: requestID(r.Context())}
 	if ok && e.Detail != "" {
 		p.Detail = e.Detail
 	}
@@ -167,15 +167,15 @@ func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 	case "/problems/" + problems[boxoffice.EUNAVAILABLE].slug:
 		// Expected during a database outage, and worth retrying shortly.
 		w.Header().Set("Retry-After", "2")
-		s.log.WarnContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
+		s.log.WarnContext(r.Context(), "request failed", slog.String("path", redactedPath(r.URL.Path)), slog.Any("err", err))
 	case "/problems/" + internalProblem.slug:
-		s.log.ErrorContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
+		s.log.ErrorContext(r.Context(), "request failed", slog.String("path", redactedPath(r.URL.Path)), slog.Any("err", err))
 	default:
 		// The client saw a fixed sentence; what the parser or the socket
 		// said is for whoever debugs a client, not for every refusal.
 		var unread *unreadableError
 		if errors.As(err, &unread) {
-			s.log.DebugContext(r.Context(), "request unreadable", slog.String("path", r.URL.Path), slog.Any("err", unread.cause))
+			s.log.DebugContext(r.Context(), "request unreadable", slog.String("path", redactedPath(r.URL.Path)), slog.Any("err", unread.cause))
 		}
 	}
 	if p.retryAfter > 0 {
@@ -249,7 +249,7 @@ func (m *muxErrorWriter) WriteHeader(code int) {
 	case m.r.Pattern != "":
 		// A handler's answer, not the mux's.
 	case code == http.StatusNotFound:
-		err = boxoffice.Errorf(boxoffice.ENOTFOUND, "There is nothing at %s", m.r.URL.Path)
+		err = boxoffice.Errorf(boxoffice.ENOTFOUND, "There is nothing at %s", redactedPath(m.r.URL.Path))
 	case code == http.StatusMethodNotAllowed:
 		err = boxoffice.Errorf(codeMethod, "%s is not allowed here; use %s", m.r.Method, m.Header().Get("Allow"))
 	}

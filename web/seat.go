@@ -85,6 +85,7 @@ const (
 	resultNotYours    = "not-yours"
 	resultSeatLimit   = "seat-limit" // with limit=N, the cap
 	resultClosed      = "closed"
+	resultAdmitted    = "admitted" // the guest's ticket was admitted at the door
 	resultUnknown     = "unknown"
 	resultUnavailable = "unavailable"
 	resultError       = "error"
@@ -151,6 +152,8 @@ func formResult(err error) string {
 		return resultNotYours
 	case errors.Is(err, boxoffice.ErrClosed):
 		return resultClosed
+	case errors.Is(err, boxoffice.ErrAdmitted):
+		return resultAdmitted
 	case errors.Is(err, boxoffice.ErrNotFound):
 		return resultUnknown
 	case errors.Is(err, boxoffice.ErrUnavailable):
@@ -211,6 +214,11 @@ func formNotice(query url.Values, l *boxoffice.Layout, holders map[boxoffice.Sea
 		}
 	case resultClosed:
 		return "Sales for this show have closed.", "error"
+	case resultAdmitted:
+		// Only a guest holding seats can have been admitted.
+		if mine > 0 {
+			return "Your ticket has been admitted at the door: your seats can no longer be changed.", "error"
+		}
 	case resultUnknown:
 		return "That seat does not exist.", "error"
 	case resultUnavailable:

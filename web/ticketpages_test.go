@@ -20,7 +20,6 @@ import (
 	"boxoffice/web"
 )
 
-const doorToken = "door-test-token-0123456789abcdefgh"
 
 // doorClock is the handler's doorClock, moved by the test: the door's window
 // is judged by it (the store's sales by the real one).
