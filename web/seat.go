@@ -217,7 +217,7 @@ func formNotice(query url.Values, l *boxoffice.Layout, holders map[boxoffice.Sea
 	case resultAdmitted:
 		// Only a guest holding seats can have been admitted.
 		if mine > 0 {
-			return "Your ticket has been admitted at the door: your seats can no longer be changed.", "error"
+			return "Your ticket was checked in at the door: your seats can no longer be changed.", "error"
 		}
 	case resultUnknown:
 		return "That seat does not exist.", "error"

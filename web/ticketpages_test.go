@@ -348,3 +348,23 @@ func TestShowPageTicketPanel(t *testing.T) {
 	alice.release(openShow, "A1")
 	wantIn(t, "alice's map holding nothing", alice.do("GET", "/shows/"+openShow, "", "").body, `<div id="ticket" class="ticket-link" hidden>`)
 }
+
+// Once admitted, the seat map's form says why the guest's seats no longer
+// change, and only to that guest.
+func TestSeatFormAfterAdmission(t *testing.T) {
+	e, _ := newDoorEnv(t, nil)
+	alice := e.guest()
+	alice.book(openShow, "A1")
+	if r := e.usher().do("POST", "/tickets/"+alice.ticketCode(openShow).String()+"/admit", formCT, ""); r.status != 200 {
+		t.Fatalf("admitting: %d", r.status)
+	}
+	const sentence = "Your ticket was checked in at the door: your seats can no longer be changed."
+	for _, body := range []string{"seat=A2", "release=A1"} {
+		r := alice.do("POST", "/shows/"+openShow, formCT, body)
+		if loc := r.header.Get("Location"); r.status != http.StatusSeeOther || !strings.Contains(loc, "result=admitted") {
+			t.Fatalf("the form (%s) after admission: %d to %q", body, r.status, loc)
+		}
+		wantIn(t, "alice's map after "+body, alice.do("GET", r.header.Get("Location"), "", "").body, sentence, "data-seat=A1 data-status=mine")
+		wantNotIn(t, "a stranger's map with alice's link", e.guest().do("GET", r.header.Get("Location"), "", "").body, sentence)
+	}
+}
