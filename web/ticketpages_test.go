@@ -20,7 +20,7 @@ import (
 	"boxoffice/web"
 )
 
-// doorClock is the handler's doorClock, moved by the test: the door's window
+// doorClock is the handler's clock, moved by the test: the door's window
 // is judged by it (the store's sales by the real one).
 type doorClock struct{ offset atomic.Int64 }
 
