@@ -217,3 +217,63 @@ func TestConfigAdminToken(t *testing.T) {
 		}
 	}
 }
+
+// The door token comes from the flag or the environment, and the server
+// refuses to start with one that is short, equal to the admin token, or
+// without an admin token beside it, naming the rule.
+func TestConfigDoorToken(t *testing.T) {
+	admin, door := strings.Repeat("a", 32), strings.Repeat("d", 32)
+	withAdmin := map[string]string{"BOXOFFICE_ADMIN_TOKEN": admin}
+	if c, err := ParseConfig(nil, getenv(withAdmin), io.Discard); err != nil || c.DoorToken != "" {
+		t.Fatalf("default: %q, %v; want no door token", c.DoorToken, err)
+	}
+	if c, err := ParseConfig(nil, getenv(map[string]string{"BOXOFFICE_ADMIN_TOKEN": admin, "BOXOFFICE_DOOR_TOKEN": door}), io.Discard); err != nil || c.DoorToken != door {
+		t.Errorf("from the environment: %q, %v", c.DoorToken, err)
+	}
+	flag := strings.Repeat("f", 40)
+	if c, err := ParseConfig([]string{"--door-token", flag}, getenv(map[string]string{"BOXOFFICE_ADMIN_TOKEN": admin, "BOXOFFICE_DOOR_TOKEN": door}), io.Discard); err != nil || c.DoorToken != flag {
+		t.Errorf("the flag does not win: %q, %v", c.DoorToken, err)
+	}
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--door-token", strings.Repeat("d", 31)}, withAdmin, "at least 32"},
+		{[]string{"--door-token", admin}, withAdmin, "differ"},
+		{[]string{"--door-token", door}, nil, "admin token"},
+	} {
+		_, err := ParseConfig(tc.args, getenv(tc.env), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ParseConfig(%v, %v) = %v, want a refusal naming %q", tc.args, tc.env, err, tc.want)
+		}
+	}
+}
+
+// The public URL is an http or https address with a host, kept without a
+// trailing slash; anything else stops the server from starting.
+func TestConfigPublicURL(t *testing.T) {
+	if c, err := ParseConfig(nil, getenv(nil), io.Discard); err != nil || c.PublicURL != "" {
+		t.Fatalf("default: %q, %v; want none", c.PublicURL, err)
+	}
+	for in, want := range map[string]string{
+		"https://tickets.example.com":          "https://tickets.example.com",
+		"https://tickets.example.com/":         "https://tickets.example.com",
+		"http://127.0.0.1:8080":                "http://127.0.0.1:8080",
+		"https://example.com/cinema/":          "https://example.com/cinema",
+		"https://[2001:db8::1]:8443/boxoffice": "https://[2001:db8::1]:8443/boxoffice",
+	} {
+		if c, err := ParseConfig([]string{"--public-url", in}, getenv(nil), io.Discard); err != nil || c.PublicURL != want {
+			t.Errorf("--public-url %s: %q, %v; want %q", in, c.PublicURL, err, want)
+		}
+	}
+	if c, err := ParseConfig(nil, getenv(map[string]string{"BOXOFFICE_PUBLIC_URL": "https://env.example.com/"}), io.Discard); err != nil || c.PublicURL != "https://env.example.com" {
+		t.Errorf("from the environment: %q, %v", c.PublicURL, err)
+	}
+	for _, bad := range []string{"tickets.example.com", "ftp://example.com", "https://", "https://user:pw@example.com",
+		"https://example.com/?a=1", "https://example.com/#top", "/relative", "mailto:x@example.com"} {
+		if _, err := ParseConfig([]string{"--public-url", bad}, getenv(nil), io.Discard); err == nil || !strings.Contains(err.Error(), "--public-url") {
+			t.Errorf("--public-url %q: %v, want a refusal naming the flag", bad, err)
+		}
+	}
+}

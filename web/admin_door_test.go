@@ -16,10 +16,17 @@ type doorList struct {
 	Show    string `json:"show"`
 	Version int64  `json:"version"`
 	Guests  []struct {
-		Guest    string   `json:"guest"`
-		Seats    []string `json:"seats"`
-		BookedAt string   `json:"booked_at"`
+		Guest      string   `json:"guest"`
+		Seats      []string `json:"seats"`
+		BookedAt   string   `json:"booked_at"`
+		AdmittedAt *string  `json:"admitted_at"`
 	} `json:"guests"`
+	Counts struct {
+		Guests         int `json:"guests"`
+		Seats          int `json:"seats"`
+		AdmittedGuests int `json:"admitted_guests"`
+		AdmittedSeats  int `json:"admitted_seats"`
+	} `json:"counts"`
 }
 
 // refsOf maps each seat's holder in the store to its ref, the ref the door
@@ -99,8 +106,8 @@ func TestAdminDoorList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := [][]string{{"guest", "seats", "booked_at"},
-		{bobG.Guest, "A3 B1", bobG.BookedAt}, {aliceG.Guest, "B2 C1", aliceG.BookedAt}}
+	want := [][]string{{"guest", "seats", "booked_at", "admitted_at"},
+		{bobG.Guest, "A3 B1", bobG.BookedAt, ""}, {aliceG.Guest, "B2 C1", aliceG.BookedAt, ""}}
 	if len(rows) != len(want) {
 		t.Fatalf("CSV rows %q, want %q", rows, want)
 	}
@@ -159,4 +166,59 @@ func TestAdminRelease(t *testing.T) {
 	wantProblem(t, op.admin("POST", "/api/admin/shows/"+openShow+"/release", "application/json", `{"seats":["Z9"]}`), 404, "Z9")
 	wantProblem(t, op.admin("POST", "/api/admin/shows/"+openShow+"/release", "application/json", `{"seat":["A1"]}`), 400)
 	wantProblem(t, op.admin("POST", "/api/admin/shows/nope/release", "application/json", `{"seats":["A1"]}`), 404)
+}
+
+// The door list tells who has been admitted, and how far the door has got;
+// the CSV too, an empty cell for a guest not admitted yet.
+func TestDoorListAdmitted(t *testing.T) {
+	clock := newClock()
+	e := doorEnv(t, clock, nil)
+	alice, bob, carol, op := e.guest(), e.guest(), e.guest(), e.guest()
+	alice.bookMany(openShow, `{"seats":["A1","A2"]}`)
+	bob.book(openShow, "B1")
+	carol.bookMany(openShow, `{"seats":["C1","C2","C3"]}`)
+	read := func() doorList {
+		t.Helper()
+		var list doorList
+		if err := json.Unmarshal(op.admin("GET", "/api/admin/shows/"+openShow+"/bookings", "", "").body, &list); err != nil {
+			t.Fatal(err)
+		}
+		return list
+	}
+	if c := read().Counts; c.Guests != 3 || c.Seats != 6 || c.AdmittedGuests != 0 || c.AdmittedSeats != 0 {
+		t.Errorf("counts before the door opens: %+v", c)
+	}
+	clock.Set(startOf(t, e, openShow).Add(-time.Hour))
+	for _, g := range []*guest{alice, carol} {
+		decodeAdmission(t, e.guest().door("POST", admitPath(decodeTicket(t, g.myTicket(openShow)).Code)))
+	}
+	at := clock.Now().UTC().Format(time.RFC3339)
+	list := read()
+	if c := list.Counts; c.Guests != 3 || c.Seats != 6 || c.AdmittedGuests != 2 || c.AdmittedSeats != 5 {
+		t.Errorf("counts after admitting alice and carol: %+v, want 3 guests, 6 seats, 2 admitted with 5", c)
+	}
+	want := map[string]string{"A1 A2": at, "B1": "", "C1 C2 C3": at}
+	for _, g := range list.Guests {
+		got := ""
+		if g.AdmittedAt != nil {
+			got = *g.AdmittedAt
+		}
+		if seats := strings.Join(g.Seats, " "); got != want[seats] {
+			t.Errorf("the guest with %s: admitted_at %q, want %q", seats, got, want[seats])
+		}
+	}
+	body := string(op.admin("GET", "/api/admin/shows/"+openShow+"/bookings", "", "").body)
+	for _, g := range []*guest{alice, bob, carol} {
+		if code := decodeTicket(t, g.myTicket(openShow)).Code; strings.Contains(body, code) || strings.Contains(body, strings.ReplaceAll(code, "-", "")) {
+			t.Errorf("the door list shows (part of) the ticket code %s: %s", code, body)
+		}
+	}
+	c := op.admin("GET", "/api/admin/shows/"+openShow+"/bookings", "", "", "Accept", "text/csv")
+	rows, err := csv.NewReader(strings.NewReader(string(c.body))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 4 || rows[1][3] != at || rows[2][3] != "" || rows[3][3] != at {
+		t.Errorf("CSV %q, want admitted_at %s, empty, %s", rows, at, at)
+	}
 }

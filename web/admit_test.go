@@ -166,10 +166,10 @@ func TestAdmittedLock(t *testing.T) {
 		t.Fatalf("the form: %d to %q, want 303 with result=admitted", r.status, r.header.Get("Location"))
 	}
 	page := alice.do("GET", loc.String(), "", "")
-	if !strings.Contains(string(page.body), "admitted at the door") {
+	if !strings.Contains(string(page.body), "your seats can no longer be changed") {
 		t.Errorf("the map does not say why the seat stays: %.300s", page.body)
 	}
-	if strings.Contains(string(bob.do("GET", loc.String(), "", "").body), "admitted at the door") {
+	if strings.Contains(string(bob.do("GET", loc.String(), "", "").body), "your seats can no longer be changed") {
 		t.Error("the sentence shows to a guest holding nothing")
 	}
 	if s := alice.statuses(openShow); s["A1"] != "mine" || s["A2"] != "mine" || s["A3"] != "free" || s["B1"] != "free" {
