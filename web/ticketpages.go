@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"html/template"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -133,7 +134,9 @@ func (s *server) doorAdmit(r *http.Request, code boxoffice.TicketCode) (admissio
 	v := verdict{Code: code.String()}
 	switch {
 	case err == nil && first:
-		s.logAdminChange(r, "admit", "ticket "+code.String()[:4]+"-…")
+		// The same line as the API's admission (tickets.go), the code cut.
+		s.logAdminChange(r, "admit", "ticket:"+shortCode(string(code)), slog.String("show", string(t.Show.ID)),
+			slog.Any("seats", t.Seats))
 		v.Kind, v.Icon, v.Head = "ok", "✓", "Admit: "+seatsPhrase(t.Show, t.Seats)
 		v.Detail = s.showLine(t.Show)
 		return admission{t, v, http.StatusOK}, nil
