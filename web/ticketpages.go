@@ -290,8 +290,8 @@ func (s *server) handleDoorForm() http.Handler {
 			p.Verdict, status = &verdict{Kind: "refused", Icon: "✗", Head: "No such ticket",
 				Detail: "Check the code and try again, or ask the guest for the ticket page."}, http.StatusNotFound
 		case errors.Is(err, boxoffice.ErrCancelled):
-			p.Verdict, status = &verdict{Kind: "refused", Icon: "✗", Head: "Cancelled: this ticket's show has been cancelled",
-				Code: code.String()}, http.StatusGone
+			// No link: the ticket's page is gone too.
+			p.Verdict, status = &verdict{Kind: "refused", Icon: "✗", Head: "Cancelled: this ticket's show has been cancelled"}, http.StatusGone
 		default:
 			s.writeProblem(w, r, err)
 			return
