@@ -14,7 +14,7 @@ import (
 // is answered 303 back to a page (Post/Redirect/Get); an outcome travels
 // in the query as ?result=…, as on the seat map.
 
-var adminPageNames = []string{"admin-signin.html", "admin-programme.html", "admin-show.html", "admin-halls.html"}
+var adminPageNames = []string{"admin-signin.html", "admin-programme.html", "admin-show.html", "admin-halls.html", "admin-door.html"}
 
 // addAdmin parses the admin pages beside the guest pages, with a layout of
 // their own (no seat-map script, the admin's navigation).

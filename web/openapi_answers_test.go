@@ -242,6 +242,7 @@ func TestOpenAPIAnswers(t *testing.T) {
 	adminPageAnswers(t, s)
 	ticketAnswers(t, s)
 	doorRoleAnswers(t, s)
+	ticketPageAnswers(t, s)
 
 	if missing := s.uncovered([]string{
 		// Only a panic or a template that fails to render: no request

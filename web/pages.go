@@ -25,7 +25,7 @@ type pages struct {
 func parsePages(a *assets) (*pages, error) {
 	funcs := template.FuncMap{"asset": a.url}
 	p := &pages{byName: map[string]*template.Template{}}
-	for _, name := range []string{"index.html", "show.html", "error.html"} {
+	for _, name := range []string{"index.html", "show.html", "error.html", "ticket.html"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name)
 		if err != nil {
 			return nil, fmt.Errorf("parsing %s: %w", name, err)
@@ -137,6 +137,8 @@ type showPage struct {
 	Version     int64
 	Grid        template.HTML // see seatGrid
 	Mine        []boxoffice.SeatID
+	Ticket      string // the viewer's ticket code, only while it holds seats
+	TicketPath  string
 	Message     string
 	MessageKind string // "ok" or "error"
 }
@@ -299,6 +301,13 @@ func (s *server) handleShowPage() http.Handler {
 		p := showPage{page: page{Head: m.show.Title + ", " + s.humanTime(m.show.StartsAt)},
 			showItem: s.showItem(sum), Version: m.version, Grid: grid, Mine: mine}
 		p.Open = open
+		if len(mine) > 0 {
+			// Never on the page shared by viewers holding nothing (below):
+			// the code is this guest's. The script fetches it when the
+			// guest's first seat arrives.
+			code := ticketOf(r.Context(), m.show.ID)
+			p.Ticket, p.TicketPath = code.String(), ticketPath(code)
+		}
 		// The outcome of a form post, if it is still true.
 		p.Message, p.MessageKind = formNotice(r.URL.Query(), &m.show.Hall.Layout, m.holders, guestOf(r), len(mine))
 		// A viewer holding no seat and bringing no form outcome sees the

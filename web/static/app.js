@@ -74,6 +74,36 @@
       mineList.replaceChildren(...mine.map((id) => Object.assign(document.createElement('li'), { textContent: id })));
     }
     if (none) none.hidden = mine.length > 0;
+    showTicket(mine.length > 0);
+  }
+
+  // The ticket panel shows while the guest holds a seat. A page rendered
+  // for a guest holding none is the one every such guest gets, so it
+  // carries no code: the guest's own comes from the API with the first seat.
+  const ticket = $('ticket'), ticketCode = $('ticket-code');
+  let fetchingTicket = false;
+  const holdsAny = () => [...seats.values()].some((b) => b.dataset.status === 'mine');
+  async function showTicket(holds) {
+    if (!ticket || !ticketCode) return;
+    if (!holds || ticketCode.getAttribute('href')) {
+      ticket.hidden = !holds;
+      return;
+    }
+    if (fetchingTicket) return;
+    fetchingTicket = true;
+    try {
+      const res = await fetch(api + '/ticket', { headers: { Accept: 'application/json' } });
+      const t = res.ok ? await res.json() : null;
+      if (t && typeof t.code === 'string' && typeof t.url === 'string') {
+        ticketCode.href = t.url;
+        ticketCode.textContent = t.code;
+      }
+    } catch {
+      // The next change of the guest's seats tries again.
+    } finally {
+      fetchingTicket = false;
+    }
+    ticket.hidden = !(ticketCode.getAttribute('href') && holdsAny());
   }
 
   // say puts text in the live region; emptying it first makes screen readers
