@@ -132,7 +132,8 @@ func AdmittedError(show ShowID) *Error {
 }
 
 // WrongDayError refuses to admit a ticket outside its show's door window.
+// The web layer words it again with the start in the cinema's time zone.
 func WrongDayError(show Show) *Error {
-	return Errorf(EWRONGDAY, "This ticket is for %s, which starts at %s: the door admits it from %s before to %s after",
-		show.Title, show.StartsAt.Format(time.RFC3339), AdmitFrom, AdmitUntil)
+	return Errorf(EWRONGDAY, "This ticket is for %s, starting %s. The door admits a show's tickets from %d hours before it starts until %d hours after.",
+		show.Title, show.StartsAt.Format(time.RFC3339), int(AdmitFrom.Hours()), int(AdmitUntil.Hours()))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"html/template"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -19,10 +18,6 @@ import (
 // maxDoorFormBytes bounds the check-in form: a pasted ticket URL and little
 // else.
 const maxDoorFormBytes = 4 << 10
-
-// ticketPageNotFound answers a malformed code, an unknown one and one whose
-// guest holds no seats alike, so that the page tells a prober nothing.
-var ticketPageNotFound = boxoffice.Error{Code: boxoffice.ENOTFOUND, Detail: "There is no such ticket."}
 
 // noReferrer keeps a page's address from leaving with a link the guest
 // follows: the ticket page's address is the ticket.
@@ -48,12 +43,9 @@ func ticketCodeIn(s string) (boxoffice.TicketCode, bool) {
 func (s *server) pageTicket(ctx context.Context, raw string) (boxoffice.TicketCode, boxoffice.Ticket, error) {
 	code, ok := boxoffice.ParseTicketCode(raw)
 	if !ok {
-		return "", boxoffice.Ticket{}, &ticketPageNotFound
+		return "", boxoffice.Ticket{}, &noTicketError
 	}
-	t, err := s.Store.Ticket(ctx, code.Hash())
-	if errors.Is(err, boxoffice.ErrNotFound) {
-		return "", boxoffice.Ticket{}, &ticketPageNotFound
-	}
+	t, err := s.ticketByCode(ctx, code)
 	return code, t, err
 }
 
@@ -127,16 +119,12 @@ type admission struct {
 }
 
 // doorAdmit admits the ticket now, or says why not. An unknown ticket is
-// ticketPageNotFound; a cancelled show's, ErrCancelled.
+// noTicketError; a cancelled show's, ErrCancelled.
 func (s *server) doorAdmit(r *http.Request, code boxoffice.TicketCode) (admission, error) {
-	ctx := r.Context()
-	t, first, err := s.Store.Admit(ctx, code.Hash(), s.Now())
+	t, first, err := s.admitTicket(r, code)
 	v := verdict{Code: code.String()}
 	switch {
 	case err == nil && first:
-		// The same line as the API's admission (tickets.go), the code cut.
-		s.logAdminChange(r, "admit", "ticket:"+shortCode(string(code)), slog.String("show", string(t.Show.ID)),
-			slog.Any("seats", t.Seats))
 		v.Kind, v.Icon, v.Head = "ok", "✓", "Admit: "+seatsPhrase(t.Show, t.Seats)
 		v.Detail = s.showLine(t.Show)
 		return admission{t, v, http.StatusOK}, nil
@@ -145,16 +133,9 @@ func (s *server) doorAdmit(r *http.Request, code boxoffice.TicketCode) (admissio
 		v.Detail = s.showLine(t.Show) + " · " + seatsPhrase(t.Show, t.Seats)
 		return admission{t, v, http.StatusOK}, nil
 	case errors.Is(err, boxoffice.ErrWrongDay):
-		// The refusal names the show in prose; the page wants its parts.
-		_, t, err := s.pageTicket(ctx, string(code))
-		if err != nil {
-			return admission{}, err
-		}
 		v.Kind, v.Icon, v.Head = "refused", "✗", "Not today: this ticket is for "+s.humanTime(t.Show.StartsAt)
 		v.Detail = s.showLine(t.Show) + " · " + seatsPhrase(t.Show, t.Seats)
 		return admission{t, v, http.StatusConflict}, nil
-	case errors.Is(err, boxoffice.ErrNotFound):
-		return admission{}, &ticketPageNotFound
 	}
 	return admission{}, err
 }
@@ -232,7 +213,7 @@ func (s *server) handleTicketAdmitForm() http.Handler {
 		noReferrer(w)
 		code, ok := boxoffice.ParseTicketCode(r.PathValue("code"))
 		if !ok {
-			s.writeProblem(w, r, &ticketPageNotFound)
+			s.writeProblem(w, r, &noTicketError)
 			return
 		}
 		a, err := s.doorAdmit(r, code)
@@ -278,7 +259,7 @@ func (s *server) handleDoorForm() http.Handler {
 		}
 		p, status := newDoorPage(), http.StatusOK
 		var a admission
-		err := error(&ticketPageNotFound)
+		err := error(&noTicketError)
 		code, ok := ticketCodeIn(r.PostForm.Get("code"))
 		if ok {
 			a, err = s.doorAdmit(r, code)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -103,8 +104,8 @@ func pathTicketCode(r *http.Request) (boxoffice.TicketCode, error) {
 // ticketByCode is the ticket whose code is code. A store's own not-found,
 // whatever its detail, becomes noTicketError, so that an unknown code is
 // answered exactly as a malformed one.
-func (s *server) ticketByCode(r *http.Request, code boxoffice.TicketCode) (boxoffice.Ticket, error) {
-	t, err := s.Store.Ticket(r.Context(), code.Hash())
+func (s *server) ticketByCode(ctx context.Context, code boxoffice.TicketCode) (boxoffice.Ticket, error) {
+	t, err := s.Store.Ticket(ctx, code.Hash())
 	if errors.Is(err, boxoffice.ErrNotFound) {
 		return boxoffice.Ticket{}, &noTicketError
 	}
@@ -142,7 +143,7 @@ func (s *server) handleGetTicket() http.Handler {
 			s.writeProblem(w, r, err)
 			return
 		}
-		t, err := s.ticketByCode(r, code)
+		t, err := s.ticketByCode(r.Context(), code)
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
@@ -176,25 +177,39 @@ func (s *server) admit(r *http.Request) (admitJSON, error) {
 	return s.admitCode(r, code)
 }
 
-// admitCode admits the ticket whose code is code, and logs it if this was
-// the first admission.
+// admitCode admits the ticket whose code is code, as JSON.
 func (s *server) admitCode(r *http.Request, code boxoffice.TicketCode) (admitJSON, error) {
-	t, first, err := s.Store.Admit(r.Context(), code.Hash(), s.Now())
-	if errors.Is(err, boxoffice.ErrNotFound) {
-		err = &noTicketError
-	}
+	t, first, err := s.admitTicket(r, code)
 	if err != nil {
 		return admitJSON{}, err
 	}
 	v := s.ticketView(code, t)
-	res := admitJSON{Code: v.Code, Show: v.Show, Seats: v.Seats, AdmittedAt: formatTime(t.AdmittedAt, s.Location), First: first}
-	if first {
-		seats := make([]boxoffice.SeatID, len(res.Seats))
-		for i, seat := range res.Seats {
-			seats[i] = seat.ID
+	return admitJSON{Code: v.Code, Show: v.Show, Seats: v.Seats, AdmittedAt: formatTime(t.AdmittedAt, s.Location), First: first}, nil
+}
+
+// admitTicket admits code's ticket at the server's clock, for the API and
+// the door's pages alike, and logs a first admission (the code cut to its
+// first group). Refused for the wrong day, it returns the ticket as it
+// stands too, for the door's answer, and an error naming the show's start
+// in the cinema's time zone.
+func (s *server) admitTicket(r *http.Request, code boxoffice.TicketCode) (boxoffice.Ticket, bool, error) {
+	t, first, err := s.Store.Admit(r.Context(), code.Hash(), s.Now())
+	switch {
+	case errors.Is(err, boxoffice.ErrNotFound):
+		return t, false, &noTicketError
+	case errors.Is(err, boxoffice.ErrWrongDay):
+		if t, err = s.ticketByCode(r.Context(), code); err != nil {
+			return t, false, err
 		}
-		s.logAdminChange(r, "admit", "ticket:"+shortCode(string(code)), slog.String("show", string(t.Show.ID)),
-			slog.Any("seats", seats))
+		return t, false, boxoffice.Errorf(boxoffice.EWRONGDAY,
+			"This ticket is for %s on %s. The door admits a show's tickets from %d hours before it starts until %d hours after.",
+			t.Show.Title, s.humanTime(t.Show.StartsAt), int(boxoffice.AdmitFrom.Hours()), int(boxoffice.AdmitUntil.Hours()))
+	case err != nil:
+		return t, false, err
 	}
-	return res, nil
+	if first {
+		s.logAdminChange(r, "admit", "ticket:"+shortCode(string(code)), slog.String("show", string(t.Show.ID)),
+			slog.Any("seats", t.Seats))
+	}
+	return t, first, nil
 }
