@@ -201,6 +201,11 @@ func parseShow(raw json.RawMessage, i int, halls []Hall) (Show, error) {
 	if sh.StartsAt, err = time.Parse(time.RFC3339, startsAt); err != nil {
 		return Show{}, Errorf(EPROGRAMME, "%s: starts_at: want a date and time with its offset (RFC 3339), e.g. 2026-12-06T20:00:00+01:00, not %q", what, startsAt)
 	}
+	// A year RFC 3339 can write in every time zone, so that an export in
+	// the cinema's zone reads back; and none a cinema can mean before 1970.
+	if y := sh.StartsAt.UTC().Year(); y < 1970 || y > 9998 {
+		return Show{}, Errorf(EPROGRAMME, "%s: starts_at: want a year from 1970 to 9998, not %q", what, startsAt)
+	}
 	switch Sales(sales) {
 	case "", SalesOpen:
 		sh.Sales = SalesOpen

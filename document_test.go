@@ -91,6 +91,8 @@ func TestParseProgrammeRefuses(t *testing.T) {
 		{"no hall", `{"shows": [{"id": "dune", "title": "Dune", "starts_at": "2026-12-06T20:00:00+01:00"}]}`, []string{"show dune", "hall", "required"}},
 		{"no start", `{"shows": [{"id": "dune", "title": "Dune", "hall": "studio"}]}`, []string{"show dune", "starts_at", "required"}},
 		{"no offset", `{"shows": [{"id": "dune", "title": "Dune", "hall": "studio", "starts_at": "2026-12-06T20:00:00"}]}`, []string{"show dune", "starts_at", "offset"}},
+		{"year 0", `{"shows": [{"id": "dune", "title": "Dune", "hall": "studio", "starts_at": "0000-01-01T00:00:00Z"}]}`, []string{"show dune", "starts_at", "1970 to 9998"}},
+		{"year 9999", `{"shows": [{"id": "dune", "title": "Dune", "hall": "studio", "starts_at": "9999-12-31T23:00:00Z"}]}`, []string{"show dune", "starts_at", "1970 to 9998"}},
 		{"title not a string", `{"shows": [{"id": "dune", "title": 7, "hall": "studio", "starts_at": "2026-12-06T20:00:00Z"}]}`, []string{"show dune", "title"}},
 		{"sales", show(`, "sales": "paused"`), []string{"show dune", "sales", "paused"}},
 		{"negative cap", show(`, "max_seats_per_guest": -1`), []string{"show dune", "max_seats_per_guest"}},
