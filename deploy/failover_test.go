@@ -180,7 +180,7 @@ func instanceKilled(t *testing.T, s *site, show string) {
 		resp.Body.Close()
 		if upstream(resp) == victim.addr {
 			id := resp.Header.Get("X-Request-Id")
-			if !victim.awaitLog("id=" + id) {
+			if !victim.WaitLog("id="+id, 5*time.Second) {
 				t.Errorf("nginx says %s answered request %s, which its log lacks", victim.addr, id)
 			}
 			t.Logf("the restarted instance took traffic %v after it was killed", time.Since(killedAt))

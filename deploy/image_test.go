@@ -2,7 +2,6 @@ package deploy_test
 
 import (
 	"archive/tar"
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"debug/buildinfo"
@@ -15,12 +14,13 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"boxoffice/internal/testbin"
 )
 
 // needPodman returns podman's path; without it the test skips, except in CI,
@@ -291,55 +291,25 @@ func checkBinary(t *testing.T, bin string, labels map[string]string) {
 	}
 }
 
-// listening matches the server's log line once it listens, with the address.
-var listening = regexp.MustCompile(`msg=listening addr=(\S+)`)
-
 // checkServes starts the binary from the image and runs its healthcheck
 // against it, then stops it and runs the healthcheck again.
 func checkServes(t *testing.T, bin string) {
 	t.Helper()
 	dir := t.TempDir()
-	srv := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
-	srv.Env = []string{"BOXOFFICE_DB=" + filepath.Join(dir, "boxoffice.db"), "BOXOFFICE_TIMEZONE=Europe/Berlin", "TMPDIR=" + dir}
-	stderr, err := srv.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	addr := make(chan string, 1)
-	var logs strings.Builder
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			logs.WriteString(sc.Text() + "\n")
-			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			}
-		}
-		exited <- srv.Wait()
-	}()
-	t.Cleanup(func() { _ = srv.Process.Kill() })
-	var a string
-	select {
-	case a = <-addr:
-	case err := <-exited:
-		t.Fatalf("the image's binary exited before listening: %v\n%s", err, logs.String())
-	case <-time.After(30 * time.Second):
-		t.Fatal("the image's binary did not listen within 30 s")
-	}
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
+	cmd.Env = []string{"BOXOFFICE_DB=" + filepath.Join(dir, "boxoffice.db"), "BOXOFFICE_TIMEZONE=Europe/Berlin", "TMPDIR=" + dir}
+	srv := testbin.Serve(t, cmd)
+	a := srv.Addr
 	if out, err := exec.Command(bin, "healthcheck", "--addr", a).CombinedOutput(); err != nil {
 		t.Errorf("healthcheck against the running server: %v\n%s", err, out)
 	}
-	if err := srv.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := srv.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("after SIGTERM: %v\n%s", err, logs.String())
+	case <-srv.Exited():
+		if err := srv.Wait(); err != nil {
+			t.Errorf("after SIGTERM: %v\n%s", err, srv.Logs())
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("the server did not stop within 30 s of SIGTERM")

@@ -1,7 +1,6 @@
 package deploy_test
 
 import (
-	"bufio"
 	"fmt"
 	"net"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -44,89 +42,9 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// proc is a process started by a test, with its standard error kept: for
-// boxoffice, its log, one line per request.
-type proc struct {
-	cmd  *exec.Cmd
-	exit chan error // its Wait's result, once
-	mu   sync.Mutex
-	logs strings.Builder
-	more chan struct{} // closed, and replaced, at each line
-}
-
-// run starts cmd and keeps its stderr; ready, if set, is closed at the first
-// line matching it.
-func run(t *testing.T, cmd *exec.Cmd, ready *regexp.Regexp) (*proc, <-chan struct{}) {
-	t.Helper()
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &proc{cmd: cmd, exit: make(chan error, 1), more: make(chan struct{})}
-	seen := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.logs.WriteString(sc.Text() + "\n")
-			close(p.more)
-			p.more = make(chan struct{})
-			p.mu.Unlock()
-			if ready != nil && ready.MatchString(sc.Text()) {
-				close(seen)
-				ready = nil
-			}
-		}
-		p.exit <- cmd.Wait()
-	}()
-	return p, seen
-}
-
-func (p *proc) log() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.logs.String()
-}
-
-// awaitLog waits for a line containing s, up to 5 s: a request's line is
-// logged once its answer is out, so it may follow the answer by a moment.
-func (p *proc) awaitLog(s string) bool {
-	deadline := time.After(5 * time.Second)
-	for {
-		p.mu.Lock()
-		found, more := strings.Contains(p.logs.String(), s), p.more
-		p.mu.Unlock()
-		if found {
-			return true
-		}
-		select {
-		case <-more:
-		case <-deadline:
-			return false
-		}
-	}
-}
-
-// await waits for ready, failing the test if the process exits first or
-// takes over 30 s.
-func (p *proc) await(t *testing.T, ready <-chan struct{}, what string) {
-	t.Helper()
-	select {
-	case <-ready:
-	case err := <-p.exit:
-		p.exit <- err
-		t.Fatalf("%s exited before it was ready: %v\n%s", what, err, p.log())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("%s was not ready within 30s\n%s", what, p.log())
-	}
-}
-
 // instance is one `boxoffice serve` process on a fixed port.
 type instance struct {
-	*proc
+	*testbin.Process
 	addr string // 127.0.0.1:port, also nginx's name for it in $upstream_addr
 	args []string
 }
@@ -145,17 +63,9 @@ func startInstance(t *testing.T, db, addr string) *instance {
 func (in *instance) start(t *testing.T) {
 	t.Helper()
 	cmd := exec.Command(testbin.Build(t, "../cmd/boxoffice"), in.args...)
-	// Only the flags count: none of the environment's BOXOFFICE_* settings.
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "BOXOFFICE_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	p, ready := run(t, cmd, listening)
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	p.await(t, ready, "boxoffice on "+in.addr)
-	in.proc = p
-	resp, err := http.Get("http://" + in.addr + "/readyz")
+	cmd.Env = testbin.Env()
+	in.Process = testbin.Serve(t, cmd)
+	resp, err := http.Get(in.Base + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,10 +78,10 @@ func (in *instance) start(t *testing.T) {
 // kill ends the instance with SIGKILL, as a crash would, and waits for it.
 func (in *instance) kill(t *testing.T) {
 	t.Helper()
-	if err := in.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := in.Cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	<-in.exit
+	_ = in.Wait()
 }
 
 // editLine marks the lines of deploy/nginx.conf that an operator (and this
@@ -255,22 +165,22 @@ http {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "-p", dir, "-c", mainPath, "-e", "stderr", "-g", "daemon off;")
-	// The master binds the listening socket before it starts its workers.
-	p, ready := run(t, cmd, regexp.MustCompile(`start worker process`))
+	p := testbin.Start(t, cmd)
 	t.Cleanup(func() {
 		// SIGTERM: the master stops its workers; SIGKILL would orphan them.
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case <-p.exit:
+		case <-p.Exited():
 		case <-time.After(10 * time.Second):
 			_ = cmd.Process.Kill()
-			t.Errorf("nginx did not stop within 10s of SIGTERM\n%s", p.log())
+			t.Errorf("nginx did not stop within 10s of SIGTERM\n%s", p.Logs())
 		}
 	})
-	p.await(t, ready, "nginx")
+	// The master binds the listening socket before it starts its workers.
+	p.AwaitLine(t, regexp.MustCompile(`start worker process`), "nginx")
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("nginx's log:\n%s", p.log())
+			t.Logf("nginx's log:\n%s", p.Logs())
 		}
 	})
 	return listen

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -13,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -32,73 +30,22 @@ import (
 // The boxoffice binaries built for the tests are removed when they end.
 func TestMain(m *testing.M) { testbin.Main(m) }
 
-// commandEnv is this process's environment without any BOXOFFICE_ variable,
-// so that what a test runs is configured by its flags alone.
-func commandEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "BOXOFFICE_") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-// served is a boxoffice serve process.
-type served struct {
-	cmd  *exec.Cmd
-	base string // http://127.0.0.1:port
-	exit chan error
-}
-
-var listening = regexp.MustCompile(`msg=listening addr=(\S+)`)
-
 // serveBinary starts the real binary on db with its default limits and
 // waits for the log line that says where it listens.
-func serveBinary(t *testing.T, db string) *served {
+func serveBinary(t *testing.T, db string) *testbin.Process {
 	t.Helper()
 	cmd := exec.Command(testbin.Build(t, "../cmd/boxoffice"), "serve", "--addr", "127.0.0.1:0", "--db", db)
-	cmd.Env = commandEnv()
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &served{cmd: cmd, exit: make(chan error, 1)}
-	addr := make(chan string, 1)
-	var logs bytes.Buffer
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			logs.WriteString(sc.Text() + "\n")
-			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			}
-		}
-		s.exit <- cmd.Wait()
-	}()
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	select {
-	case a := <-addr:
-		s.base = "http://" + a
-	case err := <-s.exit:
-		t.Fatalf("boxoffice serve exited before listening: %v\n%s", err, logs.String())
-	case <-time.After(30 * time.Second):
-		t.Fatal("boxoffice serve did not listen within 30s")
-	}
-	return s
+	cmd.Env = testbin.Env()
+	return testbin.Serve(t, cmd)
 }
 
-// stop ends the server with sig and waits for it to exit.
-func (s *served) stop(t *testing.T, sig syscall.Signal) {
+// stopServer ends the server with sig and waits for it to exit.
+func stopServer(t *testing.T, p *testbin.Process, sig syscall.Signal) {
 	t.Helper()
-	if err := s.cmd.Process.Signal(sig); err != nil {
+	if err := p.Cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
-	err := <-s.exit
-	if sig == syscall.SIGTERM && err != nil {
+	if err := p.Wait(); sig == syscall.SIGTERM && err != nil {
 		t.Errorf("boxoffice serve after SIGTERM: %v", err)
 	}
 }
@@ -107,7 +54,7 @@ func (s *served) stop(t *testing.T, sig syscall.Signal) {
 func command(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	cmd := exec.Command(testbin.Build(t, "../cmd/boxoffice"), args...)
-	cmd.Env = commandEnv()
+	cmd.Env = testbin.Env()
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err = cmd.Run()
@@ -178,7 +125,7 @@ func TestBackupWhileBooking(t *testing.T) {
 	live, backup, fresh := filepath.Join(dir, "live.db"), filepath.Join(dir, "backup.db"), filepath.Join(dir, "fresh.db")
 	p := serveBinary(t, live)
 	show := "the-long-night" // the demo's first show, in the grand hall
-	seats := slices.Sorted(maps.Keys(guestSeats(t, http.DefaultClient, p.base, show)))
+	seats := slices.Sorted(maps.Keys(guestSeats(t, http.DefaultClient, p.Base, show)))
 	const guests = 16
 	own := len(seats) / guests
 	if own < 10 {
@@ -212,7 +159,7 @@ func TestBackupWhileBooking(t *testing.T) {
 				if len(mine) == 5 {
 					o = seatOp{seat: mine[0]}
 				}
-				write(clients[g], p.base, show, &o)
+				write(clients[g], p.Base, show, &o)
 				mu.Lock()
 				ops[g] = append(ops[g], o)
 				if !o.acked.IsZero() {
@@ -272,10 +219,10 @@ func TestBackupWhileBooking(t *testing.T) {
 	if _, errOut, err := command(t, "restore", backup, "--db", live); err == nil || !strings.Contains(errOut, "boxoffice server") {
 		t.Errorf("restore while the server serves: %v, %q; want a refusal naming the server", err, errOut)
 	}
-	if st := guestSeats(t, clients[0], p.base, show); !slices.Contains(slices.Collect(maps.Values(st)), "mine") {
+	if st := guestSeats(t, clients[0], p.Base, show); !slices.Contains(slices.Collect(maps.Values(st)), "mine") {
 		t.Error("after the refused restore guest 0 holds nothing on the running server")
 	}
-	p.stop(t, syscall.SIGTERM)
+	stopServer(t, p, syscall.SIGTERM)
 
 	// A server on the fresh path books a seat and is killed, leaving a
 	// write-ahead log that would be replayed onto the restored file.
@@ -285,10 +232,10 @@ func TestBackupWhileBooking(t *testing.T) {
 		t.Fatal("every seat belongs to a guest: none left for the stale booking")
 	}
 	o := seatOp{seat: stale, book: true}
-	if write(clients[guests], q.base, show, &o); o.acked.IsZero() {
+	if write(clients[guests], q.Base, show, &o); o.acked.IsZero() {
 		t.Fatal("the stale booking was not acknowledged")
 	}
-	q.stop(t, syscall.SIGKILL)
+	stopServer(t, q, syscall.SIGKILL)
 	if fi, err := os.Stat(fresh + "-wal"); err != nil || fi.Size() == 0 {
 		t.Fatalf("the killed server left no write-ahead log: %v", err)
 	}
@@ -310,7 +257,7 @@ func TestBackupWhileBooking(t *testing.T) {
 	checked, unsure := 0, 0
 	holders := map[string]int{}
 	for g := range guests {
-		st := guestSeats(t, clients[g], r.base, show)
+		st := guestSeats(t, clients[g], r.Base, show)
 		// The state a seat must be in: the last request answered before
 		// the backup began decides, unless a request sent before it ended
 		// may have changed it since (the copy is one moment in between).
@@ -342,14 +289,14 @@ func TestBackupWhileBooking(t *testing.T) {
 			}
 		}
 	}
-	if st := guestSeats(t, clients[guests], r.base, show); st[stale] != "free" {
+	if st := guestSeats(t, clients[guests], r.Base, show); st[stale] != "free" {
 		t.Errorf("seat %s, booked by the killed server after the backup, is %s: its log was replayed", stale, st[stale])
 	}
 	t.Logf("%d seats checked against the backup's moment, %d written to while it ran", checked, unsure)
 	if checked < 100 {
 		t.Errorf("only %d seats could be checked", checked)
 	}
-	r.stop(t, syscall.SIGTERM)
+	stopServer(t, r, syscall.SIGTERM)
 	checkLog(t, fresh, holders)
 }
 

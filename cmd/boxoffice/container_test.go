@@ -17,17 +17,17 @@ import (
 // signal ends the wait at once and the server stops cleanly.
 func TestShutdownDelayThenSecondSignal(t *testing.T) {
 	p := start(t, filepath.Join(t.TempDir(), "boxoffice.db"), "--shutdown-delay", "10m")
-	show := firstShow(t, p.base)
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	show := firstShow(t, p.Base)
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	// Nothing outside the process tells when it has begun draining but
 	// /readyz itself, which is what a balancer polls too.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		resp, err := http.Get(p.base + "/readyz")
+		resp, err := http.Get(p.Base + "/readyz")
 		if err != nil {
-			t.Fatalf("/readyz after SIGTERM: %v (the server stopped serving during its delay)\n%s", err, p.log())
+			t.Fatalf("/readyz after SIGTERM: %v (the server stopped serving during its delay)\n%s", err, p.Logs())
 		}
 		resp.Body.Close()
 		if resp.StatusCode == http.StatusServiceUnavailable {
@@ -39,7 +39,7 @@ func TestShutdownDelayThenSecondSignal(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	for _, path := range []string{"/healthz", "/shows/" + show, "/api/shows/" + show} {
-		resp, err := http.Get(p.base + path)
+		resp, err := http.Get(p.Base + path)
 		if err != nil {
 			t.Fatalf("%s while draining: %v", path, err)
 		}
@@ -48,18 +48,18 @@ func TestShutdownDelayThenSecondSignal(t *testing.T) {
 			t.Errorf("%s while draining: %d; want 200", path, resp.StatusCode)
 		}
 	}
-	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
+	if err := p.Cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-p.exit:
-		if err != nil {
-			t.Errorf("after the second signal: %v\n%s", err, p.log())
+	case <-p.Exited():
+		if err := p.Wait(); err != nil {
+			t.Errorf("after the second signal: %v\n%s", err, p.Logs())
 		}
 	case <-time.After(30 * time.Second):
-		t.Fatalf("a second signal did not cut the 10 minute delay short\n%s", p.log())
+		t.Fatalf("a second signal did not cut the 10 minute delay short\n%s", p.Logs())
 	}
-	if l := p.log(); !strings.Contains(l, "draining cut short") || !strings.Contains(l, "msg=stopped") {
+	if l := p.Logs(); !strings.Contains(l, "draining cut short") || !strings.Contains(l, "msg=stopped") {
 		t.Errorf("the log does not tell the delay was cut short and the server stopped:\n%s", l)
 	}
 }
@@ -96,7 +96,7 @@ func TestVersion(t *testing.T) {
 // runtime records it.
 func TestHealthcheckExitCode(t *testing.T) {
 	p := start(t, filepath.Join(t.TempDir(), "boxoffice.db"))
-	addr := strings.TrimPrefix(p.base, "http://")
+	addr := strings.TrimPrefix(p.Base, "http://")
 	if out, err := exec.Command(binary(t), "healthcheck", "--addr", addr).CombinedOutput(); err != nil {
 		t.Errorf("healthcheck against a ready server: %v\n%s", err, out)
 	}

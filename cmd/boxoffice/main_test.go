@@ -1,23 +1,22 @@
 package main_test
 
 import (
-	"boxoffice/internal/loopback"
-	"boxoffice/internal/testbin"
 	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"boxoffice/internal/loopback"
+	"boxoffice/internal/testbin"
 )
 
 // The binary that binary builds is removed when the tests end.
@@ -26,59 +25,13 @@ func TestMain(m *testing.M) { testbin.Main(m) }
 // binary builds the real boxoffice command once for all tests.
 func binary(t *testing.T) string { return testbin.Build(t, ".") }
 
-type proc struct {
-	cmd  *exec.Cmd
-	base string // http://127.0.0.1:port
-	exit chan error
-	logs *strings.Builder
-	mu   *sync.Mutex
-}
-
-var listenLine = regexp.MustCompile(`msg=listening addr=(\S+)`)
-
-// start runs boxoffice serve on a free port with db and waits for the log
-// line that says where it listens.
-func start(t *testing.T, db string, args ...string) *proc {
+// start runs boxoffice serve on a free port with db, configured by its
+// flags alone, and waits for the log line that says where it listens.
+func start(t *testing.T, db string, args ...string) *testbin.Process {
 	t.Helper()
 	cmd := exec.Command(binary(t), append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, args...)...)
-	cmd.Env = append(os.Environ(), "BOXOFFICE_ADDR=", "BOXOFFICE_DB=")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &proc{cmd: cmd, exit: make(chan error, 1), logs: &strings.Builder{}, mu: &sync.Mutex{}}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.logs.WriteString(sc.Text() + "\n")
-			p.mu.Unlock()
-			if m := listenLine.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			}
-		}
-		p.exit <- cmd.Wait()
-	}()
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	select {
-	case a := <-addr:
-		p.base = "http://" + a
-	case err := <-p.exit:
-		t.Fatalf("boxoffice exited before listening: %v\n%s", err, p.log())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("boxoffice did not listen within 30s\n%s", p.log())
-	}
-	return p
-}
-
-func (p *proc) log() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.logs.String()
+	cmd.Env = testbin.Env()
+	return testbin.Serve(t, cmd)
 }
 
 func newClient() *http.Client {
@@ -133,7 +86,7 @@ func seatStatus(t *testing.T, c *http.Client, base, show, seat string) string {
 func TestKillNineKeepsAcknowledgedBookings(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "boxoffice.db")
 	p := start(t, db)
-	show := firstShow(t, p.base)
+	show := firstShow(t, p.Base)
 
 	type ack struct {
 		client *http.Client
@@ -153,7 +106,7 @@ func TestKillNineKeepsAcknowledgedBookings(t *testing.T) {
 			c := newGuest(g)
 			for n := 1; n <= 40; n++ {
 				seat := fmt.Sprintf("%c%d", rows[g], n%10+1)
-				req, _ := http.NewRequest("PUT", p.base+"/api/shows/"+show+"/seats/"+seat, nil)
+				req, _ := http.NewRequest("PUT", p.Base+"/api/shows/"+show+"/seats/"+seat, nil)
 				resp, err := c.Do(req)
 				if err != nil {
 					return // the server is gone
@@ -183,17 +136,17 @@ func TestKillNineKeepsAcknowledgedBookings(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("60 bookings were not acknowledged within 30s")
 	}
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := p.Cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	wg.Wait()
-	<-p.exit
+	_ = p.Wait()
 
 	p2 := start(t, db)
 	mu.Lock()
 	defer mu.Unlock()
 	for _, a := range acked {
-		if st := seatStatus(t, a.client, p2.base, show, a.seat); st != "mine" {
+		if st := seatStatus(t, a.client, p2.Base, show, a.seat); st != "mine" {
 			t.Errorf("acknowledged booking of %s is %q after kill -9 and restart, want mine", a.seat, st)
 		}
 	}
@@ -204,8 +157,8 @@ func TestKillNineKeepsAcknowledgedBookings(t *testing.T) {
 // show: the stream ends and the process exits cleanly within seconds.
 func TestGracefulShutdownEndsEventStreams(t *testing.T) {
 	p := start(t, filepath.Join(t.TempDir(), "boxoffice.db"))
-	show := firstShow(t, p.base)
-	resp, err := http.Get(p.base + "/api/shows/" + show + "/events")
+	show := firstShow(t, p.Base)
+	resp, err := http.Get(p.Base + "/api/shows/" + show + "/events")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +173,7 @@ func TestGracefulShutdownEndsEventStreams(t *testing.T) {
 		ended <- err
 	}()
 	sent := time.Now()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -229,28 +182,28 @@ func TestGracefulShutdownEndsEventStreams(t *testing.T) {
 		t.Fatal("the event stream was still open 5s after SIGTERM")
 	}
 	select {
-	case err := <-p.exit:
-		if err != nil {
-			t.Fatalf("exit: %v\n%s", err, p.log())
+	case <-p.Exited():
+		if err := p.Wait(); err != nil {
+			t.Fatalf("exit: %v\n%s", err, p.Logs())
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("still running 5s after SIGTERM")
 	}
 	t.Logf("stopped %v after SIGTERM", time.Since(sent))
-	if !strings.Contains(p.log(), "stopped") {
-		t.Errorf("log lacks the stop:\n%s", p.log())
+	if !strings.Contains(p.Logs(), "stopped") {
+		t.Errorf("log lacks the stop:\n%s", p.Logs())
 	}
 }
 
 func TestDemoProgrammeAndLogs(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "boxoffice.db")
 	p := start(t, db)
-	resp, err := http.Get(p.base + "/healthz")
+	resp, err := http.Get(p.Base + "/healthz")
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("healthz: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	if l := p.log(); !strings.Contains(l, db) || !strings.Contains(l, "demo programme") {
+	if l := p.Logs(); !strings.Contains(l, db) || !strings.Contains(l, "demo programme") {
 		t.Errorf("the log does not say which database it opened and seeded:\n%s", l)
 	}
 }

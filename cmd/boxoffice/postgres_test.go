@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"boxoffice/internal/ssetest"
+	"boxoffice/internal/testbin"
 	"boxoffice/postgres/pgtest"
 )
 
@@ -23,18 +24,18 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 		t.Fatalf("boxoffice migrate: %v\n%s", err, out)
 	}
 	a, b := start(t, db), start(t, db)
-	for _, p := range []*proc{a, b} {
-		if !strings.Contains(p.log(), "engine=postgres") {
-			t.Errorf("the log does not say PostgreSQL was opened:\n%s", p.log())
+	for _, p := range []*testbin.Process{a, b} {
+		if !strings.Contains(p.Logs(), "engine=postgres") {
+			t.Errorf("the log does not say PostgreSQL was opened:\n%s", p.Logs())
 		}
 	}
-	show := firstShow(t, a.base)
-	if other := firstShow(t, b.base); other != show {
+	show := firstShow(t, a.Base)
+	if other := firstShow(t, b.Base); other != show {
 		t.Fatalf("the instances list different programmes: %s and %s", show, other)
 	}
 
 	// A watcher on instance b.
-	events := ssetest.Watch(t, b.base+"/api/shows/"+show+"/events")
+	events := ssetest.Watch(t, b.Base+"/api/shows/"+show+"/events")
 	if _, ok := <-events; !ok { // the snapshot
 		t.Fatal("the event stream on b ended before its snapshot")
 	}
@@ -55,7 +56,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 		}
 		c := newGuest(i)
 		wg.Go(func() {
-			req, _ := http.NewRequest(http.MethodPut, p.base+"/api/shows/"+show+"/seats/A1", nil)
+			req, _ := http.NewRequest(http.MethodPut, p.Base+"/api/shows/"+show+"/seats/A1", nil)
 			resp, err := c.Do(req)
 			if err != nil {
 				t.Error(err)
@@ -78,12 +79,12 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	ssetest.Await(t, events, "A1 booked", func(d string) bool { return strings.Contains(d, `"id":"A1","status":"booked"`) })
 
 	// The winner's cookie works on either instance: release through the other.
-	for _, p := range []*proc{a, b} {
-		if st := seatStatus(t, winner, p.base, show, "A1"); st != "mine" {
-			t.Errorf("%s: the winner sees A1 as %q, want mine", p.base, st)
+	for _, p := range []*testbin.Process{a, b} {
+		if st := seatStatus(t, winner, p.Base, show, "A1"); st != "mine" {
+			t.Errorf("%s: the winner sees A1 as %q, want mine", p.Base, st)
 		}
 	}
-	req, _ := http.NewRequest(http.MethodDelete, b.base+"/api/shows/"+show+"/seats/A1", nil)
+	req, _ := http.NewRequest(http.MethodDelete, b.Base+"/api/shows/"+show+"/seats/A1", nil)
 	resp2, err := winner.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +94,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 		t.Fatalf("release on the other instance: %d", resp2.StatusCode)
 	}
 	ssetest.Await(t, events, "A1 free", func(d string) bool { return strings.Contains(d, `"id":"A1","status":"free"`) })
-	if st := seatStatus(t, newClient(), a.base, show, "A1"); st != "free" {
+	if st := seatStatus(t, newClient(), a.Base, show, "A1"); st != "free" {
 		t.Errorf("after the release, a says A1 is %q", st)
 	}
 }
@@ -106,14 +107,14 @@ func TestProgrammeChangesReachOtherInstance(t *testing.T) {
 	db := pgtest.Database(t)
 	const token = "admin-token-for-the-e2e-test-0123456789"
 	a, b := start(t, db, "--admin-token", token), start(t, db, "--admin-token", token)
-	show := firstShow(t, a.base)
-	events := ssetest.Watch(t, b.base+"/api/shows/"+show+"/events")
+	show := firstShow(t, a.Base)
+	events := ssetest.Watch(t, b.Base+"/api/shows/"+show+"/events")
 	if _, ok := <-events; !ok {
 		t.Fatal("the event stream on b ended before its snapshot")
 	}
 	admin := func(method, path, body string) *http.Response {
 		t.Helper()
-		req, _ := http.NewRequest(method, a.base+path, strings.NewReader(body))
+		req, _ := http.NewRequest(method, a.Base+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)

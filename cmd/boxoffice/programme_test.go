@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"boxoffice/internal/testbin"
 )
 
 // An operator's programme, in the future whenever the test runs, with a
@@ -33,11 +35,12 @@ func myProgramme(t *testing.T) string {
 `
 }
 
-// command runs the boxoffice binary to its end with stdin, in dir.
+// command runs the boxoffice binary to its end with stdin, configured by
+// its flags alone.
 func command(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	cmd := exec.Command(binary(t), args...)
-	cmd.Env = append(os.Environ(), "BOXOFFICE_DB=", "BOXOFFICE_TIMEZONE=")
+	cmd.Env = testbin.Env()
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -64,7 +67,7 @@ func TestImportThenServe(t *testing.T) {
 	}
 
 	p := start(t, db, "--demo=false")
-	resp, err := http.Get(p.base + "/api/shows")
+	resp, err := http.Get(p.Base + "/api/shows")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,10 +157,10 @@ func TestImportRefusals(t *testing.T) {
 	if code := exitCode(err); code != 1 || !strings.Contains(errOut, "a boxoffice server") || !strings.Contains(errOut, db) {
 		t.Errorf("import beside a server: exit %d, %q; want 1 and the reason", code, errOut)
 	}
-	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+	if err := p.Cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-p.exit; err != nil {
+	if err := p.Wait(); err != nil {
 		t.Fatalf("server exit: %v", err)
 	}
 

@@ -1,7 +1,7 @@
 // Package testbin builds a command of this module once per test binary, for
 // end-to-end tests that run it as a real process, and removes what it built
-// when the package's tests end. A package that uses Build runs its tests
-// through Main:
+// when the package's tests end; Start and Serve run such a process and wait
+// for what it logs. A package that uses Build runs its tests through Main:
 //
 //	func TestMain(m *testing.M) { testbin.Main(m) }
 package testbin
