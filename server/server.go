@@ -14,9 +14,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"boxoffice"
@@ -78,13 +75,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	}
 	<-ctx.Done()
-	if cfg.ShutdownDelay > 0 {
-		// The signal that cancelled ctx has been handled; another one
-		// means "now" (an operator at a terminal pressing Ctrl-C again).
-		hurry, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		srv.Drain(hurry, cfg.ShutdownDelay)
-		stop()
-	}
+	srv.drainUntilSignal()
 	return srv.Shutdown()
 }
 
@@ -341,22 +332,6 @@ func (s *Server) URLHost() string {
 		return fmt.Sprintf("localhost:%d", a.Port)
 	}
 	return a.String()
-}
-
-// Drain makes /readyz answer 503 while everything else keeps serving, for
-// delay or until ctx ends: balancers that probe readiness stop sending
-// guests here before Shutdown closes the listener. A scratch image has no
-// sleep for a Kubernetes preStop hook, so the wait is the server's.
-func (s *Server) Drain(ctx context.Context, delay time.Duration) {
-	s.web.Drain()
-	s.log.Info("draining: /readyz answers 503 until shutdown", "delay", delay.String())
-	t := time.NewTimer(delay)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-		s.log.Info("draining cut short")
-	}
 }
 
 // Shutdown stops accepting connections, ends event streams, lets requests in
