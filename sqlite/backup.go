@@ -122,7 +122,9 @@ type Restored struct {
 // SQLite database (integrity_check) with boxoffice's migrations table.
 // Only then are db's -wal, -shm and -journal deleted, since a log left
 // by a server that was killed would be replayed onto the restored file, and
-// the copy renamed over db. The result has mode 0600.
+// the copy renamed over db. The result has mode 0600; run as root, Restore
+// gives it, and db's lock file, the owner of db's directory, who runs the
+// server.
 func Restore(ctx context.Context, backup, db string) (r Restored, err error) {
 	if same, err := sameFile(backup, db); err != nil || same {
 		if err == nil {
@@ -165,6 +167,11 @@ func Restore(ctx context.Context, backup, db string) (r Restored, err error) {
 	}
 	if err := os.Chmod(name, 0o600); err != nil {
 		return r, fmt.Errorf("sqlite: restore: %w", err)
+	}
+	for _, path := range []string{name, LockPath(db)} {
+		if err := handToDirOwner(path, filepath.Dir(db)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return r, fmt.Errorf("sqlite: restore: %w", err)
+		}
 	}
 	for _, suffix := range []string{"-wal", "-shm", "-journal"} {
 		switch err := os.Remove(db + suffix); {
