@@ -134,7 +134,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration("BOXOFFICE_SHUTDOWN_TIMEOUT", 10*time.Second),
 		"how long requests in flight may take to finish on SIGINT/SIGTERM [BOXOFFICE_SHUTDOWN_TIMEOUT]")
 	fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", envDuration("BOXOFFICE_SHUTDOWN_DELAY", 0),
-		"on SIGINT/SIGTERM, answer /readyz with 503 for this long, serving everything else, before shutting down, so load balancers stop sending guests first (e.g. 15s on Kubernetes); a second signal cuts it short [BOXOFFICE_SHUTDOWN_DELAY]")
+		"on SIGINT/SIGTERM, answer /readyz with 503 for this long, serving everything else, before shutting down, so load balancers stop sending guests first (e.g. 5s on Kubernetes); a second signal cuts it short [BOXOFFICE_SHUTDOWN_DELAY]")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("BOXOFFICE_METRICS_ADDR", ""),
 		"if set, serve /metrics on this address alone (e.g. 127.0.0.1:9090), and not on --addr [BOXOFFICE_METRICS_ADDR]")
 
