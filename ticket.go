@@ -48,9 +48,32 @@ func TicketCodeFor(show ShowID, token string) TicketCode {
 	return TicketCode(b[:])
 }
 
-// ParseTicketCode reads a code as a person may type it: dashes and spaces
-// anywhere, any case, O for 0, I and L for 1. It reports false for anything
-// that is not then 12 symbols of the alphabet.
+// TicketSymbol reads one character of a code as a person may type it: the
+// symbol it stands for (any case, O for 0, I and L for 1) and true; 0 and
+// true for a separator ('-' or ' '), which may stand anywhere and stands
+// for nothing; false for anything else. ParseTicketCode and whatever shows
+// a typed code (the logs) read it alike by it.
+func TicketSymbol(c byte) (byte, bool) {
+	switch {
+	case c == '-' || c == ' ':
+		return 0, true
+	case 'a' <= c && c <= 'z':
+		c -= 'a' - 'A'
+	}
+	switch c {
+	case 'O':
+		c = '0'
+	case 'I', 'L':
+		c = '1'
+	}
+	if strings.IndexByte(crockford, c) < 0 {
+		return 0, false
+	}
+	return c, true
+}
+
+// ParseTicketCode reads a code as a person may type it (TicketSymbol). It
+// reports false for anything that is not then 12 symbols of the alphabet.
 func ParseTicketCode(s string) (TicketCode, bool) {
 	if len(s) > 4*TicketCodeLength { // bounds the work on a hostile input
 		return "", false
@@ -58,21 +81,12 @@ func ParseTicketCode(s string) (TicketCode, bool) {
 	var b [TicketCodeLength]byte
 	n := 0
 	for i := 0; i < len(s); i++ {
-		c := s[i]
+		c, ok := TicketSymbol(s[i])
 		switch {
-		case c == '-' || c == ' ':
-			continue
-		case 'a' <= c && c <= 'z':
-			c -= 'a' - 'A'
-		}
-		switch c {
-		case 'O':
-			c = '0'
-		case 'I', 'L':
-			c = '1'
-		}
-		if strings.IndexByte(crockford, c) < 0 || n == TicketCodeLength {
+		case !ok || (c != 0 && n == TicketCodeLength):
 			return "", false
+		case c == 0: // a separator
+			continue
 		}
 		b[n] = c
 		n++
