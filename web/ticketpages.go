@@ -156,7 +156,7 @@ type ticketPage struct {
 	QR                    template.HTML
 	AdmittedISO           string // "" until admitted
 	AdmittedText          string
-	Staff                 bool // a door or admin session: the Admit button
+	Staff                 bool // a door or admin session: the Admit button, not the guest's advice
 	Verdict               *verdict
 }
 
