@@ -146,8 +146,9 @@ func AdmittedError(show ShowID) *Error {
 }
 
 // WrongDayError refuses to admit a ticket outside its show's door window.
-// The web layer words it again with the start in the cinema's time zone.
-func WrongDayError(show Show) *Error {
-	return Errorf(EWRONGDAY, "This ticket is for %s, starting %s. The door admits a show's tickets from %d hours before it starts until %d hours after.",
-		show.Title, show.StartsAt.Format(time.RFC3339), int(AdmitFrom.Hours()), int(AdmitUntil.Hours()))
+// starts is the show's start as the reader should see it: a store, which
+// knows no time zone, writes RFC 3339; the door, the cinema's own time.
+func WrongDayError(show Show, starts string) *Error {
+	return Errorf(EWRONGDAY, "This ticket is for %s on %s. The door admits a show's tickets from %d hours before it starts until %d hours after.",
+		show.Title, starts, int(AdmitFrom.Hours()), int(AdmitUntil.Hours()))
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"html/template"
 	"net/http"
@@ -36,17 +35,6 @@ func ticketCodeIn(s string) (boxoffice.TicketCode, bool) {
 		s = s[i+1:]
 	}
 	return boxoffice.ParseTicketCode(s)
-}
-
-// pageTicket finds the ticket a path's code names, with its guest's
-// seats as they are now.
-func (s *server) pageTicket(ctx context.Context, raw string) (boxoffice.TicketCode, boxoffice.Ticket, error) {
-	code, ok := boxoffice.ParseTicketCode(raw)
-	if !ok {
-		return "", boxoffice.Ticket{}, &noTicketError
-	}
-	t, err := s.ticketByCode(ctx, code)
-	return code, t, err
 }
 
 // verdict is the door's answer to one ticket, in large type: Kind (the
@@ -187,7 +175,12 @@ func (s *server) ticketPage(r *http.Request, code boxoffice.TicketCode, t boxoff
 func (s *server) handleTicketPage(admin *adminAuth) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		noReferrer(w)
-		code, t, err := s.pageTicket(r.Context(), r.PathValue("code"))
+		code, err := pathTicketCode(r)
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		t, err := s.ticketByCode(r.Context(), code)
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
@@ -211,9 +204,9 @@ func (s *server) handleTicketPage(admin *adminAuth) http.Handler {
 func (s *server) handleTicketAdmitForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		noReferrer(w)
-		code, ok := boxoffice.ParseTicketCode(r.PathValue("code"))
-		if !ok {
-			s.writeProblem(w, r, &noTicketError)
+		code, err := pathTicketCode(r)
+		if err != nil {
+			s.writeProblem(w, r, err)
 			return
 		}
 		a, err := s.doorAdmit(r, code)
