@@ -140,9 +140,10 @@ func (s Show) AdmitsAt(t time.Time) bool {
 }
 
 // AdmittedError refuses a booking or release by a guest whose ticket for the
-// show was admitted at the door: the seats are in use.
-func AdmittedError(show ShowID) *Error {
-	return Errorf(EADMITTED, "Your ticket for show %s was admitted at the door: its seats can no longer be changed", show)
+// show was admitted at the door: the seats are in use. The seat map shows
+// the sentence to the guest, so it names the show by its title.
+func AdmittedError(show Show) *Error {
+	return Errorf(EADMITTED, "Your ticket for %s was admitted at the door: its seats can no longer be booked or released", show.Title)
 }
 
 // WrongDayError refuses to admit a ticket outside its show's door window.
