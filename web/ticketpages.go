@@ -90,8 +90,11 @@ func andList(items []string) string {
 	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
-// clock is a time of day in the cinema's time zone, as the door says it.
-func (s *server) clock(t boxoffice.Ticket) string { return t.AdmittedAt.In(s.Location).Format("15:04") }
+// admittedClock is when the ticket was admitted, as the door says it: the
+// time of day in the cinema's time zone.
+func (s *server) admittedClock(t boxoffice.Ticket) string {
+	return t.AdmittedAt.In(s.Location).Format("15:04")
+}
 
 // showLine names a ticket's show for staff who check many: "Open Film ·
 // Sat 6 Dec, 20:00 · Hall One".
@@ -117,7 +120,7 @@ func (s *server) doorAdmit(r *http.Request, code boxoffice.TicketCode) (admissio
 		v.Detail = s.showLine(t.Show)
 		return admission{t, v, http.StatusOK}, nil
 	case err == nil:
-		v.Kind, v.Icon, v.Head = "again", "!", "ALREADY ADMITTED at "+s.clock(t)
+		v.Kind, v.Icon, v.Head = "again", "!", "ALREADY ADMITTED at "+s.admittedClock(t)
 		v.Detail = s.showLine(t.Show) + " · " + seatsPhrase(t.Show, t.Seats)
 		return admission{t, v, http.StatusOK}, nil
 	case errors.Is(err, boxoffice.ErrWrongDay):
@@ -164,7 +167,7 @@ func (s *server) ticketPage(r *http.Request, code boxoffice.TicketCode, t boxoff
 		p.Seats = append(p.Seats, ticketSeat{Row: seat.Row, Number: seat.Number, Kind: kindWords[seat.Kind]})
 	}
 	if t.Admitted() {
-		p.AdmittedISO, p.AdmittedText = formatTime(t.AdmittedAt, s.Location), s.clock(t)
+		p.AdmittedISO, p.AdmittedText = formatTime(t.AdmittedAt, s.Location), s.admittedClock(t)
 	}
 	return p, nil
 }
