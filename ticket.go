@@ -48,9 +48,32 @@ func TicketCodeFor(show ShowID, token string) TicketCode {
 	return TicketCode(b[:])
 }
 
-// ParseTicketCode reads a code as a person may type it: dashes and spaces
-// anywhere, any case, O for 0, I and L for 1. It reports false for anything
-// that is not then 12 symbols of the alphabet.
+// TicketSymbol reads one character of a code as a person may type it: the
+// symbol it stands for (any case, O for 0, I and L for 1) and true; 0 and
+// true for a separator ('-' or ' '), which may stand anywhere and stands
+// for nothing; false for anything else. ParseTicketCode and whatever shows
+// a typed code (the logs) read it alike by it.
+func TicketSymbol(c byte) (byte, bool) {
+	switch {
+	case c == '-' || c == ' ':
+		return 0, true
+	case 'a' <= c && c <= 'z':
+		c -= 'a' - 'A'
+	}
+	switch c {
+	case 'O':
+		c = '0'
+	case 'I', 'L':
+		c = '1'
+	}
+	if strings.IndexByte(crockford, c) < 0 {
+		return 0, false
+	}
+	return c, true
+}
+
+// ParseTicketCode reads a code as a person may type it (TicketSymbol). It
+// reports false for anything that is not then 12 symbols of the alphabet.
 func ParseTicketCode(s string) (TicketCode, bool) {
 	if len(s) > 4*TicketCodeLength { // bounds the work on a hostile input
 		return "", false
@@ -58,21 +81,12 @@ func ParseTicketCode(s string) (TicketCode, bool) {
 	var b [TicketCodeLength]byte
 	n := 0
 	for i := 0; i < len(s); i++ {
-		c := s[i]
+		c, ok := TicketSymbol(s[i])
 		switch {
-		case c == '-' || c == ' ':
-			continue
-		case 'a' <= c && c <= 'z':
-			c -= 'a' - 'A'
-		}
-		switch c {
-		case 'O':
-			c = '0'
-		case 'I', 'L':
-			c = '1'
-		}
-		if strings.IndexByte(crockford, c) < 0 || n == TicketCodeLength {
+		case !ok || (c != 0 && n == TicketCodeLength):
 			return "", false
+		case c == 0: // a separator
+			continue
 		}
 		b[n] = c
 		n++
@@ -126,14 +140,16 @@ func (s Show) AdmitsAt(t time.Time) bool {
 }
 
 // AdmittedError refuses a booking or release by a guest whose ticket for the
-// show was admitted at the door: the seats are in use.
-func AdmittedError(show ShowID) *Error {
-	return Errorf(EADMITTED, "Your ticket for show %s was admitted at the door: its seats can no longer be changed", show)
+// show was admitted at the door: the seats are in use. The seat map shows
+// the sentence to the guest, so it names the show by its title.
+func AdmittedError(show Show) *Error {
+	return Errorf(EADMITTED, "Your ticket for %s was admitted at the door: its seats can no longer be booked or released", show.Title)
 }
 
 // WrongDayError refuses to admit a ticket outside its show's door window.
-// The web layer words it again with the start in the cinema's time zone.
-func WrongDayError(show Show) *Error {
-	return Errorf(EWRONGDAY, "This ticket is for %s, starting %s. The door admits a show's tickets from %d hours before it starts until %d hours after.",
-		show.Title, show.StartsAt.Format(time.RFC3339), int(AdmitFrom.Hours()), int(AdmitUntil.Hours()))
+// starts is the show's start as the reader should see it: a store, which
+// knows no time zone, writes RFC 3339; the door, the cinema's own time.
+func WrongDayError(show Show, starts string) *Error {
+	return Errorf(EWRONGDAY, "This ticket is for %s on %s. The door admits a show's tickets from %d hours before it starts until %d hours after.",
+		show.Title, starts, int(AdmitFrom.Hours()), int(AdmitUntil.Hours()))
 }

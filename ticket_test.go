@@ -105,6 +105,27 @@ func TestParseTicketCode(t *testing.T) {
 	}
 }
 
+// Each of the 256 bytes reads as the issue says: the alphabet's symbols in
+// either case as themselves, O as 0, I and L as 1, '-' and ' ' as
+// separators, and nothing else at all.
+func TestTicketSymbol(t *testing.T) {
+	const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+	want := map[byte]byte{'-': 0, ' ': 0, 'O': '0', 'o': '0', 'I': '1', 'i': '1', 'L': '1', 'l': '1'}
+	for i := 0; i < len(alphabet); i++ {
+		c := alphabet[i]
+		want[c] = c
+		want[strings.ToLower(string(c))[0]] = c
+	}
+	for i := 0; i < 256; i++ {
+		c := byte(i)
+		sym, ok := boxoffice.TicketSymbol(c)
+		w, known := want[c]
+		if ok != known || sym != w {
+			t.Errorf("TicketSymbol(%q) = %q, %v; want %q, %v", c, sym, ok, w, known)
+		}
+	}
+}
+
 // People see a code in three groups of four.
 func TestTicketCodeString(t *testing.T) {
 	if got := boxoffice.TicketCode("7KQ20A1B1CDE").String(); got != "7KQ2-0A1B-1CDE" {

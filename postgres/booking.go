@@ -284,7 +284,7 @@ func (b *batch) record(o *op, out outcome) (boxoffice.Change, error) {
 	case out.stale:
 		return boxoffice.Change{}, errStale
 	case out.admitted:
-		return boxoffice.Change{}, boxoffice.AdmittedError(id)
+		return boxoffice.Change{}, boxoffice.AdmittedError(o.show)
 	case len(refused) > 0 && o.book:
 		return boxoffice.Change{}, boxoffice.TakenError(seatIDs(inOrder(o.seats, refused)))
 	case len(refused) > 0:

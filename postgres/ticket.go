@@ -56,7 +56,7 @@ func (s *Store) Admit(ctx context.Context, hash boxoffice.TicketHash, at time.Ti
 		case t.Admitted():
 			return nil
 		case !t.Show.AdmitsAt(at):
-			return boxoffice.WrongDayError(t.Show)
+			return boxoffice.WrongDayError(t.Show, t.Show.StartsAt.Format(time.RFC3339))
 		}
 		if _, err := tx.Exec(ctx, `UPDATE tickets SET admitted_at = $2 WHERE code_hash = $1`, hash, at); err != nil {
 			return err

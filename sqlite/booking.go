@@ -50,7 +50,7 @@ func (b *batch) applyIn(ctx context.Context, o *op, g guestState) (boxoffice.Cha
 		return boxoffice.Change{}, err
 	}
 	if g.admitted {
-		return boxoffice.Change{}, boxoffice.AdmittedError(id)
+		return boxoffice.Change{}, boxoffice.AdmittedError(st.show)
 	}
 	held := g.held
 
@@ -80,7 +80,7 @@ func (b *batch) applyIn(ctx context.Context, o *op, g guestState) (boxoffice.Cha
 	}
 	switch {
 	case admitted: // a release's, which deleted nothing
-		return boxoffice.Change{}, boxoffice.AdmittedError(id)
+		return boxoffice.Change{}, boxoffice.AdmittedError(st.show)
 	case len(refused) > 0 && book:
 		return boxoffice.Change{}, boxoffice.TakenError(refused)
 	case len(refused) > 0:

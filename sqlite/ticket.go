@@ -44,7 +44,7 @@ func (s *Store) Admit(ctx context.Context, hash boxoffice.TicketHash, at time.Ti
 	case t.Admitted():
 		return t, false, nil
 	case !t.Show.AdmitsAt(at):
-		return boxoffice.Ticket{}, false, boxoffice.WrongDayError(t.Show)
+		return boxoffice.Ticket{}, false, boxoffice.WrongDayError(t.Show, t.Show.StartsAt.Format(time.RFC3339))
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE tickets SET admitted_at = ? WHERE code_hash = ?`, millis(at), hash); err != nil {
 		return boxoffice.Ticket{}, false, dbError("admit ticket", err)

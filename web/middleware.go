@@ -167,28 +167,18 @@ func redactedPath(path string) string {
 	return path
 }
 
-// shortCode is a code as typed cut to its first group, read as
-// boxoffice.ParseTicketCode reads it, then "-…". What is no symbol of a
+// shortCode is a code as typed cut to its first group, each character read
+// as boxoffice.ParseTicketCode reads it, then "-…". What is no symbol of a
 // code shows as "?": the log is no place for a guesser's text.
 func shortCode(typed string) string {
-	const symbols = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 	var b strings.Builder
 	for i := 0; i < len(typed) && b.Len() < 4; i++ {
-		c := typed[i]
+		c, ok := boxoffice.TicketSymbol(typed[i])
 		switch {
-		case c == '-' || c == ' ':
-			continue
-		case 'a' <= c && c <= 'z':
-			c -= 'a' - 'A'
-		}
-		switch c {
-		case 'O':
-			c = '0'
-		case 'I', 'L':
-			c = '1'
-		}
-		if strings.IndexByte(symbols, c) < 0 {
+		case !ok:
 			c = '?'
+		case c == 0: // a separator
+			continue
 		}
 		b.WriteByte(c)
 	}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"html/template"
 	"net/http"
@@ -36,17 +35,6 @@ func ticketCodeIn(s string) (boxoffice.TicketCode, bool) {
 		s = s[i+1:]
 	}
 	return boxoffice.ParseTicketCode(s)
-}
-
-// pageTicket finds the ticket a path's code names, with its guest's
-// seats as they are now.
-func (s *server) pageTicket(ctx context.Context, raw string) (boxoffice.TicketCode, boxoffice.Ticket, error) {
-	code, ok := boxoffice.ParseTicketCode(raw)
-	if !ok {
-		return "", boxoffice.Ticket{}, &noTicketError
-	}
-	t, err := s.ticketByCode(ctx, code)
-	return code, t, err
 }
 
 // verdict is the door's answer to one ticket, in large type: Kind (the
@@ -102,8 +90,11 @@ func andList(items []string) string {
 	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
-// clock is a time of day in the cinema's time zone, as the door says it.
-func (s *server) clock(t boxoffice.Ticket) string { return t.AdmittedAt.In(s.Location).Format("15:04") }
+// admittedClock is when the ticket was admitted, as the door says it: the
+// time of day in the cinema's time zone.
+func (s *server) admittedClock(t boxoffice.Ticket) string {
+	return t.AdmittedAt.In(s.Location).Format("15:04")
+}
 
 // showLine names a ticket's show for staff who check many: "Open Film ·
 // Sat 6 Dec, 20:00 · Hall One".
@@ -129,7 +120,7 @@ func (s *server) doorAdmit(r *http.Request, code boxoffice.TicketCode) (admissio
 		v.Detail = s.showLine(t.Show)
 		return admission{t, v, http.StatusOK}, nil
 	case err == nil:
-		v.Kind, v.Icon, v.Head = "again", "!", "ALREADY ADMITTED at "+s.clock(t)
+		v.Kind, v.Icon, v.Head = "again", "!", "ALREADY ADMITTED at "+s.admittedClock(t)
 		v.Detail = s.showLine(t.Show) + " · " + seatsPhrase(t.Show, t.Seats)
 		return admission{t, v, http.StatusOK}, nil
 	case errors.Is(err, boxoffice.ErrWrongDay):
@@ -156,7 +147,7 @@ type ticketPage struct {
 	QR                    template.HTML
 	AdmittedISO           string // "" until admitted
 	AdmittedText          string
-	Staff                 bool // a door or admin session: the Admit button
+	Staff                 bool // a door or admin session: the Admit button, not the guest's advice
 	Verdict               *verdict
 }
 
@@ -176,7 +167,7 @@ func (s *server) ticketPage(r *http.Request, code boxoffice.TicketCode, t boxoff
 		p.Seats = append(p.Seats, ticketSeat{Row: seat.Row, Number: seat.Number, Kind: kindWords[seat.Kind]})
 	}
 	if t.Admitted() {
-		p.AdmittedISO, p.AdmittedText = formatTime(t.AdmittedAt, s.Location), s.clock(t)
+		p.AdmittedISO, p.AdmittedText = formatTime(t.AdmittedAt, s.Location), s.admittedClock(t)
 	}
 	return p, nil
 }
@@ -187,7 +178,12 @@ func (s *server) ticketPage(r *http.Request, code boxoffice.TicketCode, t boxoff
 func (s *server) handleTicketPage(admin *adminAuth) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		noReferrer(w)
-		code, t, err := s.pageTicket(r.Context(), r.PathValue("code"))
+		code, err := pathTicketCode(r)
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		t, err := s.ticketByCode(r.Context(), code)
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
@@ -211,9 +207,9 @@ func (s *server) handleTicketPage(admin *adminAuth) http.Handler {
 func (s *server) handleTicketAdmitForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		noReferrer(w)
-		code, ok := boxoffice.ParseTicketCode(r.PathValue("code"))
-		if !ok {
-			s.writeProblem(w, r, &noTicketError)
+		code, err := pathTicketCode(r)
+		if err != nil {
+			s.writeProblem(w, r, err)
 			return
 		}
 		a, err := s.doorAdmit(r, code)

@@ -103,8 +103,9 @@ func TestTicketPage(t *testing.T) {
 		t.Fatalf("GET %s: %d %s", path, r.status, r.body)
 	}
 	wantIn(t, "the ticket page", r.body, "<h1>Open Film</h1>", "Hall One", "Row A, seat 1</li>", "Row A, seat 2</li>",
-		"Row C, seat 1, wheelchair space</li>", "Row C, seat 2, companion seat</li>", `<p class="code" aria-labelledby="code-h">`+code.String()+`</p>`, "<svg")
+		"Row C, seat 1, wheelchair space</li>", "Row C, seat 2, companion seat</li>", `<p class="code">`+code.String()+`</p>`, "<svg")
 	wantNotIn(t, "a guest's ticket page", r.body, "Admit</button>", "Admitted at")
+	wantIn(t, "a guest's ticket page", r.body, "Keep this ticket", `href="/shows/`+openShow+`">Change your seats`)
 	if h := r.header; h.Get("Cache-Control") != "no-store" || h.Get("Referrer-Policy") != "no-referrer" {
 		t.Errorf("ticket page: Cache-Control %q, Referrer-Policy %q", h.Get("Cache-Control"), h.Get("Referrer-Policy"))
 	}
@@ -227,6 +228,12 @@ func TestTicketAdmitForm(t *testing.T) {
 	for name, g := range map[string]*guest{"door": usher, "admin": op} {
 		r := g.do("GET", path, "", "")
 		wantIn(t, name+"'s view of the ticket", r.body, "Not admitted yet.", `action="`+path+`/admit"`, "Admit</button>")
+		// An usher's phone shows the top of the page: the button, not the
+		// QR code the usher just scanned, nor the guest's advice.
+		if b := string(r.body); strings.Index(b, "Admit</button>") > strings.Index(b, "<svg") {
+			t.Errorf("%s's view of the ticket: the Admit button comes after the QR code", name)
+		}
+		wantNotIn(t, name+"'s view of the ticket", r.body, "Keep this ticket", "Change your seats")
 	}
 
 	r := usher.do("POST", path+"/admit", formCT, "")

@@ -158,33 +158,20 @@ func (s *server) handleGetTicket() http.Handler {
 // ticket shown twice is plain to see. A body, if any, is ignored.
 func (s *server) handleAdmit() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		res, err := s.admit(r)
+		code, err := pathTicketCode(r)
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, res)
+		t, first, err := s.admitTicket(r, code)
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		v := s.ticketView(code, t)
+		writeJSON(w, http.StatusOK, admitJSON{Code: v.Code, Show: v.Show, Seats: v.Seats,
+			AdmittedAt: formatTime(t.AdmittedAt, s.Location), First: first})
 	})
-}
-
-// admit admits the path's ticket at the server's clock, for the API and
-// the door's pages, and logs a first admission.
-func (s *server) admit(r *http.Request) (admitJSON, error) {
-	code, err := pathTicketCode(r)
-	if err != nil {
-		return admitJSON{}, err
-	}
-	return s.admitCode(r, code)
-}
-
-// admitCode admits the ticket whose code is code, as JSON.
-func (s *server) admitCode(r *http.Request, code boxoffice.TicketCode) (admitJSON, error) {
-	t, first, err := s.admitTicket(r, code)
-	if err != nil {
-		return admitJSON{}, err
-	}
-	v := s.ticketView(code, t)
-	return admitJSON{Code: v.Code, Show: v.Show, Seats: v.Seats, AdmittedAt: formatTime(t.AdmittedAt, s.Location), First: first}, nil
 }
 
 // admitTicket admits code's ticket at the server's clock, for the API and
@@ -201,9 +188,7 @@ func (s *server) admitTicket(r *http.Request, code boxoffice.TicketCode) (boxoff
 		if t, err = s.ticketByCode(r.Context(), code); err != nil {
 			return t, false, err
 		}
-		return t, false, boxoffice.Errorf(boxoffice.EWRONGDAY,
-			"This ticket is for %s on %s. The door admits a show's tickets from %d hours before it starts until %d hours after.",
-			t.Show.Title, s.humanTime(t.Show.StartsAt), int(boxoffice.AdmitFrom.Hours()), int(boxoffice.AdmitUntil.Hours()))
+		return t, false, boxoffice.WrongDayError(t.Show, s.humanTime(t.Show.StartsAt))
 	case err != nil:
 		return t, false, err
 	}

@@ -1,6 +1,8 @@
 // boxoffice check-in: checks a ticket in without a page load, so the field
 // is ready for the next guest at once, and scans QR codes where the
-// browser can. Without this script the form posts to /admin/door.
+// browser can. Without this script the form posts to /admin/door and the
+// page comes back with the verdict; with it, the same post is fetched and
+// only the verdict taken from its answer.
 (() => {
   'use strict';
 
@@ -9,100 +11,53 @@
   const result = document.getElementById('result');
   if (!form || !field || !result) return;
 
-  const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-  const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  // Times as the server writes them, in the cinema's time zone: the offset
-  // the API's time carries, not the browser's.
-  const parts = (iso) => /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/.exec(iso || '');
-  const clock = (iso) => { const m = parts(iso); return m ? `${m[4]}:${m[5]}` : ''; };
-  const when = (iso) => {
-    const m = parts(iso);
-    if (!m) return '';
-    const dow = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])).getUTCDay();
-    return `${DAYS[dow]} ${+m[3]} ${MONTHS[+m[2] - 1]}, ${m[4]}:${m[5]}`;
-  };
-  const KINDS = { wheelchair: 'wheelchair space', companion: 'companion seat' };
-  const andList = (a) => (a.length < 2 ? a.join('') : `${a.slice(0, -1).join(', ')} and ${a[a.length - 1]}`);
-  // "row F, seats 7 and 8; row G, seat 1": the seats come in hall order.
-  const seatsPhrase = (seats) => {
-    const rows = [];
-    for (const s of seats || []) {
-      const n = String(s.number) + (KINDS[s.kind] ? ` (${KINDS[s.kind]})` : '');
-      const last = rows[rows.length - 1];
-      if (last && last.row === s.row) last.nums.push(n);
-      else rows.push({ row: s.row, nums: [n] });
-    }
-    return rows.map((r) => `row ${r.row}, ${r.nums.length === 1 ? 'seat' : 'seats'} ${andList(r.nums)}`).join('; ');
-  };
-  const showLine = (sh) => (sh ? `${sh.title} · ${when(sh.starts_at)} · ${sh.hall}` : '');
-
-  // The code in what was typed or pasted: a ticket's address ends with it.
-  const codeIn = (text) => {
-    const s = text.trim().replace(/[?#].*$/, '').replace(/\/+$/, '');
-    return s.slice(s.lastIndexOf('/') + 1);
-  };
-
-  // show puts a verdict in the live region, built as the server builds it;
-  // emptying the region first makes screen readers announce a verdict
-  // that repeats the last one.
+  // show puts a verdict in the live region; emptying the region first
+  // makes screen readers announce a verdict that repeats the last one.
   let shown = 0;
-  function show(kind, icon, head, detail, code) {
+  function show(verdict) {
     const n = ++shown;
     result.replaceChildren();
-    const box = Object.assign(document.createElement('div'), { className: 'verdict ' + kind });
-    const h = Object.assign(document.createElement('p'), { className: 'verdict-head' });
-    h.append(Object.assign(document.createElement('span'), { className: 'icon', textContent: icon }), ' ' + head);
-    h.firstChild.setAttribute('aria-hidden', 'true');
-    box.append(h);
-    if (detail) box.append(Object.assign(document.createElement('p'), { className: 'verdict-detail', textContent: detail }));
-    if (code) {
-      const p = Object.assign(document.createElement('p'), { className: 'verdict-link' });
-      p.append(Object.assign(document.createElement('a'), { href: '/tickets/' + code, textContent: 'Ticket ' + code }));
-      box.append(p);
-    }
-    setTimeout(() => { if (n === shown) result.replaceChildren(box); }, 50);
+    setTimeout(() => { if (n === shown) result.replaceChildren(verdict); }, 50);
   }
 
-  const enc = encodeURIComponent;
-  const getJSON = async (res) => res.json().catch(() => null);
+  // failure is a verdict of the script's own, for when the server's is
+  // not to be had.
+  function failure(head, detail) {
+    const box = Object.assign(document.createElement('div'), { className: 'verdict refused' });
+    const h = Object.assign(document.createElement('p'), { className: 'verdict-head' });
+    const icon = Object.assign(document.createElement('span'), { className: 'icon', textContent: '✗' });
+    icon.setAttribute('aria-hidden', 'true');
+    h.append(icon, ' ' + head);
+    box.append(h);
+    if (detail) box.append(Object.assign(document.createElement('p'), { className: 'verdict-detail', textContent: detail }));
+    return box;
+  }
 
+  // checkIn sends the form as the browser would and shows the verdict of
+  // the page that comes back: the server words every verdict, with or
+  // without this script, in one place.
   let busy = false;
   async function checkIn(text) {
-    const code = codeIn(text);
-    if (!code) {
-      show('refused', '✗', 'Type or paste a ticket code first', '', '');
+    if (!text.trim()) {
+      show(failure('Type or paste a ticket code first'));
       return;
     }
     busy = true;
     try {
-      let res;
+      let res, html;
       try {
-        res = await fetch(`/api/admin/tickets/${enc(code)}/admit`, { method: 'POST', headers: { Accept: 'application/json, application/problem+json' } });
+        res = await fetch(form.action, { method: 'POST', body: new URLSearchParams({ code: text }), headers: { Accept: 'text/html' } });
+        html = await res.text();
       } catch {
-        show('refused', '✗', 'Could not reach the box office', 'Check the connection and try again.', '');
+        show(failure('Could not reach the box office', 'Check the connection and try again.'));
         return;
       }
-      const body = await getJSON(res);
-      if (res.status === 200 && body) {
-        const seats = seatsPhrase(body.seats);
-        if (body.first) show('ok', '✓', 'Admit: ' + seats, showLine(body.show), body.code);
-        else show('again', '!', 'ALREADY ADMITTED at ' + clock(body.admitted_at), `${showLine(body.show)} · ${seats}`, body.code);
-      } else if (res.status === 409) {
-        // The refusal names the show in prose; the ticket has its parts.
-        const t = await fetch(`/api/tickets/${enc(code)}`, { headers: { Accept: 'application/json' } })
-          .then((r) => (r.ok ? getJSON(r) : null)).catch(() => null);
-        if (t) show('refused', '✗', 'Not today: this ticket is for ' + when(t.show.starts_at), `${showLine(t.show)} · ${seatsPhrase(t.seats)}`, t.code);
-        else show('refused', '✗', 'Not today', body?.detail || '', '');
-      } else if (res.status === 404) {
-        show('refused', '✗', 'No such ticket', 'Check the code and try again, or ask the guest for the ticket page.', '');
-      } else if (res.status === 410) {
-        show('refused', '✗', "Cancelled: this ticket's show has been cancelled", '', '');
-      } else if (res.status === 401 || res.status === 403) {
-        location.assign('/admin'); // the session ended: sign in again
+      if (res.redirected) {
+        location.assign(res.url); // the session ended: sign in again
         return;
-      } else {
-        show('refused', '✗', 'Something went wrong', body?.detail || 'Try again in a moment.', '');
       }
+      const verdict = new DOMParser().parseFromString(html, 'text/html').querySelector('#result .verdict');
+      show(verdict ? document.importNode(verdict, true) : failure('Something went wrong', 'Try again in a moment.'));
       field.value = '';
     } finally {
       busy = false;
@@ -139,7 +94,7 @@
       stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
     } catch {
       stop();
-      show('refused', '✗', 'The camera is not available', 'Type the code instead, or open the QR code with the phone\'s camera app.', '');
+      show(failure('The camera is not available', 'Type the code instead, or open the QR code with the phone\'s camera app.'));
       return;
     }
     video.srcObject = stream;
