@@ -34,7 +34,8 @@ func (p *pages) addAdmin(a *assets) error {
 // is signed in (the navigation), and the outcome of the last form.
 type adminPage struct {
 	page
-	SignedIn    bool
+	SignedIn    bool // the operator: the admin navigation
+	DoorOnly    bool // door staff: the check-in page is all there is
 	Message     string
 	MessageKind string // "ok" or "error"
 }

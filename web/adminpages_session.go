@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -113,9 +114,16 @@ func (a *adminAuth) pagesFor(least role, next http.Handler) http.Handler {
 		case sess.role < least:
 			a.s.writeProblem(w, r, &doorOnlyError)
 		default:
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), roleKey, sess.role)))
 		}
 	})
+}
+
+// staffRole is the role of the session that pagesFor let through to a
+// page: what its navigation may offer.
+func staffRole(r *http.Request) role {
+	got, _ := r.Context().Value(roleKey).(role)
+	return got
 }
 
 // sessionRole is the role of the request's admin session, roleNone without

@@ -47,6 +47,7 @@ const (
 	requestIDKey ctxKey = iota // string, from logRequests
 	guestKey                   // guestToken, from guest
 	routeKey                   // *matchedRoute, from logRequests, filled in by muxErrors
+	roleKey                    // role, from adminAuth.pagesFor: the staff session's
 )
 
 // requestID returns the id logRequests gave the request.

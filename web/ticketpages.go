@@ -232,13 +232,18 @@ type doorPage struct {
 	Verdict *verdict
 }
 
-func newDoorPage() doorPage { return doorPage{adminPage: adminPage{page: page{Head: "Check-in"}}} }
+// newDoorPage is the check-in page for the staff r's session is: the
+// operator sees the admin navigation, door staff no more than the door.
+func newDoorPage(r *http.Request) doorPage {
+	role := staffRole(r)
+	return doorPage{adminPage: adminPage{page: page{Head: "Check-in"}, SignedIn: role == roleAdmin, DoorOnly: role == roleDoor}}
+}
 
 // handleDoorPage is the check-in page: one field for a code or a ticket's
 // address.
 func (s *server) handleDoorPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, "admin-door.html", newDoorPage())
+		s.render(w, r, http.StatusOK, "admin-door.html", newDoorPage(r))
 	})
 }
 
@@ -253,7 +258,7 @@ func (s *server) handleDoorForm() http.Handler {
 			s.writeProblem(w, r, unreadable(err, "The form could not be read."))
 			return
 		}
-		p, status := newDoorPage(), http.StatusOK
+		p, status := newDoorPage(r), http.StatusOK
 		var a admission
 		err := error(&noTicketError)
 		code, ok := ticketCodeIn(r.PostForm.Get("code"))

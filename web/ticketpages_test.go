@@ -314,6 +314,15 @@ func TestDoorForm(t *testing.T) {
 	if r := e.guest().do("GET", "/admin/door", "", ""); r.status != http.StatusSeeOther {
 		t.Errorf("the check-in page without a session: %d, want 303 to sign in", r.status)
 	}
+	// Each sees a header that leads where its session may go: door staff
+	// back to the door, never to the operator's pages (403 for them); the
+	// operator to every admin page, the door included.
+	if strings.Contains(string(r.body), `href="/admin"`) || strings.Contains(string(r.body), `href="/admin/halls"`) {
+		t.Errorf("the check-in page links door staff to the operator's pages:\n%s", r.body)
+	}
+	wantIn(t, "the door's header", r.body, `<a href="/admin/door" class="brand">`)
+	r = e.operator().do("GET", "/admin/door", "", "")
+	wantIn(t, "the operator's check-in page", r.body, `<a href="/admin">Programme</a>`, `<a href="/admin/door">Check-in</a>`)
 
 	typed := strings.ToLower(alice.ticketCode(openShow).String())
 	pasted := e.srv.URL + "/tickets/" + bob.ticketCode(openShow).String()
