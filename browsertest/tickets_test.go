@@ -118,8 +118,9 @@ func TestTicketGuest(t *testing.T) {
 	if !eval[bool](t, g, `document.getElementById('ticket').hidden`) {
 		t.Fatal("the ticket panel shows before the guest holds a seat")
 	}
-	panel := `(() => { const p = document.getElementById('ticket'), a = document.getElementById('ticket-code');
-		return !p.hidden && /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/.test(a.textContent) && a.getAttribute('href') === '/tickets/' + a.textContent; })()`
+	panel := `(() => { const p = document.getElementById('ticket'), a = document.getElementById('ticket-url'), c = document.getElementById('ticket-code');
+		return !p.hidden && /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/.test(c.textContent) && a.getAttribute('href') === '/tickets/' + c.textContent &&
+			a.textContent === 'Your ticket ' + c.textContent; })()`
 	start := click(t, g, "A3")
 	d := waitTrue(t, g, "the panel shows the ticket", panel)
 	t.Logf("the ticket panel showed %v after the click", d.Round(time.Millisecond))
@@ -133,7 +134,7 @@ func TestTicketGuest(t *testing.T) {
 		t.Errorf("booking again shows code %s, before %s", again, code)
 	}
 
-	if err := chromedp.Do(g, chromedp.Click(chromedp.ID("ticket-code"))); err != nil {
+	if err := chromedp.Do(g, chromedp.Click(chromedp.ID("ticket-url"))); err != nil {
 		t.Fatal(err)
 	}
 	waitPage(t, g, "the ticket page", `location.pathname === '/tickets/`+code+`' && !!document.querySelector('figure.qr svg')`)

@@ -356,7 +356,7 @@ func TestShowPageTicketPanel(t *testing.T) {
 	bob.do("GET", "/shows/"+openShow, "", "") // bob's cookie
 	code := alice.ticketCode(openShow)
 	wantIn(t, "alice's map", alice.do("GET", "/shows/"+openShow, "", "").body,
-		`<div id="ticket" class="ticket-link">`, `href="/tickets/`+code.String()+`">`+code.String()+`</a>`)
+		`<div id="ticket" class="ticket-link">`, `<a id="ticket-url" href="/tickets/`+code.String()+`">Your ticket <span id="ticket-code" class="code">`+code.String()+`</span></a>`)
 	page := bob.do("GET", "/shows/"+openShow, "", "").body
 	wantIn(t, "bob's map", page, `<div id="ticket" class="ticket-link" hidden>`)
 	wantNotIn(t, "bob's map", page, bob.ticketCode(openShow).String(), code.String())

@@ -80,12 +80,12 @@
   // The ticket panel shows while the guest holds a seat. A page rendered
   // for a guest holding none is the one every such guest gets, so it
   // carries no code: the guest's own comes from the API with the first seat.
-  const ticket = $('ticket'), ticketCode = $('ticket-code');
+  const ticket = $('ticket'), ticketLink = $('ticket-url'), ticketCode = $('ticket-code');
   let fetchingTicket = false;
   const holdsAny = () => [...seats.values()].some((b) => b.dataset.status === 'mine');
   async function showTicket(holds) {
-    if (!ticket || !ticketCode) return;
-    if (!holds || ticketCode.getAttribute('href')) {
+    if (!ticket || !ticketLink || !ticketCode) return;
+    if (!holds || ticketLink.getAttribute('href')) {
       ticket.hidden = !holds;
       return;
     }
@@ -95,7 +95,7 @@
       const res = await fetch(api + '/ticket', { headers: { Accept: 'application/json' } });
       const t = res.ok ? await res.json() : null;
       if (t && typeof t.code === 'string' && typeof t.url === 'string') {
-        ticketCode.href = t.url;
+        ticketLink.href = t.url;
         ticketCode.textContent = t.code;
       }
     } catch {
@@ -103,7 +103,7 @@
     } finally {
       fetchingTicket = false;
     }
-    ticket.hidden = !(ticketCode.getAttribute('href') && holdsAny());
+    ticket.hidden = !(ticketLink.getAttribute('href') && holdsAny());
   }
 
   // say puts text in the live region; emptying it first makes screen readers
