@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -153,7 +154,7 @@ func (a *adminAuth) guardFor(least role, next http.Handler) http.Handler {
 			return
 		}
 		if got >= least {
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), roleKey, got)))
 			return
 		}
 		if got == roleDoor {
@@ -228,8 +229,13 @@ func adminBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 }
 
 // logAdminChange writes the one INFO line each admin change gets.
+// by is the role that made it (admin or door), where known, so that the
+// log tells an usher's admissions from the operator's.
 func (s *server) logAdminChange(r *http.Request, action, target string, attrs ...slog.Attr) {
-	attrs = append([]slog.Attr{slog.String("action", action), slog.String("target", target),
-		slog.String("client", clientOf(r).Addr.String()), slog.String("request_id", requestID(r.Context()))}, attrs...)
+	head := []slog.Attr{slog.String("action", action), slog.String("target", target)}
+	if by := staffRole(r); by != roleNone {
+		head = append(head, slog.String("by", by.String()))
+	}
+	attrs = append(append(head, slog.String("client", clientOf(r).Addr.String()), slog.String("request_id", requestID(r.Context()))), attrs...)
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "admin change", attrs...)
 }

@@ -177,7 +177,7 @@ func TestAdminChangeLogged(t *testing.T) {
 	if len(lines) != 1 {
 		t.Fatalf("%d admin change lines, want 1: %q", len(lines), lines)
 	}
-	for _, want := range []string{"level=INFO", "action=\"create hall\"", "target=hall:studio", "client=192.0.2.9", "request_id=" + id} {
+	for _, want := range []string{"level=INFO", "action=\"create hall\"", "target=hall:studio", "by=admin", "client=192.0.2.9", "request_id=" + id} {
 		if !strings.Contains(lines[0], want) {
 			t.Errorf("the line lacks %s: %s", want, lines[0])
 		}

@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
-	"log/slog"
 	"net/http"
 	"time"
 
@@ -119,8 +118,8 @@ func (a *adminAuth) pagesFor(least role, next http.Handler) http.Handler {
 	})
 }
 
-// staffRole is the role of the session that pagesFor let through to a
-// page: what its navigation may offer.
+// staffRole is the role that guardFor or pagesFor let through: what a
+// page's navigation may offer, and who an admin change's log line names.
 func staffRole(r *http.Request) role {
 	got, _ := r.Context().Value(roleKey).(role)
 	return got
@@ -220,7 +219,7 @@ func (a *adminAuth) handleSignIn() http.Handler {
 			Name: cookieName(adminCookie, tls), Value: value, Path: "/",
 			MaxAge: int(sessionLifetime / time.Second), HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: tls,
 		})
-		s.logAdminChange(r, "sign in", "session", slog.String("role", got.String()))
+		s.logAdminChange(r.WithContext(context.WithValue(r.Context(), roleKey, got)), "sign in", "session")
 		http.Redirect(w, r, home, http.StatusSeeOther)
 	})
 }

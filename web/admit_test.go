@@ -139,8 +139,10 @@ func TestAdmit(t *testing.T) {
 		t.Fatalf("%d admit lines, want 2 (first admissions only): %q", len(lines), lines)
 	}
 	for i, code := range []string{aliceCode, bobCode} {
-		if want := "target=ticket:" + code[:4] + "-…"; !strings.Contains(lines[i], want) {
-			t.Errorf("admit line %d lacks %s: %s", i, want, lines[i])
+		for _, want := range []string{"target=ticket:" + code[:4] + "-…", "by=door"} {
+			if !strings.Contains(lines[i], want) {
+				t.Errorf("admit line %d lacks %s: %s", i, want, lines[i])
+			}
 		}
 	}
 }
