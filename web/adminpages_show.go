@@ -35,6 +35,9 @@ type doorGuest struct {
 	Seats    string
 	BookedAt string // as the cinema's clock reads it
 	ISO      string
+	// AdmittedAt is the time of day the guest's ticket was admitted at
+	// the door, "" if not yet.
+	AdmittedAt, AdmittedISO string
 }
 
 type adminShowPage struct {
@@ -48,6 +51,7 @@ type adminShowPage struct {
 	Title, HallName, StartsText string
 	Version                     int64
 	Guests                      []doorGuest
+	Counts                      doorCountsJSON
 	Booked                      []boxoffice.SeatID // hall order
 	Map                         template.HTML
 }
@@ -120,9 +124,15 @@ func (s *server) showFormPage(w http.ResponseWriter, r *http.Request, status int
 				holders[seat] = boxoffice.Guest(g.Guest) // only taken or not matters here
 			}
 			at, _ := time.Parse(time.RFC3339, g.BookedAt)
-			p.Guests = append(p.Guests, doorGuest{Ref: g.Guest, Seats: strings.Join(seats, " "),
-				BookedAt: at.In(s.Location).Format("Mon 2 Jan, 15:04"), ISO: g.BookedAt})
+			d := doorGuest{Ref: g.Guest, Seats: strings.Join(seats, " "),
+				BookedAt: at.In(s.Location).Format("Mon 2 Jan, 15:04"), ISO: g.BookedAt}
+			if g.AdmittedAt != nil {
+				in, _ := time.Parse(time.RFC3339, *g.AdmittedAt)
+				d.AdmittedAt, d.AdmittedISO = in.In(s.Location).Format("15:04"), *g.AdmittedAt
+			}
+			p.Guests = append(p.Guests, d)
 		}
+		p.Counts = list.Counts
 		for _, seat := range show.Hall.Layout.Seats {
 			if holders[seat.ID] != "" {
 				p.Booked = append(p.Booked, seat.ID)

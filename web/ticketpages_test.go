@@ -383,3 +383,27 @@ func TestSeatFormAfterAdmission(t *testing.T) {
 		wantNotIn(t, "a stranger's map with alice's link", e.guest().do("GET", r.header.Get("Location"), "", "").body, sentence)
 	}
 }
+
+// The operator's page of a show tells who has come in: each guest's
+// admission time in the door list, and how many guests and seats so far.
+func TestAdminShowPageAdmissions(t *testing.T) {
+	e, _ := newDoorEnv(t, nil)
+	alice, bob := e.guest(), e.guest()
+	alice.bookMany(openShow, `{"seats":["A1","A2"]}`)
+	bob.book(openShow, "C3")
+	if r := e.usher().do("POST", "/tickets/"+alice.ticketCode(openShow).String()+"/admit", formCT, ""); r.status != 200 {
+		t.Fatalf("admitting: %d", r.status)
+	}
+	page := string(e.operator().do("GET", "/admin/shows/"+openShow, "", "").body)
+	wantIn(t, "the show's page", []byte(page), "admitted at the door: 1 guest, 2 seats.", `<th scope="col">Admitted</th>`)
+	alicesRow := page[strings.Index(page, ">A1 A2</th>"):]
+	alicesRow = alicesRow[:strings.Index(alicesRow, "</tr>")]
+	bobsRow := page[strings.Index(page, ">C3</th>"):]
+	bobsRow = bobsRow[:strings.Index(bobsRow, "</tr>")]
+	if !strings.Contains(alicesRow, "<td><time datetime=") || strings.Contains(alicesRow, "not yet") {
+		t.Errorf("alice's row shows no admission: %s", alicesRow)
+	}
+	if !strings.Contains(bobsRow, "<td>not yet</td>") {
+		t.Errorf("bob's row: %s", bobsRow)
+	}
+}
