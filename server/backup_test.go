@@ -25,6 +25,7 @@ import (
 	"boxoffice/internal/loopback"
 	"boxoffice/internal/testbin"
 	"boxoffice/sqlite"
+	"boxoffice/storetest"
 )
 
 // The boxoffice binaries built for the tests are removed when they end.
@@ -315,31 +316,7 @@ func checkLog(t *testing.T, path string, mine map[string]int) {
 		t.Fatal(err)
 	}
 	for _, sh := range shows {
-		m, err := s.SeatMap(t.Context(), sh.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		log, err := s.ChangesSince(t.Context(), sh.ID, 0, 1<<20)
-		if err != nil {
-			t.Fatal(err)
-		}
-		replayed := map[boxoffice.SeatID]boxoffice.Guest{}
-		for i, c := range log {
-			if c.Version != int64(i+1) {
-				t.Fatalf("show %s: change %d has version %d; want consecutive versions", sh.ID, i, c.Version)
-			}
-			for _, sc := range c.Seats {
-				if sc.Holder == "" {
-					delete(replayed, sc.Seat)
-				} else {
-					replayed[sc.Seat] = sc.Holder
-				}
-			}
-		}
-		if int64(len(log)) != m.Version || !maps.Equal(replayed, m.Holders) {
-			t.Errorf("show %s: the change log (%d changes) replays to %d seats held, the seat map at version %d holds %d",
-				sh.ID, len(log), len(replayed), m.Version, len(m.Holders))
-		}
+		holders := storetest.Replayed(t.Context(), t, s, sh.ID)
 		if sh.ID != "the-long-night" {
 			continue
 		}
@@ -347,13 +324,12 @@ func checkLog(t *testing.T, path string, mine map[string]int) {
 			if n > 1 {
 				t.Errorf("seat %s is mine to %d guests", seat, n)
 			}
-			if m.Holders[boxoffice.SeatID(seat)] == "" {
+			if holders[boxoffice.SeatID(seat)] == "" {
 				t.Errorf("seat %s is mine to a guest, but nobody holds it in the seat map", seat)
 			}
 		}
-		if len(m.Holders) != len(mine) {
-			t.Errorf("the seat map holds %d seats, the guests %d", len(m.Holders), len(mine))
+		if len(holders) != len(mine) {
+			t.Errorf("the seat map holds %d seats, the guests %d", len(holders), len(mine))
 		}
-		t.Logf("show %s: %d changes replay to the %d seats held", sh.ID, len(log), len(m.Holders))
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"boxoffice"
+	"boxoffice/storetest"
 )
 
 // held reads the seat map of every show of the store at path, checking that
@@ -27,32 +28,7 @@ func held(t *testing.T, path string, p boxoffice.Programme) map[boxoffice.ShowID
 	defer s.Close()
 	all := map[boxoffice.ShowID]map[boxoffice.SeatID]boxoffice.Guest{}
 	for _, sh := range p.Shows {
-		m, err := s.SeatMap(t.Context(), sh.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		log, err := s.ChangesSince(t.Context(), sh.ID, 0, 1<<20)
-		if err != nil {
-			t.Fatal(err)
-		}
-		replayed := map[boxoffice.SeatID]boxoffice.Guest{}
-		for i, c := range log {
-			if c.Version != int64(i+1) {
-				t.Fatalf("%s: show %s: change %d has version %d", path, sh.ID, i, c.Version)
-			}
-			for _, sc := range c.Seats {
-				if sc.Holder == "" {
-					delete(replayed, sc.Seat)
-				} else {
-					replayed[sc.Seat] = sc.Holder
-				}
-			}
-		}
-		if int64(len(log)) != m.Version || !maps.Equal(replayed, m.Holders) {
-			t.Errorf("%s: show %s: the change log (%d changes) replays to %v, but the seat map at version %d holds %v",
-				path, sh.ID, len(log), replayed, m.Version, m.Holders)
-		}
-		all[sh.ID] = m.Holders
+		all[sh.ID] = storetest.Replayed(t.Context(), t, s, sh.ID)
 	}
 	return all
 }
