@@ -323,15 +323,18 @@ func (c *Config) checkDoor() error {
 }
 
 // parsePublicURL checks --public-url, an absolute http or https URL with a
-// host and nothing after its path, and returns it without a trailing slash.
+// host and nothing after it, and returns it without a trailing slash. A
+// path is refused: boxoffice's pages link to absolute paths, so it serves
+// at the root of its host, and a ticket's address under a prefix would
+// name a page the site does not have.
 func parsePublicURL(raw string) (string, error) {
 	if raw == "" {
 		return "", nil
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-		u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
-		return "", fmt.Errorf("--public-url %q: want the site's address such as https://tickets.example.com (http or https, a host, no query)", raw)
+		u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" || (u.Path != "" && u.Path != "/") {
+		return "", fmt.Errorf("--public-url %q: want the site's address such as https://tickets.example.com (http or https, a host, no path or query: boxoffice serves at the root of its host)", raw)
 	}
 	return strings.TrimSuffix(u.String(), "/"), nil
 }

@@ -54,7 +54,7 @@ type Config struct {
 	// only alongside an AdminToken.
 	DoorToken string
 	// PublicURL, if set, is the site's address as guests reach it
-	// (scheme and host, perhaps a path prefix, no trailing slash): ticket
+	// (scheme and host, no path, no trailing slash): ticket
 	// links and QR codes are made from it. Empty: from each request's
 	// scheme and host.
 	PublicURL string
