@@ -150,13 +150,17 @@ func CheckRequest(seats []SeatID, guest Guest) ([]SeatID, error) {
 	return seats, nil
 }
 
+// CancelledError refuses anything but reading the show's programme entry
+// once the show was cancelled.
+func CancelledError(show Show) *Error { return Errorf(ECANCELLED, "%s has been cancelled", show.Title) }
+
 // Admit checks that seats of the show can be booked or released at now:
 // sales are open (ErrClosed) and the hall has every seat (ErrNotFound, naming
 // the seats it lacks).
 func (s Show) Admit(seats []SeatID, now time.Time) error {
 	switch {
 	case s.SalesState() == SalesCancelled:
-		return Errorf(ECANCELLED, "%s has been cancelled", s.Title)
+		return CancelledError(s)
 	case s.SalesState() == SalesClosed:
 		return Errorf(ECLOSED, "Sales for %s are closed", s.Title)
 	case !s.OpenAt(now):

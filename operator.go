@@ -32,7 +32,7 @@ func CheckOperatorSeats(seats []SeatID) ([]SeatID, error) {
 // show that has started do not stop an operator.
 func (s Show) AdmitOperator(seats []SeatID) error {
 	if s.SalesState() == SalesCancelled {
-		return Errorf(ECANCELLED, "%s has been cancelled", s.Title)
+		return CancelledError(s)
 	}
 	if n := len(s.Hall.Layout.Seats); len(seats) > n {
 		return Errorf(EINVALID, "The hall of %s has %d seats; %d were named", s.Title, n, len(seats))

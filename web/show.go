@@ -72,7 +72,7 @@ func (s *server) pathShow(r *http.Request) (boxoffice.Show, error) {
 // it is gone.
 func cancelled(show boxoffice.Show) error {
 	if show.SalesState() == boxoffice.SalesCancelled {
-		return boxoffice.Errorf(boxoffice.ECANCELLED, "%s has been cancelled", show.Title)
+		return boxoffice.CancelledError(show)
 	}
 	return nil
 }
