@@ -127,6 +127,39 @@ type Ticket struct {
 // Admitted reports whether the ticket was admitted at the door.
 func (t Ticket) Admitted() bool { return !t.AdmittedAt.IsZero() }
 
+// NoTicketError is the store's answer to a code that opens no ticket: none
+// has that hash, or its guest holds no seat now.
+func NoTicketError() *Error { return Errorf(ENOTFOUND, "There is no such ticket") }
+
+// Found is a ticket as a store read it (its row, its show, its guest's
+// seats in any order) held to the rules every store shares: a cancelled
+// show's ticket is ErrCancelled, one whose guest holds no seat is not
+// found, and the seats come in hall order.
+func (t Ticket) Found() (Ticket, error) {
+	switch {
+	case t.Show.SalesState() == SalesCancelled:
+		return Ticket{}, CancelledError(t.Show)
+	case len(t.Seats) == 0:
+		return Ticket{}, NoTicketError()
+	}
+	InHallOrder(&t.Show.Hall.Layout, t.Seats, func(s SeatID) SeatID { return s })
+	return t, nil
+}
+
+// AdmitAt decides an admission at at of the ticket as the store read it
+// under its show's lock: not first if it was admitted before (at any
+// hour), ErrWrongDay outside the show's door window, else first, and the
+// store then stores at.
+func (t Ticket) AdmitAt(at time.Time) (first bool, err error) {
+	switch {
+	case t.Admitted():
+		return false, nil
+	case !t.Show.AdmitsAt(at):
+		return false, WrongDayError(t.Show, t.Show.StartsAt.Format(time.RFC3339))
+	}
+	return true, nil
+}
+
 // The door admits a show's tickets from AdmitFrom before its start to
 // AdmitUntil after it: the evening's shows, not next week's.
 const (

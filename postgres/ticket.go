@@ -30,7 +30,7 @@ func (s *Store) Ticket(ctx context.Context, hash boxoffice.TicketHash) (boxoffic
 // reports the first admission.
 func (s *Store) Admit(ctx context.Context, hash boxoffice.TicketHash, at time.Time) (boxoffice.Ticket, bool, error) {
 	if hash == "" {
-		return boxoffice.Ticket{}, false, ticketNotFound()
+		return boxoffice.Ticket{}, false, boxoffice.NoTicketError()
 	}
 	at = at.UTC().Truncate(time.Microsecond) // as timestamptz keeps it
 	var (
@@ -47,21 +47,18 @@ func (s *Store) Admit(ctx context.Context, hash boxoffice.TicketHash, at time.Ti
 		if err != nil {
 			return err
 		} else if tag.RowsAffected() == 0 {
-			return ticketNotFound()
+			return boxoffice.NoTicketError()
 		}
 		if t, err = s.findTicket(ctx, tx, hash); err != nil {
 			return err
 		}
-		switch {
-		case t.Admitted():
-			return nil
-		case !t.Show.AdmitsAt(at):
-			return boxoffice.WrongDayError(t.Show, t.Show.StartsAt.Format(time.RFC3339))
+		if first, err = t.AdmitAt(at); !first {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE tickets SET admitted_at = $2 WHERE code_hash = $1`, hash, at); err != nil {
 			return err
 		}
-		t.AdmittedAt, first = at, true
+		t.AdmittedAt = at
 		return nil
 	})
 	if err != nil {
@@ -71,11 +68,10 @@ func (s *Store) Admit(ctx context.Context, hash boxoffice.TicketHash, at time.Ti
 }
 
 // findTicket reads the ticket whose code hashes to hash, its show and its
-// guest's seats in hall order, in one statement of q. A ticket whose guest
-// holds no seat is not found, unless its show was cancelled, which says so.
+// guest's seats, in one statement of q, as Ticket.Found has them.
 func (s *Store) findTicket(ctx context.Context, q rowQuerier, hash boxoffice.TicketHash) (boxoffice.Ticket, error) {
 	if hash == "" {
-		return boxoffice.Ticket{}, ticketNotFound()
+		return boxoffice.Ticket{}, boxoffice.NoTicketError()
 	}
 	var (
 		t        boxoffice.Ticket
@@ -90,7 +86,7 @@ func (s *Store) findTicket(ctx context.Context, q rowQuerier, hash boxoffice.Tic
 		FROM tickets t JOIN shows s ON s.id = t.show_id
 		WHERE t.code_hash = $1`, hash).Scan(&id, &t.Guest, &admitted, &revision, &sales, &t.Seats)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return boxoffice.Ticket{}, ticketNotFound()
+		return boxoffice.Ticket{}, boxoffice.NoTicketError()
 	} else if err != nil {
 		return boxoffice.Ticket{}, dbError(ctx, "read ticket", err)
 	}
@@ -100,16 +96,6 @@ func (s *Store) findTicket(ctx context.Context, q rowQuerier, hash boxoffice.Tic
 	if t.Show, err = s.showIn(ctx, q, id, revision); err != nil {
 		return boxoffice.Ticket{}, err
 	}
-	switch {
-	case sales == boxoffice.SalesCancelled:
-		return boxoffice.Ticket{}, boxoffice.Errorf(boxoffice.ECANCELLED, "%s has been cancelled", t.Show.Title)
-	case len(t.Seats) == 0:
-		return boxoffice.Ticket{}, ticketNotFound()
-	}
-	boxoffice.InHallOrder(&t.Show.Hall.Layout, t.Seats, func(s boxoffice.SeatID) boxoffice.SeatID { return s })
-	return t, nil
-}
-
-func ticketNotFound() error {
-	return boxoffice.Errorf(boxoffice.ENOTFOUND, "There is no such ticket")
+	t.Show.Sales = sales // as this statement's snapshot has it, whatever the cache holds
+	return t.Found()
 }

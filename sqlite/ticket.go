@@ -30,7 +30,7 @@ func (s *Store) Ticket(ctx context.Context, hash boxoffice.TicketHash) (boxoffic
 // reports the first admission.
 func (s *Store) Admit(ctx context.Context, hash boxoffice.TicketHash, at time.Time) (boxoffice.Ticket, bool, error) {
 	if hash == "" {
-		return boxoffice.Ticket{}, false, ticketNotFound()
+		return boxoffice.Ticket{}, false, boxoffice.NoTicketError()
 	}
 	tx, err := s.beginWrite(ctx)
 	if err != nil {
@@ -38,13 +38,11 @@ func (s *Store) Admit(ctx context.Context, hash boxoffice.TicketHash, at time.Ti
 	}
 	defer tx.Rollback()
 	t, err := s.findTicket(ctx, tx, hash)
-	switch {
-	case err != nil:
+	if err != nil {
 		return boxoffice.Ticket{}, false, err
-	case t.Admitted():
-		return t, false, nil
-	case !t.Show.AdmitsAt(at):
-		return boxoffice.Ticket{}, false, boxoffice.WrongDayError(t.Show, t.Show.StartsAt.Format(time.RFC3339))
+	}
+	if first, err := t.AdmitAt(at); !first {
+		return t, false, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE tickets SET admitted_at = ? WHERE code_hash = ?`, millis(at), hash); err != nil {
 		return boxoffice.Ticket{}, false, dbError("admit ticket", err)
@@ -57,8 +55,7 @@ func (s *Store) Admit(ctx context.Context, hash boxoffice.TicketHash, at time.Ti
 }
 
 // findTicket reads the ticket whose code hashes to hash, its show and its
-// guest's seats in hall order, in q's snapshot. A ticket whose guest holds
-// no seat is not found, unless its show was cancelled, which says so.
+// guest's seats, in q's snapshot, as Ticket.Found has them.
 func (s *Store) findTicket(ctx context.Context, q queryer, hash boxoffice.TicketHash) (boxoffice.Ticket, error) {
 	var (
 		t        boxoffice.Ticket
@@ -66,12 +63,12 @@ func (s *Store) findTicket(ctx context.Context, q queryer, hash boxoffice.Ticket
 		admitted sql.NullInt64
 	)
 	if hash == "" {
-		return boxoffice.Ticket{}, ticketNotFound()
+		return boxoffice.Ticket{}, boxoffice.NoTicketError()
 	}
 	err := q.QueryRowContext(ctx, `SELECT show_id, guest, admitted_at FROM tickets WHERE code_hash = ?`, hash).
 		Scan(&show, &t.Guest, &admitted)
 	if errors.Is(err, sql.ErrNoRows) {
-		return boxoffice.Ticket{}, ticketNotFound()
+		return boxoffice.Ticket{}, boxoffice.NoTicketError()
 	} else if err != nil {
 		return boxoffice.Ticket{}, dbError("read ticket", err)
 	}
@@ -80,9 +77,6 @@ func (s *Store) findTicket(ctx context.Context, q queryer, hash boxoffice.Ticket
 	}
 	if t.Show, _, err = s.findShow(ctx, q, show); err != nil {
 		return boxoffice.Ticket{}, err
-	}
-	if t.Show.SalesState() == boxoffice.SalesCancelled {
-		return boxoffice.Ticket{}, boxoffice.Errorf(boxoffice.ECANCELLED, "%s has been cancelled", t.Show.Title)
 	}
 	rows, err := q.QueryContext(ctx, `SELECT seat_id FROM bookings WHERE show_id = ? AND holder = ?`, show, t.Guest)
 	if err != nil {
@@ -99,13 +93,5 @@ func (s *Store) findTicket(ctx context.Context, q queryer, hash boxoffice.Ticket
 	if err := rows.Err(); err != nil {
 		return boxoffice.Ticket{}, dbError("read ticket", err)
 	}
-	if len(t.Seats) == 0 {
-		return boxoffice.Ticket{}, ticketNotFound()
-	}
-	boxoffice.InHallOrder(&t.Show.Hall.Layout, t.Seats, func(s boxoffice.SeatID) boxoffice.SeatID { return s })
-	return t, nil
-}
-
-func ticketNotFound() error {
-	return boxoffice.Errorf(boxoffice.ENOTFOUND, "There is no such ticket")
+	return t.Found()
 }
