@@ -58,8 +58,8 @@ type admitJSON struct {
 	First      bool             `json:"first"`
 }
 
-// ticketView is the JSON of ticket t, whose code is code. Seats come in
-// hall order, read from the layout, whatever order the store gave them in.
+// ticketView is the JSON of ticket t, whose code is code, its seats in
+// the hall order the store gives them (Ticket.Found).
 func (s *server) ticketView(code boxoffice.TicketCode, t boxoffice.Ticket) ticketJSON {
 	show := t.Show
 	v := ticketJSON{
@@ -69,12 +69,8 @@ func (s *server) ticketView(code boxoffice.TicketCode, t boxoffice.Ticket) ticke
 			Hall: show.Hall.Name, HallID: show.Hall.ID},
 		Seats: []ticketSeatJSON{},
 	}
-	held := make(map[boxoffice.SeatID]bool, len(t.Seats))
 	for _, id := range t.Seats {
-		held[id] = true
-	}
-	for _, seat := range show.Hall.Layout.Seats {
-		if held[seat.ID] {
+		if seat, ok := show.Hall.Layout.Seat(id); ok {
 			v.Seats = append(v.Seats, ticketSeatJSON{ID: seat.ID, Row: seat.Row, Number: seat.Number, Kind: seat.Kind})
 		}
 	}
