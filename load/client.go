@@ -117,6 +117,7 @@ type seatInfo struct {
 	ID     string `json:"id"`
 	Row    string `json:"row"`
 	Number int    `json:"number"`
+	Kind   string `json:"kind"`
 	Status string `json:"status"`
 	X      int    `json:"x"`
 	Y      int    `json:"y"`

@@ -20,7 +20,8 @@ type Commits struct {
 	Operations float64 `json:"operations"`
 	PerBatch   float64 `json:"operations_per_batch"`
 	MeanMS     float64 `json:"mean_batch_ms"`
-	// Busy is the share of the scenario's time the writer spent on batches.
+	// Busy is the share of the scenario's time the writer spent on batches;
+	// with several targets, the writers' shares added up.
 	Busy float64 `json:"writer_busy"`
 }
 
@@ -31,13 +32,74 @@ type commitTotals struct{ batches, ops, seconds float64 }
 // notes; the run goes on without the commit figures.
 var errNoMetrics = errors.New("no commit figures")
 
-// metricsURL is where the commit figures are read: --metrics-url, or the
-// target's /metrics.
-func metricsURL(cfg Config, base string) string {
-	if cfg.MetricsURL != "" {
-		return cfg.MetricsURL
+// metricsURLs is where the commit figures are read: --metrics-url's list,
+// or each target's /metrics.
+func metricsURLs(cfg Config, bases []string) []string {
+	if len(cfg.MetricsURLs) > 0 {
+		return cfg.MetricsURLs
 	}
-	return base + "/metrics"
+	urls := make([]string, len(bases))
+	for i, b := range bases {
+		urls[i] = b + "/metrics"
+	}
+	return urls
+}
+
+// commitScrape reads the writers' counters of every server before and after
+// the scenario, summed: instances on one database each have their writer.
+type commitScrape struct {
+	hc     *http.Client
+	urls   []string
+	token  string
+	given  bool // the URLs come from --metrics-url
+	before commitTotals
+	ok     bool
+}
+
+// startCommits reads the counters before the scenario. A server without
+// them leaves the figures out; one that refuses them for a reason the
+// operator can mend adds a note saying so.
+func startCommits(ctx context.Context, hc *http.Client, cfg Config, bases []string, token string, rep *Report) (*commitScrape, error) {
+	s := &commitScrape{hc: hc, urls: metricsURLs(cfg, bases), token: token, given: len(cfg.MetricsURLs) > 0}
+	t, ok, err := s.scrape(ctx)
+	if errors.Is(err, errNoMetrics) {
+		rep.Notes = append(rep.Notes, err.Error())
+		return s, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.before, s.ok = t, ok
+	return s, nil
+}
+
+func (s *commitScrape) scrape(ctx context.Context) (sum commitTotals, ok bool, err error) {
+	for _, u := range s.urls {
+		t, ok, err := scrapeCommits(ctx, s.hc, u, s.token, s.given)
+		if err != nil || !ok {
+			return sum, false, err
+		}
+		sum.batches += t.batches
+		sum.ops += t.ops
+		sum.seconds += t.seconds
+	}
+	return sum, true, nil
+}
+
+// finish reads the counters again and puts what the writers did over
+// seconds in the report.
+func (s *commitScrape) finish(ctx context.Context, rep *Report, seconds float64) error {
+	if !s.ok {
+		return nil
+	}
+	after, ok, err := s.scrape(ctx)
+	if err != nil {
+		return err
+	}
+	if ok {
+		rep.Commits = commitsBetween(s.before, after, seconds)
+	}
+	return nil
 }
 
 // scrapeCommits reads the writer's counters from the server's metrics at

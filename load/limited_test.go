@@ -202,7 +202,7 @@ func TestWatchersLimited(t *testing.T) {
 		<-r.Context().Done()
 	}))
 	defer srv.Close()
-	wc, err := connectWatchers(t.Context(), t.Context(), strings.TrimPrefix(srv.URL, "http://"), "/events", 3, 0, newSendTimes())
+	wc, err := connectWatchers(t.Context(), t.Context(), []string{strings.TrimPrefix(srv.URL, "http://")}, "/events", 3, 0, newSendTimes())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func TestSourceAddrsSpreadWatchers(t *testing.T) {
 		<-r.Context().Done()
 	}))
 	defer srv.Close()
-	wc, err := connectWatchers(t.Context(), t.Context(), strings.TrimPrefix(srv.URL, "http://"), "/events", 6, 3, newSendTimes())
+	wc, err := connectWatchers(t.Context(), t.Context(), []string{strings.TrimPrefix(srv.URL, "http://")}, "/events", 6, 3, newSendTimes())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,10 +30,11 @@ type Report struct {
 	// more than one.
 	SourceAddrs int `json:"source_addrs,omitempty"`
 
-	Baseline Row   `json:"baseline"`
+	Baseline Row   `json:"baseline,omitzero"` // none for onsale
 	Rows     []Row `json:"rows"`
 
-	Watch *WatchStats `json:"watch,omitempty"`
+	Watch  *WatchStats `json:"watch,omitempty"`
+	Onsale *Onsale     `json:"onsale,omitempty"`
 	// Commits is the server's writer during the scenario, from its /metrics.
 	Commits *Commits `json:"commits,omitempty"`
 
@@ -58,8 +59,11 @@ type Row struct {
 	OK        int64   `json:"successes"`
 	Conflicts int64   `json:"conflicts"`
 	Errors    int64   `json:"errors"`
-	Limited   int64   `json:"limited"`           // refused by a limit (429, 503): neither an error nor acknowledged
-	Dropped   int64   `json:"dropped,omitempty"` // scheduled (--rate) but not sent before the end
+	Limited   int64   `json:"limited"` // refused by a limit (429, 503): neither an error nor acknowledged
+	// Unavailable is how many of Limited were 503s: the server at a limit of
+	// its own, or failing, rather than a limit per client.
+	Unavailable int64 `json:"unavailable,omitempty"`
+	Dropped     int64 `json:"dropped,omitempty"` // scheduled (--rate) but not sent before the end
 	Quantiles
 	RateRatio float64 `json:"rate_ratio,omitempty"`
 	P50Ratio  float64 `json:"p50_ratio,omitempty"`
@@ -75,7 +79,7 @@ type Invariant struct {
 }
 
 func makeRow(name string, t *tally, seconds float64) Row {
-	r := Row{Name: name, OK: t.ok, Conflicts: t.conflicts, Errors: t.errors, Limited: t.limited}
+	r := Row{Name: name, OK: t.ok, Conflicts: t.conflicts, Errors: t.errors, Limited: t.limited, Unavailable: t.unavailable}
 	r.Ops = t.ok + t.conflicts + t.errors + t.limited
 	if seconds > 0 {
 		r.PerSec = float64(r.Ops) / seconds
@@ -109,53 +113,10 @@ func (rep *Report) WriteJSON(w io.Writer) error {
 // WriteText writes the report as a table for people.
 func (rep *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "scenario %s on %s, show %s (%d seats), %d guests", rep.Scenario, rep.Server, rep.Show, rep.Seats, rep.Guests)
-	if rep.Readers > 0 {
-		fmt.Fprintf(&b, ", %d readers", rep.Readers)
-	}
-	if rep.Watchers > 0 {
-		fmt.Fprintf(&b, ", %d watchers", rep.Watchers)
-	}
-	if rep.Rate > 0 {
-		fmt.Fprintf(&b, ", open loop at %g ops/s", rep.Rate)
-	}
-	fmt.Fprintf(&b, ", %gs", rep.Duration)
-	if rep.Turn > 0 && rep.Turn < rep.Duration {
-		fmt.Fprintf(&b, " in turns of %gs with the baseline", rep.Turn)
-	}
-	fmt.Fprintf(&b, "; %s; open files limit %d\n", rep.Machine, rep.OpenFile)
-	fmt.Fprintf(&b, "limits: %s", rep.Limits)
-	if rep.SourceAddrs > 1 {
-		fmt.Fprintf(&b, "; clients from %d source addresses, 127.0.0.2 onwards", rep.SourceAddrs)
-	}
-	b.WriteString("\n\n")
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	// Numbers align right; names, padded to one width first, read left.
-	width := len("operation")
-	for _, r := range append(rep.Rows, rep.Baseline) {
-		width = max(width, len(r.Name))
-	}
-	fmt.Fprintf(tw, "%-*s\tops/s\tok\tconflicts\tlimited\terrors\tp50 ms\tp90 ms\tp99 ms\tp99.9 ms\tmax ms\t× base rate\t× base p50\t× base p99\t\n", width, "operation")
-	line := func(r Row) {
-		x := func(v float64) string {
-			if v == 0 {
-				return "-"
-			}
-			return fmt.Sprintf("%.2f", v)
-		}
-		fmt.Fprintf(tw, "%-*s\t%.0f\t%d\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t%s\t%s\t\n", width, r.Name, r.PerSec, r.OK, r.Conflicts,
-			r.Limited, r.Errors, r.P50, r.P90, r.P99, r.P999, r.Max, x(r.RateRatio), x(r.P50Ratio), x(r.P99Ratio))
-	}
-	line(rep.Baseline)
-	for _, r := range rep.Rows {
-		line(r)
-	}
-	tw.Flush()
-	for _, r := range rep.Rows {
-		if r.Dropped > 0 {
-			fmt.Fprintf(&b, "%s: %d scheduled operations were not sent before their time was up, every guest being busy "+
-				"(a few at the end of each turn are usual; more mean the server did not keep up with --rate)\n", r.Name, r.Dropped)
-		}
+	if rep.Onsale != nil {
+		rep.writeOnsale(&b)
+	} else {
+		rep.writeTable(&b)
 	}
 	if ws := rep.Watch; ws != nil {
 		fmt.Fprintf(&b, "\nwatchers: %d of %d connected in %.1fs; %d events delivered, %d reconnects, %d gaps, %d unmatched, %d errors, %d limited, %d behind at the end\n",
@@ -192,4 +153,57 @@ func (rep *Report) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeTable is the head and the table of every scenario but onsale: each
+// figure beside the baseline's.
+func (rep *Report) writeTable(b *strings.Builder) {
+	fmt.Fprintf(b, "scenario %s on %s, show %s (%d seats), %d guests", rep.Scenario, rep.Server, rep.Show, rep.Seats, rep.Guests)
+	if rep.Readers > 0 {
+		fmt.Fprintf(b, ", %d readers", rep.Readers)
+	}
+	if rep.Watchers > 0 {
+		fmt.Fprintf(b, ", %d watchers", rep.Watchers)
+	}
+	if rep.Rate > 0 {
+		fmt.Fprintf(b, ", open loop at %g ops/s", rep.Rate)
+	}
+	fmt.Fprintf(b, ", %gs", rep.Duration)
+	if rep.Turn > 0 && rep.Turn < rep.Duration {
+		fmt.Fprintf(b, " in turns of %gs with the baseline", rep.Turn)
+	}
+	fmt.Fprintf(b, "; %s; open files limit %d\n", rep.Machine, rep.OpenFile)
+	fmt.Fprintf(b, "limits: %s", rep.Limits)
+	if rep.SourceAddrs > 1 {
+		fmt.Fprintf(b, "; clients from %d source addresses, 127.0.0.2 onwards", rep.SourceAddrs)
+	}
+	b.WriteString("\n\n")
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	// Numbers align right; names, padded to one width first, read left.
+	width := len("operation")
+	for _, r := range append(rep.Rows, rep.Baseline) {
+		width = max(width, len(r.Name))
+	}
+	fmt.Fprintf(tw, "%-*s\tops/s\tok\tconflicts\tlimited\terrors\tp50 ms\tp90 ms\tp99 ms\tp99.9 ms\tmax ms\t× base rate\t× base p50\t× base p99\t\n", width, "operation")
+	line := func(r Row) {
+		x := func(v float64) string {
+			if v == 0 {
+				return "-"
+			}
+			return fmt.Sprintf("%.2f", v)
+		}
+		fmt.Fprintf(tw, "%-*s\t%.0f\t%d\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t%s\t%s\t\n", width, r.Name, r.PerSec, r.OK, r.Conflicts,
+			r.Limited, r.Errors, r.P50, r.P90, r.P99, r.P999, r.Max, x(r.RateRatio), x(r.P50Ratio), x(r.P99Ratio))
+	}
+	line(rep.Baseline)
+	for _, r := range rep.Rows {
+		line(r)
+	}
+	tw.Flush()
+	for _, r := range rep.Rows {
+		if r.Dropped > 0 {
+			fmt.Fprintf(b, "%s: %d scheduled operations were not sent before their time was up, every guest being busy "+
+				"(a few at the end of each turn are usual; more mean the server did not keep up with --rate)\n", r.Name, r.Dropped)
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"time"
 
 	"boxoffice/internal/openfiles"
@@ -47,7 +48,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 func run(ctx context.Context, cfg Config, getenv func(string) string, stderr io.Writer) (*Report, error) {
 	rep := newReport(cfg)
-	base, rssPID, stop, err := startTarget(ctx, cfg, rep, stderr)
+	bases, rssPID, stop, err := startTarget(ctx, cfg, rep, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +63,10 @@ func run(ctx context.Context, cfg Config, getenv func(string) string, stderr io.
 	// from the address the system chooses, apart from the guests'.
 	hc := newClient(1, cfg.Timeout, nil)
 	defer hc.CloseIdleConnections()
-	boss := &caller{hc: hc, base: base}
+	boss := &caller{hc: hc, base: bases[0]}
+	if cfg.Scenario == ScenarioOnsale {
+		return runOnsale(ctx, setup, cfg, rep, bases, rssPID, boss, getenv, stderr)
+	}
 	show, pool, groups, err := chooseSeats(setup, cfg, boss)
 	if err != nil {
 		return nil, err
@@ -78,20 +82,16 @@ func run(ctx context.Context, cfg Config, getenv func(string) string, stderr io.
 	}
 	defer bl.close()
 
-	tr := newTraffic(cfg, src, base, show.ID, pool, groups, cnt)
+	tr := newTraffic(cfg, src, bases, show.ID, pool, groups, cnt)
 	if cfg.Scenario == ScenarioWatch {
-		host := base[len("http://"):]
-		tr.watchers, err = connectWatchers(ctx, setup, host, showPath(show.ID)+"/events", cfg.Watchers, cfg.SourceAddrs, tr.sent)
+		tr.watchers, err = connectWatchers(ctx, setup, hosts(bases), showPath(show.ID)+"/events", cfg.Watchers, cfg.SourceAddrs, tr.sent)
 		if err != nil {
 			return nil, err
 		}
 	}
 
-	metricsToken, metrics := getenv("BOXOFFICE_METRICS_TOKEN"), metricsURL(cfg, base)
-	commitsBefore, haveCommits, err := scrapeCommits(setup, hc, metrics, metricsToken, cfg.MetricsURL != "")
-	if errors.Is(err, errNoMetrics) {
-		rep.Notes = append(rep.Notes, err.Error())
-	} else if err != nil {
+	commits, err := startCommits(setup, hc, cfg, bases, getenv("BOXOFFICE_METRICS_TOKEN"), rep)
+	if err != nil {
 		return nil, err
 	}
 	rss := startRSS(rssPID)
@@ -107,14 +107,8 @@ func run(ctx context.Context, cfg Config, getenv func(string) string, stderr io.
 	}
 	baseRow.Workers = conns
 	rep.Baseline = baseRow
-	if haveCommits {
-		after, ok, err := scrapeCommits(setup, hc, metrics, metricsToken, cfg.MetricsURL != "")
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			rep.Commits = commitsBetween(commitsBefore, after, elapsed.Seconds())
-		}
+	if err := commits.finish(setup, rep, elapsed.Seconds()); err != nil {
+		return nil, err
 	}
 
 	if tr.watchers != nil {
@@ -140,7 +134,7 @@ func newReport(cfg Config) *Report {
 	if cfg.SourceAddrs > 1 {
 		rep.SourceAddrs = cfg.SourceAddrs
 	}
-	if cfg.Scenario == ScenarioWatch {
+	if cfg.Scenario == ScenarioWatch || cfg.Scenario == ScenarioOnsale {
 		rep.Watchers = cfg.Watchers
 	}
 	return rep
@@ -176,8 +170,9 @@ type traffic struct {
 }
 
 // newTraffic makes the crews the scenario asks for, each guest with its own
-// cookie and, for writers, its own random choices from seed.
-func newTraffic(cfg Config, src *sources, base, show string, pool []string, groups [][]string, cnt *counts) *traffic {
+// cookie and, for writers, its own random choices from seed; guests and
+// readers take the targets in turn.
+func newTraffic(cfg Config, src *sources, bases []string, show string, pool []string, groups [][]string, cnt *counts) *traffic {
 	tr := &traffic{}
 	seed := cfg.Seed
 	if seed == 0 {
@@ -191,7 +186,7 @@ func newTraffic(cfg Config, src *sources, base, show string, pool []string, grou
 		cr := &crew{name: "guests", rate: cfg.Rate}
 		for i := range cfg.Guests {
 			w := &writer{
-				id: i, c: caller{hc: src.client(i), base: base, token: newGuestToken()}, show: show,
+				id: i, c: caller{hc: src.client(i), base: bases[i%len(bases)], token: newGuestToken()}, show: show,
 				seats: pool, groups: groups, rng: rand.New(rand.NewPCG(uint64(seed), uint64(i))),
 				t: newTallies(cnt), sent: tr.sent,
 			}
@@ -211,7 +206,7 @@ func newTraffic(cfg Config, src *sources, base, show string, pool []string, grou
 			cr := &crew{name: kind.op, rate: cfg.Rate / float64(len(kinds))}
 			for i := k; i < cfg.Guests; i += len(kinds) {
 				cr.workers = append(cr.workers, &reader{
-					c: caller{hc: src.client(i), base: base, token: newGuestToken()}, op: kind.op, path: kind.path, t: newTallies(cnt)})
+					c: caller{hc: src.client(i), base: bases[i%len(bases)], token: newGuestToken()}, op: kind.op, path: kind.path, t: newTallies(cnt)})
 			}
 			if len(cr.workers) > 0 {
 				tr.crews = append(tr.crews, cr)
@@ -221,7 +216,8 @@ func newTraffic(cfg Config, src *sources, base, show string, pool []string, grou
 	if cfg.Readers > 0 {
 		cr := &crew{name: "readers"}
 		for i := range cfg.Readers {
-			cr.workers = append(cr.workers, &reader{c: caller{hc: src.client(cfg.Guests + i), base: base}, op: opReaderGET, path: showPath(show), t: newTallies(cnt)})
+			j := cfg.Guests + i
+			cr.workers = append(cr.workers, &reader{c: caller{hc: src.client(j), base: bases[j%len(bases)]}, op: opReaderGET, path: showPath(show), t: newTallies(cnt)})
 		}
 		tr.crews = append(tr.crews, cr)
 	}
@@ -244,6 +240,15 @@ func driveInTurns(ctx context.Context, cfg Config, baseline *crew, crews []*crew
 		}
 	}
 	return baseTime, elapsed, nil
+}
+
+// hosts is the host:port of each base URL.
+func hosts(bases []string) []string {
+	hs := make([]string, len(bases))
+	for i, b := range bases {
+		hs[i] = strings.TrimPrefix(b, "http://")
+	}
+	return hs
 }
 
 // lastAcked returns the highest version a write was acknowledged with.

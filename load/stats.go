@@ -11,6 +11,7 @@ import (
 type tally struct {
 	ok, conflicts, errors int64
 	limited               int64 // refused by a limit: 429, 503
+	unavailable           int64 // of those, the 503s
 	// lat holds each finished operation's latency in microseconds: 4 bytes a
 	// sample keeps millions of them (10,000 watchers × every event) cheap,
 	// and no figure here needs finer than a microsecond.
@@ -25,17 +26,24 @@ func (t *tally) record(d time.Duration, o outcome) {
 		t.conflicts++
 	case outcomeLimited:
 		t.limited++
+	case outcomeUnavailable:
+		t.limited++
+		t.unavailable++
 	default:
 		t.errors++
 	}
 	t.lat = append(t.lat, micros(d))
 }
 
+// isLimited says whether o is a refusal the report counts as limited.
+func (o outcome) isLimited() bool { return o == outcomeLimited || o == outcomeUnavailable }
+
 func (t *tally) merge(o *tally) {
 	t.ok += o.ok
 	t.conflicts += o.conflicts
 	t.errors += o.errors
 	t.limited += o.limited
+	t.unavailable += o.unavailable
 	t.lat = append(t.lat, o.lat...)
 }
 
@@ -54,10 +62,11 @@ func micros(d time.Duration) uint32 {
 type outcome int
 
 const (
-	outcomeOK       outcome = iota
-	outcomeConflict         // refused by the rules: 409 taken, 403 someone else's
-	outcomeLimited          // refused by a limit: 429 (per client) or 503 (the server's own, or unavailable)
-	outcomeError            // anything else: the server failed or could not be reached
+	outcomeOK          outcome = iota
+	outcomeConflict            // refused by the rules: 409 taken, 403 someone else's
+	outcomeLimited             // refused by a limit: 429 (per client)
+	outcomeUnavailable         // 503: the server at a limit of its own, or unavailable; counted as limited too
+	outcomeError               // anything else: the server failed or could not be reached
 )
 
 // Quantiles are latency figures in milliseconds.

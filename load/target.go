@@ -15,17 +15,18 @@ import (
 	"boxoffice/server"
 )
 
-// startTarget returns the base URL to drive and the process whose memory to
+// startTarget returns the base URLs to drive (the first is where the tool
+// reads the show and the final state) and the process whose memory to
 // follow, starting a server in process when there is no --target.
-func startTarget(ctx context.Context, cfg Config, rep *Report, stderr io.Writer) (base string, pid int, stop func(), err error) {
-	if cfg.Target != "" {
+func startTarget(ctx context.Context, cfg Config, rep *Report, stderr io.Writer) (bases []string, pid int, stop func(), err error) {
+	if len(cfg.Targets) > 0 {
 		rep.Server, rep.Limits = cfg.Target, "the target's own"
 		if cfg.ServerPID == 0 {
 			rep.RSSNote = "give --server-pid to see the server's memory"
 		} else {
 			rep.RSSNote = fmt.Sprintf("process %d", cfg.ServerPID)
 		}
-		return cfg.Target, cfg.ServerPID, func() {}, nil
+		return cfg.Targets, cfg.ServerPID, func() {}, nil
 	}
 	cleanup := func() {}
 	db := cfg.DB
@@ -35,7 +36,7 @@ func startTarget(ctx context.Context, cfg Config, rep *Report, stderr io.Writer)
 		// A fresh database on that server, dropped at the end.
 		fresh, drop, err := pgtemp.Create(ctx, db, "boxoffice_load_")
 		if err != nil {
-			return "", 0, nil, fmt.Errorf("--db: %w (the role needs CREATEDB)", err)
+			return nil, 0, nil, fmt.Errorf("--db: %w (the role needs CREATEDB)", err)
 		}
 		db, cleanup = fresh, func() {
 			if err := drop(); err != nil {
@@ -46,28 +47,30 @@ func startTarget(ctx context.Context, cfg Config, rep *Report, stderr io.Writer)
 		engine = "sqlite"
 		dir, err := os.MkdirTemp("", "boxoffice-load-")
 		if err != nil {
-			return "", 0, nil, err
+			return nil, 0, nil, err
 		}
 		cleanup = func() { _ = os.RemoveAll(dir) }
 		db = filepath.Join(dir, "load.db")
 	default:
 		engine = "sqlite"
 		if _, err := os.Stat(db); err == nil {
-			return "", 0, nil, fmt.Errorf("--db %s exists; the tool starts on a fresh database, so give a new file", db)
+			return nil, 0, nil, fmt.Errorf("--db %s exists; the tool starts on a fresh database, so give a new file", db)
 		}
 	}
-	if cfg.Scenario == ScenarioWatch {
-		// Both ends of every stream are in this process.
+	if cfg.Scenario == ScenarioWatch || cfg.Scenario == ScenarioOnsale {
+		// Both ends of every stream and guest's connection are in this process.
 		if need := uint64(2*cfg.Watchers + 2*cfg.Guests + 256); rep.OpenFile != 0 && need > rep.OpenFile {
 			cleanup()
-			return "", 0, nil, fmt.Errorf("in process, %d watchers need about %d open files (both ends of each stream) and the limit is %d: "+
-				"start boxoffice separately and use --target", cfg.Watchers, need, rep.OpenFile)
+			return nil, 0, nil, fmt.Errorf("in process, %d watchers and %d guests need about %d open files (both ends of each connection) and the limit is %d: "+
+				"start boxoffice separately and use --target", cfg.Watchers, cfg.Guests, need, rep.OpenFile)
 		}
 	}
-	sc, err := serverConfig(cfg.Limits)
+	// onsale stands for guests in the wild, who meet the server's limits.
+	limits := cfg.Limits || cfg.Scenario == ScenarioOnsale
+	sc, err := serverConfig(limits)
 	if err != nil {
 		cleanup()
-		return "", 0, nil, err
+		return nil, 0, nil, err
 	}
 	sc.Addr, sc.DB, sc.Demo, sc.Location = "127.0.0.1:0", db, true, time.Local
 	sc.LogFormat, sc.LogLevel, sc.ShutdownTimeout = "text", slog.LevelWarn, 5*time.Second
@@ -75,15 +78,15 @@ func startTarget(ctx context.Context, cfg Config, rep *Report, stderr io.Writer)
 	srv, err := server.Start(ctx, sc, log)
 	if err != nil {
 		cleanup()
-		return "", 0, nil, fmt.Errorf("starting boxoffice in process: %w", err)
+		return nil, 0, nil, fmt.Errorf("starting boxoffice in process: %w", err)
 	}
 	rep.Server = "in process (" + engine + ")"
 	rep.Limits = "off"
-	if cfg.Limits {
+	if limits {
 		rep.Limits = "on (defaults)"
 	}
 	rep.RSSNote = "in process: the tool's own memory is included"
-	return "http://" + srv.URLHost(), os.Getpid(), func() {
+	return []string{"http://" + srv.URLHost()}, os.Getpid(), func() {
 		_ = srv.Shutdown()
 		cleanup()
 	}, nil

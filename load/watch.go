@@ -235,18 +235,18 @@ type watchCrew struct {
 }
 
 // connectWatchers opens n streams, at most 100 connecting at once so the
-// server's accept queue does not overflow, spread over sourceAddrs source
-// addresses, and waits for every snapshot or refusal by a limit, or until
+// server's accept queue does not overflow, spread over the hosts (instances
+// of one server) and over sourceAddrs source addresses, each in turn, and waits for every snapshot or refusal by a limit, or until
 // setup ends. A watcher refused by a limit goes on trying, as a browser
 // would, and is not counted as connected.
-func connectWatchers(ctx, setup context.Context, host, path string, n, sourceAddrs int, sent *sendTimes) (*watchCrew, error) {
+func connectWatchers(ctx, setup context.Context, hosts []string, path string, n, sourceAddrs int, sent *sendTimes) (*watchCrew, error) {
 	wctx, cancel := context.WithCancel(ctx)
 	wc := &watchCrew{cancel: cancel, stats: WatchStats{Watchers: n}}
 	ready := make(chan error, n)
 	start := time.Now()
 	gate := make(chan struct{}, 100)
 	for i := range n {
-		w := &watcher{host: host, path: path, dial: watcherDialer(i, sourceAddrs), sent: sent}
+		w := &watcher{host: hosts[i%len(hosts)], path: path, dial: watcherDialer(i, sourceAddrs), sent: sent}
 		// The gate opens for the next watcher once this one is in.
 		w.ready = func(err error) { <-gate; ready <- err }
 		wc.ws = append(wc.ws, w)

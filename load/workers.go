@@ -68,7 +68,7 @@ func classify(status int, err error) (outcome, Result) {
 		// Counted as limited, as the issue has it; but boxoffice answers a
 		// write 503 when its commit failed, which may or may not have
 		// taken effect.
-		return outcomeLimited, Uncertain
+		return outcomeUnavailable, Uncertain
 	case status >= 500:
 		return outcomeError, Uncertain
 	case status == http.StatusConflict || status == http.StatusForbidden:
@@ -170,7 +170,7 @@ func (w *writer) write(ctx context.Context, intended time.Time, op, method, path
 	sentAt := time.Now()
 	status, err := w.c.do(ctx, method, path, body)
 	o, res := classify(status, err)
-	limited = o == outcomeLimited
+	limited = o.isLimited()
 	var version int64
 	if res == Acked {
 		var a writeAnswer
@@ -208,8 +208,10 @@ func (r *reader) step(ctx context.Context, intended time.Time) {
 	status, err := r.c.do(ctx, http.MethodGet, r.path, nil)
 	o := outcomeOK
 	switch {
-	case err == nil && isLimited(status):
+	case err == nil && status == http.StatusTooManyRequests:
 		o = outcomeLimited
+	case err == nil && status == http.StatusServiceUnavailable:
+		o = outcomeUnavailable
 	case err != nil || status != http.StatusOK:
 		o = outcomeError
 	}
