@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +74,29 @@ func TestParseConfigRefusesBadFlags(t *testing.T) {
 		{[]string{"--target", "http://127.0.0.1:8080", "--limits"}, "--limits starts an in-process server"},
 		{[]string{"--metrics-url", "http://127.0.0.1:9090/metrics"}, "--metrics-url goes with --target"},
 		{[]string{"--target", "http://127.0.0.1:8080", "--metrics-url", "127.0.0.1:9090"}, `--metrics-url "127.0.0.1:9090"`},
+		{[]string{"--target", "http://127.0.0.1:8080,ftp://example.com"}, `--target "ftp://example.com"`},
+		{[]string{"--target", "http://127.0.0.1:8080,"}, `--target ""`},
+		{[]string{"--target", "http://127.0.0.1:8080,http://192.0.2.1:8080", "--source-addrs", "4"}, "192.0.2.1:8080 is not on the loopback network"},
+		{[]string{"--target", "http://127.0.0.1:8080,http://127.0.0.1:8081", "--metrics-url", "http://127.0.0.1:9090/metrics,9091"}, `--metrics-url "9091"`},
+		{[]string{"--arrivals", "5"}, "--arrivals is for --scenario onsale"},
+		{[]string{"--ramp", "1s"}, "--ramp is for --scenario onsale"},
+		{[]string{"--think", "1s"}, "--think is for --scenario onsale"},
+		{[]string{"--scenario", "onsale", "--arrivals", "0"}, "--arrivals 0"},
+		{[]string{"--scenario", "onsale", "--arrivals", "-2"}, "--arrivals -2"},
+		{[]string{"--scenario", "onsale", "--arrivals", "NaN"}, "--arrivals NaN"},
+		{[]string{"--scenario", "onsale", "--duration", "10s", "--ramp", "20s"}, "--ramp 20s"},
+		{[]string{"--scenario", "onsale", "--ramp", "-1s"}, "--ramp -1s"},
+		{[]string{"--scenario", "onsale", "--think", "-1s"}, "--think -1s"},
+		{[]string{"--scenario", "onsale", "--rate", "5"}, "--rate is not for onsale"},
+		{[]string{"--scenario", "onsale", "--seats", "10"}, "--seats is not for onsale"},
+		{[]string{"--scenario", "onsale", "--readers", "2"}, "--readers is not for onsale"},
+		{[]string{"--scenario", "onsale", "--source-addrs", "4"}, "--source-addrs is not for onsale"},
+		{[]string{"--scenario", "onsale", "--turn", "2s"}, "--turn is not for onsale"},
+		{[]string{"--scenario", "onsale", "--watchers", "10001"}, "--watchers 10001"},
+		{[]string{"--scenario", "onsale", "--watchers", "-1"}, "--watchers -1"},
+		{[]string{"--scenario", "onsale", "--guests", "0"}, "--guests 0"},
+		{[]string{"--scenario", "onsale", "--guests", "19801"}, "--guests 19801: onsale wants 1 to 19800"},
+		{[]string{"--scenario", "onsale", "--target", "http://192.0.2.1:8080"}, "--scenario onsale (each guest from an address of its own): the target 192.0.2.1:8080 is not on the loopback"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -96,6 +120,44 @@ func TestParseConfigSourceAddrs(t *testing.T) {
 		if _, err := ParseConfig(args, io.Discard); err != nil {
 			t.Errorf("ParseConfig(%q) = %v, want no error", args, err)
 		}
+	}
+}
+
+// --target takes a list of instances, each checked and normalised as one.
+func TestParseConfigTargetList(t *testing.T) {
+	c, err := ParseConfig([]string{"--target", "http://127.0.0.1:8080/, http://localhost:8081", "--source-addrs", "8",
+		"--metrics-url", "http://127.0.0.1:9090/metrics,http://127.0.0.1:9091/metrics"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"http://127.0.0.1:8080", "http://localhost:8081"}; !slices.Equal(c.Targets, want) {
+		t.Errorf("targets = %q, want %q", c.Targets, want)
+	}
+	if c.Target != "http://127.0.0.1:8080,http://localhost:8081" || len(c.MetricsURLs) != 2 {
+		t.Errorf("target %q, metrics URLs %q", c.Target, c.MetricsURLs)
+	}
+}
+
+// onsale's defaults: a ramp of a third of the run, 200 watchers, and a
+// bound on guests alive at once that the arrivals and pauses call for.
+func TestParseConfigOnsale(t *testing.T) {
+	c, err := ParseConfig([]string{"--scenario", "onsale", "--duration", "30s"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 20 a second, each for two pauses of up to 4 s and 10 s of requests.
+	if c.Arrivals != 20 || c.Ramp != 10*time.Second || c.Think != 4*time.Second || c.Watchers != 200 || c.Guests != 360 {
+		t.Errorf("onsale defaults = arrivals %v, ramp %v, think %v, watchers %d, guests %d; want 20, 10s, 4s, 200, 360",
+			c.Arrivals, c.Ramp, c.Think, c.Watchers, c.Guests)
+	}
+	c, err = ParseConfig([]string{"--scenario", "onsale", "--arrivals", "2000", "--watchers", "0", "--ramp", "0s",
+		"--think", "0s", "--target", "http://127.0.0.1:8080,http://127.0.0.1:8081"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Guests != maxSourceAddrs || c.Ramp != 0 || c.Watchers != 0 {
+		t.Errorf("guests %d, ramp %v, watchers %d; want the bound at every source address (%d), no ramp, no watchers",
+			c.Guests, c.Ramp, c.Watchers, maxSourceAddrs)
 	}
 }
 

@@ -56,6 +56,12 @@ func checkFinal(ctx context.Context, c *caller, before showMap, writers []*write
 	var ops []Op
 	inv := &Invariant{Violations: []string{}}
 	for _, w := range writers {
+		if len(w.ops) == 0 {
+			// A guest who never wrote holds nothing; a seat the server gave
+			// it anyway is found held by a guest the run does not know.
+			// Onsale's sold-out guests are most of its guests.
+			continue
+		}
 		var m showMap
 		g := caller{hc: c.hc, base: c.base, token: w.c.token}
 		if err := g.getJSON(ctx, showPath(show), &m); err != nil {

@@ -172,8 +172,8 @@ func TestReaderLimited(t *testing.T) {
 	for _, status = range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusInternalServerError} {
 		rd.step(t.Context(), time.Now())
 	}
-	if tl := rd.tallies()[opReaderGET]; tl.limited != 2 || tl.errors != 1 {
-		t.Errorf("limited, errors = %d, %d; want 2 (429, 503) and 1 (500)", tl.limited, tl.errors)
+	if tl := rd.tallies()[opReaderGET]; tl.limited != 2 || tl.unavailable != 1 || tl.errors != 1 {
+		t.Errorf("limited, unavailable, errors = %d, %d, %d; want 2 (429, 503), 1 (503) and 1 (500)", tl.limited, tl.unavailable, tl.errors)
 	}
 }
 
