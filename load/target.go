@@ -62,7 +62,7 @@ func startTarget(ctx context.Context, cfg Config, rep *Report, stderr io.Writer)
 		if need := uint64(2*cfg.Watchers + 2*cfg.Guests + 256); rep.OpenFile != 0 && need > rep.OpenFile {
 			cleanup()
 			return nil, 0, nil, fmt.Errorf("in process, %d watchers and %d guests need about %d open files (both ends of each connection) and the limit is %d: "+
-				"start boxoffice separately and use --target", cfg.Watchers, cfg.Guests, need, rep.OpenFile)
+				"start boxoffice separately and use --target (onsale: or lower --guests, the guests alive at once)", cfg.Watchers, cfg.Guests, need, rep.OpenFile)
 		}
 	}
 	// onsale stands for guests in the wild, who meet the server's limits.
