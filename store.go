@@ -21,8 +21,9 @@ type Store interface {
 	Shows(ctx context.Context) ([]ShowSummary, error)
 
 	// Show returns one show with its hall, a cancelled one too, as the
-	// database has it now (every programme change, on any instance, is
-	// seen). ErrNotFound if there is none.
+	// database has it now: every programme change, on any instance, is
+	// seen (on PostgreSQL, another instance's change by the time this
+	// instance's watchers hear of it). ErrNotFound if there is none.
 	Show(ctx context.Context, id ShowID) (Show, error)
 
 	// SeatMap returns the holders of a show's seats, read in one snapshot

@@ -71,10 +71,12 @@ func (s *Store) listen(ctx context.Context, to Hearer) (heard bool, err error) {
 		return false, err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+channel+"; LISTEN "+programmeChannel); err != nil {
 		return false, err
 	}
 	s.opts.Logger.Debug("postgres: listening for changes", "channel", channel)
+	s.hearing(true)
+	defer s.hearing(false)
 	to.Resync()
 	for {
 		waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -96,11 +98,14 @@ func (s *Store) listen(ctx context.Context, to Hearer) (heard bool, err error) {
 			return true, err
 		}
 		show, version, ok := parsePayload(n.Payload)
-		if !ok {
+		switch {
+		case !ok:
 			s.opts.Logger.Warn("postgres: ignoring a notification with an unexpected payload", "payload", n.Payload)
-			continue
+		case n.Channel == programmeChannel:
+			s.revise(show, version) // the same commit's version reaches the hub on channel
+		default:
+			to.Committed(show, version)
 		}
-		to.Committed(show, version)
 	}
 }
 

@@ -80,6 +80,12 @@ type Store struct {
 
 	mu    sync.RWMutex
 	shows map[boxoffice.ShowID]cachedShow // see showAt
+	// What the listener heard of programme changes (see Show): whether
+	// it listens; the latest revision heard of each show; and a count of
+	// its starts and stops, so that a show read before one is not cached.
+	listening bool
+	revised   map[boxoffice.ShowID]int64
+	epoch     uint64
 
 	writes *groupcommit.Queue[*op, result] // bookings and releases, in batches (booking.go)
 }
@@ -124,7 +130,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "boxoffice"
 
-	s := &Store{opts: opts, shows: map[boxoffice.ShowID]cachedShow{}}
+	s := &Store{opts: opts, shows: map[boxoffice.ShowID]cachedShow{}, revised: map[boxoffice.ShowID]int64{}}
 	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
@@ -240,3 +246,9 @@ func (s *Store) stamp() time.Time {
 // channel is the NOTIFY channel every commit that changes seats notifies,
 // with the payload "<show id> <version>".
 const channel = "boxoffice_changes"
+
+// programmeChannel is the NOTIFY channel of programme changes, with the
+// payload "<show id> <revision>" for each show whose revision moved: what
+// lets a listening store trust its cached shows (see Show). An instance of
+// an older release neither sends nor hears it.
+const programmeChannel = "boxoffice_programme"

@@ -42,11 +42,55 @@ func (s *Store) Shows(ctx context.Context) ([]boxoffice.ShowSummary, error) {
 }
 
 // Show returns one show with its hall, as the database has it now: another
-// instance may have changed it.
+// instance may have changed it. While the store listens (Listen), every
+// programme change, on any instance, reaches it as a notification, so a
+// cached show is the database's but for the moment a notification takes
+// (as the live seat map is), and costs no round trip: every seat write
+// reads its show first. Otherwise it reads.
 func (s *Store) Show(ctx context.Context, id boxoffice.ShowID) (boxoffice.Show, error) {
+	if show, ok := s.heardShow(id); ok {
+		return show, nil
+	}
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	return s.readShow(ctx, id)
+}
+
+// heardShow returns the cached show if the store listens and has heard of
+// no later revision of it.
+func (s *Store) heardShow(id boxoffice.ShowID) (boxoffice.Show, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c, ok := s.shows[id]
+	if !ok || !s.listening || c.revision < s.revised[id] {
+		return boxoffice.Show{}, false
+	}
+	return c.show, true
+}
+
+// revise records a programme change of show id to revision, heard from any
+// instance: a cached show older than that is dropped, and one read later
+// from an older snapshot is not cached.
+func (s *Store) revise(id boxoffice.ShowID, revision int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if revision > s.revised[id] {
+		s.revised[id] = revision
+	}
+	if c, ok := s.shows[id]; ok && c.revision < revision {
+		delete(s.shows, id)
+	}
+}
+
+// hearing says whether programme changes are heard from now on: when the
+// listener starts listening (after a gap in which some may have gone
+// unheard, so that nothing cached before is trusted) and when it stops.
+func (s *Store) hearing(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.listening = on
+	s.epoch++
+	clear(s.shows)
 }
 
 // SeatMap reads the show's version and its holders in one statement, and so
@@ -264,6 +308,12 @@ func (s *Store) readShowWith(ctx context.Context, q rowQuerier, id boxoffice.Sho
 		src      string
 		revision int64
 	)
+	// A show read from a snapshot older than the listener's restart must
+	// not be cached (see hearing); one older than a revision heard is
+	// cached but not trusted by heardShow.
+	s.mu.RLock()
+	epoch := s.epoch
+	s.mu.RUnlock()
 	err := q.QueryRow(ctx, `
 		SELECT s.title, s.starts_at, s.sales, s.max_seats_per_guest, s.revision, h.id, h.name, h.layout
 		FROM shows s JOIN halls h ON h.id = s.hall_id
@@ -286,7 +336,7 @@ func (s *Store) readShowWith(ctx context.Context, q rowQuerier, id boxoffice.Sho
 	}
 	s.mu.Lock()
 	// A slower reader of an older revision must not put it back.
-	if c, ok := s.shows[id]; !ok || c.revision < revision {
+	if c, ok := s.shows[id]; (!ok || c.revision < revision) && epoch == s.epoch {
 		s.shows[id] = cachedShow{show: show, revision: revision}
 	}
 	s.mu.Unlock()
