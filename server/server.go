@@ -65,6 +65,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if command == "migrate" {
 		return migrate(ctx, cfg, log)
 	}
+	tuneGC(getenv, log)
 	if n, err := openfiles.Limit(); err != nil {
 		log.Warn("cannot read the open-files limit", "err", err)
 	} else if n > 0 {
