@@ -249,6 +249,7 @@ func (s *Server) start(ctx context.Context) error {
 		AdminToken:          s.cfg.AdminToken,
 		DoorToken:           s.cfg.DoorToken,
 		PublicURL:           s.cfg.PublicURL,
+		AccessLog:           s.cfg.AccessLog,
 		MaxSeatsPerGuest:    s.cfg.MaxSeatsPerGuest,
 		WriteRate:           s.cfg.WriteRate,
 		WriteBurst:          s.cfg.WriteBurst,
