@@ -39,6 +39,7 @@ type Config struct {
 	PublicURL           string // the site's address as guests reach it, for ticket links; "": each request's own
 	LogFormat           string // "text" or "json"
 	LogLevel            slog.Level
+	AccessLog           web.AccessLog // which requests get a line: all, errors or off
 	ShutdownTimeout     time.Duration
 	ShutdownDelay       time.Duration // /readyz answers 503 this long after a signal before shutdown begins
 	MetricsAddr         string        // if set, /metrics is served there alone, and not on Addr
@@ -97,7 +98,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		fs.PrintDefaults()
 	}
 	var c Config
-	var tz, level string
+	var tz, level, accessLog string
 	var badEnv []error
 	envBool := func(name string, def bool) bool {
 		return envParsed(getenv, &badEnv, name, def, strconv.ParseBool, "true or false")
@@ -131,6 +132,8 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		"the site's address as guests reach it, e.g. https://tickets.example.com, for the links and QR codes on tickets; unset: each request's own scheme and host [BOXOFFICE_PUBLIC_URL]")
 	fs.StringVar(&c.LogFormat, "log-format", env("BOXOFFICE_LOG_FORMAT", "text"), "log format: text or json [BOXOFFICE_LOG_FORMAT]")
 	fs.StringVar(&level, "log-level", env("BOXOFFICE_LOG_LEVEL", "info"), "log level: debug, info, warn or error [BOXOFFICE_LOG_LEVEL]")
+	fs.StringVar(&accessLog, "access-log", env("BOXOFFICE_ACCESS_LOG", "all"),
+		"which requests get a line in the log: all, errors (answered 400 or more) or off [BOXOFFICE_ACCESS_LOG]")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration("BOXOFFICE_SHUTDOWN_TIMEOUT", 10*time.Second),
 		"how long requests in flight may take to finish on SIGINT/SIGTERM [BOXOFFICE_SHUTDOWN_TIMEOUT]")
 	fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", envDuration("BOXOFFICE_SHUTDOWN_DELAY", 0),
@@ -175,6 +178,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("log format %q: want text or json", c.LogFormat)
+	}
+	if err := c.AccessLog.UnmarshalText([]byte(accessLog)); err != nil {
+		return c, fmt.Errorf("--access-log %q: want all, errors or off", accessLog)
 	}
 	if c.ShutdownDelay < 0 {
 		return c, fmt.Errorf("--shutdown-delay %v: want 0 (none) or more", c.ShutdownDelay)

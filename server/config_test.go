@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"boxoffice/web"
 )
 
 func getenv(m map[string]string) func(string) string {
@@ -273,6 +275,44 @@ func TestConfigPublicURL(t *testing.T) {
 		"https://example.com/?a=1", "https://example.com/#top", "https://example.com/cinema/", "/relative", "mailto:x@example.com"} {
 		if _, err := ParseConfig([]string{"--public-url", bad}, getenv(nil), io.Discard); err == nil || !strings.Contains(err.Error(), "--public-url") {
 			t.Errorf("--public-url %q: %v, want a refusal naming the flag", bad, err)
+		}
+	}
+}
+
+// --access-log takes all (the default), errors or off, from the flag or
+// BOXOFFICE_ACCESS_LOG, the flag winning; anything else stops the server
+// from starting, naming the flag.
+func TestConfigAccessLog(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want web.AccessLog
+	}{
+		{nil, nil, web.AccessLogAll},
+		{[]string{"--access-log", "errors"}, nil, web.AccessLogErrors},
+		{[]string{"--access-log", "off"}, nil, web.AccessLogOff},
+		{[]string{"--access-log=all"}, nil, web.AccessLogAll},
+		{nil, map[string]string{"BOXOFFICE_ACCESS_LOG": "off"}, web.AccessLogOff},
+		{nil, map[string]string{"BOXOFFICE_ACCESS_LOG": "errors"}, web.AccessLogErrors},
+		{[]string{"--access-log", "all"}, map[string]string{"BOXOFFICE_ACCESS_LOG": "off"}, web.AccessLogAll},
+	} {
+		c, err := ParseConfig(tc.args, getenv(tc.env), io.Discard)
+		if err != nil || c.AccessLog != tc.want {
+			t.Errorf("ParseConfig(%v, %v): access log %v, %v; want %v", tc.args, tc.env, c.AccessLog, err, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+	}{
+		{[]string{"--access-log", "none"}, nil},
+		{[]string{"--access-log", "ERRORS"}, nil},
+		{[]string{"--access-log", ""}, nil},
+		{nil, map[string]string{"BOXOFFICE_ACCESS_LOG": "4xx"}},
+	} {
+		_, err := ParseConfig(tc.args, getenv(tc.env), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "--access-log") || !strings.Contains(err.Error(), "all, errors or off") {
+			t.Errorf("ParseConfig(%v, %v) = %v, want a refusal naming --access-log and its values", tc.args, tc.env, err)
 		}
 	}
 }

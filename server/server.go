@@ -61,7 +61,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	log := NewLogger(cfg, stderr)
+	log, closeLog := NewLogger(cfg, stderr)
+	// On every way out, a shutdown's last lines included.
+	defer closeLog()
 	if command == "migrate" {
 		return migrate(ctx, cfg, log)
 	}
@@ -80,13 +82,13 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return srv.Shutdown()
 }
 
-// NewLogger returns the logger cfg asks for, writing to w.
-func NewLogger(cfg Config, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
-	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
+// NewLogger returns the logger cfg asks for, writing to w: INFO and DEBUG
+// lines in batches, at most some 50 ms late, and WARN and ERROR lines at
+// once, after the lines logged before them (logoutput.go). close writes out
+// what still waits; lines logged after it go out at once.
+func NewLogger(cfg Config, w io.Writer) (log *slog.Logger, close func() error) {
+	batches := newBatchWriter(w, batchBytes, batchDelay)
+	return batchedLogger(cfg, batches), batches.Close
 }
 
 // Server is a running boxoffice server.
@@ -250,6 +252,7 @@ func (s *Server) start(ctx context.Context) error {
 		AdminToken:          s.cfg.AdminToken,
 		DoorToken:           s.cfg.DoorToken,
 		PublicURL:           s.cfg.PublicURL,
+		AccessLog:           s.cfg.AccessLog,
 		MaxSeatsPerGuest:    s.cfg.MaxSeatsPerGuest,
 		WriteRate:           s.cfg.WriteRate,
 		WriteBurst:          s.cfg.WriteBurst,

@@ -75,9 +75,58 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// AccessLog is which requests get an access line (Config.AccessLog): the
+// operator's --access-log, all, errors or off.
+type AccessLog int
+
+const (
+	// AccessLogAll logs every request: the zero value, so that a handler
+	// built in code logs as it always has.
+	AccessLogAll AccessLog = iota
+	// AccessLogErrors logs the requests answered 400 or more: a busy site
+	// keeps the lines that say something went wrong, or that someone
+	// probes it, and none of the bookings that went right.
+	AccessLogErrors
+	// AccessLogOff logs no access line. The lines failures log of their
+	// own (writeProblem's, a limit's warning) stay: an operator who turns
+	// the access log off has not asked to be told less about errors.
+	AccessLogOff
+)
+
+var accessLogNames = [...]string{AccessLogAll: "all", AccessLogErrors: "errors", AccessLogOff: "off"}
+
+func (a AccessLog) String() string {
+	if a < 0 || int(a) >= len(accessLogNames) {
+		return fmt.Sprintf("AccessLog(%d)", int(a))
+	}
+	return accessLogNames[a]
+}
+
+// UnmarshalText reads all, errors or off, as the flag takes them.
+func (a *AccessLog) UnmarshalText(text []byte) error {
+	for mode, name := range accessLogNames {
+		if string(text) == name {
+			*a = AccessLog(mode)
+			return nil
+		}
+	}
+	return fmt.Errorf("access log %q: want all, errors or off", text)
+}
+
+// logs reports whether a request answered with status gets a line.
+func (a AccessLog) logs(status int) bool {
+	switch a {
+	case AccessLogErrors:
+		return status >= 400
+	case AccessLogOff:
+		return false
+	}
+	return true
+}
+
 // logRequests tags each request with an id (in the context, the logs and
-// the X-Request-Id header), and when it ends logs one line and tells the
-// observer.
+// the X-Request-Id header), and when it ends tells the observer and, if
+// the access log wants it, logs one line.
 func (s *server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, route := newRequestID(), &matchedRoute{}
@@ -89,6 +138,9 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 		next.ServeHTTP(rec, r)
 		took := time.Since(start)
 		s.Observer.Request(route.pattern, rec.status, took)
+		if !s.AccessLog.logs(rec.status) {
+			return
+		}
 		level := slog.LevelInfo
 		// A 503 is an outage (writeProblem warns) or a refusal by a limit,
 		// whose line must stay INFO, or an attack would flood the log.

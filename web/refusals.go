@@ -11,8 +11,9 @@ import (
 
 // refused counts a request that a limit refused (one of the limits of
 // boxoffice_limited_total) and names its client in the log at most once a
-// minute, whatever the limit: each refusal already has its access line, and
-// an attack must not flood the log through the warnings about it.
+// minute, whatever the limit: each refusal already has its access line
+// (unless --access-log is off), and an attack must not flood the log
+// through the warnings about it.
 func (s *server) refused(ctx context.Context, limit string) {
 	s.Observer.Limited(limit)
 	c := clientIn(ctx)

@@ -58,6 +58,10 @@ type Config struct {
 	// links and QR codes are made from it. Empty: from each request's
 	// scheme and host.
 	PublicURL string
+	// AccessLog says which requests get a line in the log: all of them
+	// (the zero value), those answered 400 or more, or none. The
+	// observer hears every request whatever it says.
+	AccessLog AccessLog
 
 	// Limits, each off at zero: the defaults live in the server's flag
 	// parsing, so a handler built from this struct limits nothing unless
