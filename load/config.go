@@ -12,6 +12,7 @@ import (
 	"io"
 	"math"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,6 +71,10 @@ type Config struct {
 	Arrivals float64
 	Ramp     time.Duration
 	Think    time.Duration
+	// Shows is how many shows on sale the guests spread over, the premiere
+	// first (see pickShows); 0: every one. One show sells out within
+	// seconds at any arrival rate worth measuring.
+	Shows int
 }
 
 const usage = `boxoffice-load: drives a boxoffice server with virtual guests and measures it
@@ -90,8 +95,9 @@ stops it at the end. Scenarios:
   onsale  a premiere's on-sale: guests arrive open loop (--arrivals, --ramp),
           each from its own loopback address against the default limits, open
           the map, pause (--think), book 1-4 adjacent seats, some release and
-          rebook; --watchers streams stay open. No baseline: its figures are
-          latencies at an arrival rate
+          rebook; --watchers streams stay open; --shows N spreads the guests
+          over N shows. No baseline: its figures are latencies at an arrival
+          rate
 
 Flags:
 `
@@ -135,6 +141,21 @@ func ParseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.DurationVar(&c.Ramp, "ramp", 0, "onsale: how long the arrival rate takes to grow from 0 to --arrivals, at most --duration (default: a third of --duration)")
 	fs.DurationVar(&c.Think, "think", defaultThink, "onsale: a guest's longest pause, looking at the map before booking (and before releasing); "+
 		"each pause is random, from a quarter of it to all of it; 0 for none")
+	c.Shows = 1
+	fs.Func("shows", "onsale: spread the guests over this many shows on sale, the premiere first (--show, or the largest hall's first), "+
+		"then the others by size, largest first; each guest books in one, the larger a show the more guests it gets; all (or 0) for every show on sale (default 1)",
+		func(v string) error {
+			if v == "all" {
+				c.Shows = 0
+				return nil
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return errors.New("want a number of shows, or all")
+			}
+			c.Shows = n
+			return nil
+		})
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the scenario (not the baseline) to this file, for go tool pprof; in process it covers the server too; implies --turn 0")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -212,7 +233,7 @@ func (c *Config) validate(set map[string]bool) error {
 	if onsale {
 		c.validateOnsale(set, bad)
 	} else {
-		for _, f := range []string{"arrivals", "ramp", "think"} {
+		for _, f := range []string{"arrivals", "ramp", "think", "shows"} {
 			if set[f] {
 				bad("--%s is for --scenario onsale", f)
 			}

@@ -97,6 +97,11 @@ func TestParseConfigRefusesBadFlags(t *testing.T) {
 		{[]string{"--scenario", "onsale", "--guests", "0"}, "--guests 0"},
 		{[]string{"--scenario", "onsale", "--guests", "19801"}, "--guests 19801: onsale wants 1 to 19800"},
 		{[]string{"--scenario", "onsale", "--target", "http://192.0.2.1:8080"}, "--scenario onsale (each guest from an address of its own): the target 192.0.2.1:8080 is not on the loopback"},
+		{[]string{"--shows", "2"}, "--shows is for --scenario onsale"},
+		{[]string{"--scenario", "watch", "--shows", "all"}, "--shows is for --scenario onsale"},
+		{[]string{"--scenario", "onsale", "--shows", "-1"}, `invalid value "-1" for flag -shows: want a number of shows, or all`},
+		{[]string{"--scenario", "onsale", "--shows", "most"}, `invalid value "most" for flag -shows`},
+		{[]string{"--scenario", "onsale", "--shows", "ALL"}, `invalid value "ALL" for flag -shows`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -158,6 +163,24 @@ func TestParseConfigOnsale(t *testing.T) {
 	if c.Guests != maxSourceAddrs || c.Ramp != 0 || c.Watchers != 0 {
 		t.Errorf("guests %d, ramp %v, watchers %d; want the bound at every source address (%d), no ramp, no watchers",
 			c.Guests, c.Ramp, c.Watchers, maxSourceAddrs)
+	}
+}
+
+// --shows: one show unless told, all of them as 0.
+func TestParseConfigShows(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want int
+	}{
+		{nil, 1},
+		{[]string{"--shows", "3"}, 3},
+		{[]string{"--shows", "all"}, 0},
+		{[]string{"--shows", "0"}, 0},
+	} {
+		c, err := ParseConfig(append([]string{"--scenario", "onsale"}, tt.args...), io.Discard)
+		if err != nil || c.Shows != tt.want {
+			t.Errorf("ParseConfig(%q) = shows %d, %v; want %d", tt.args, c.Shows, err, tt.want)
+		}
 	}
 }
 
