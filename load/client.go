@@ -108,9 +108,10 @@ func (c *caller) getJSON(ctx context.Context, path string, v any) error {
 // The API's shapes, as far as the tool reads them.
 
 type showSummary struct {
-	ID       string `json:"id"`
-	Open     bool   `json:"open"`
-	Capacity int    `json:"capacity"`
+	ID       string    `json:"id"`
+	StartsAt time.Time `json:"starts_at"`
+	Open     bool      `json:"open"`
+	Capacity int       `json:"capacity"`
 }
 
 type seatInfo struct {

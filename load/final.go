@@ -8,17 +8,19 @@ import (
 	"time"
 )
 
-// judge checks the final state against the guests' history and says whether
-// the run failed: a violation, a watcher that saw a version skipped, or no
-// operation that succeeded at all.
-func judge(ctx context.Context, cfg Config, rep *Report, boss *caller, show showMap, writers []*writer, failed int64) error {
+// judge checks each show's final state against the history of the guests
+// who wrote to it and says whether the run failed: a violation, a watcher
+// that saw a version skipped, or no operation that succeeded at all.
+func judge(ctx context.Context, cfg Config, rep *Report, boss *caller, shows []showMap, writers []*writer, failed int64) error {
 	if len(writers) > 0 && cfg.Check {
-		inv, final, err := checkFinal(ctx, boss, show, writers)
+		inv, finals, err := checkShows(ctx, boss, shows, writers)
 		if err != nil {
 			return fmt.Errorf("reading the final state: %w", err)
 		}
-		if err := leaveClean(ctx, show.ID, writers, final); err != nil {
-			rep.Notes = append(rep.Notes, "releasing the guests' seats after the run: "+err.Error())
+		for i, s := range shows {
+			if err := leaveClean(ctx, s.ID, writers, finals[i]); err != nil {
+				rep.Notes = append(rep.Notes, fmt.Sprintf("releasing the guests' seats of show %s after the run: %v", s.ID, err))
+			}
 		}
 		rep.Invariant = inv
 		if len(inv.Violations) > 0 {
@@ -92,10 +94,11 @@ func checkFinal(ctx context.Context, c *caller, before showMap, writers []*write
 	return inv, final, nil
 }
 
-// leaveClean releases the seats the guests hold at the end, so that the next
-// run on the same server starts from the same free seats. Each guest
-// releases its own from its own source address, waiting as long as a limit
-// asks.
+// leaveClean releases the seats the guests hold at the end of show, so that
+// the next run on the same server starts from the same free seats. Each
+// guest releases its own from its own source address, waiting as long as a
+// limit asks. writers are every guest of the run, guest i at index i, as
+// final names them.
 func leaveClean(ctx context.Context, show string, writers []*writer, final FinalState) error {
 	for seat, guests := range final.Mine {
 		for _, g := range guests {

@@ -22,7 +22,7 @@ const (
 type onsaleRun struct {
 	cfg   Config
 	bases []string
-	show  string
+	shows []string // the premiere first, whose watchers sent serves
 	sent  *sendTimes
 	cnt   *counts
 	seed  uint64
@@ -37,17 +37,24 @@ type onsaleRun struct {
 	stats   Onsale
 }
 
-func newOnsaleRun(cfg Config, bases []string, show string, sent *sendTimes, cnt *counts) *onsaleRun {
+func newOnsaleRun(cfg Config, bases []string, shows []showMap, sent *sendTimes, cnt *counts) *onsaleRun {
 	seed := cfg.Seed
 	if seed == 0 {
 		seed = time.Now().UnixNano()
 	}
-	o := &onsaleRun{cfg: cfg, bases: bases, show: show, sent: sent, cnt: cnt, seed: uint64(seed), slots: make(chan int, cfg.Guests)}
+	o := &onsaleRun{cfg: cfg, bases: bases, sent: sent, cnt: cnt, seed: uint64(seed), slots: make(chan int, cfg.Guests)}
+	for _, s := range shows {
+		o.shows = append(o.shows, s.ID)
+	}
 	// The watchers have the first addresses.
 	for i := range cfg.Guests {
 		o.slots <- cfg.Watchers + i
 	}
-	o.stats = Onsale{Arrivals: cfg.Arrivals, RampSec: cfg.Ramp.Seconds(), ThinkSec: cfg.Think.Seconds(), MaxAlive: cfg.Guests}
+	o.stats = Onsale{Arrivals: cfg.Arrivals, RampSec: cfg.Ramp.Seconds(), ThinkSec: cfg.Think.Seconds(), MaxAlive: cfg.Guests,
+		Shows: newOnsaleShows(shows)}
+	for _, s := range o.stats.Shows {
+		o.stats.Seats += s.Seats
+	}
 	return o
 }
 
@@ -90,14 +97,21 @@ func (o *onsaleRun) run(ctx context.Context) time.Duration {
 }
 
 // admit makes guest number len(writers), arriving at offset, with its own
-// cookie, source address and connection, and the next target in turn.
+// cookie, source address and connection, the next target in turn, and the
+// show nextShow gives it. Only the premiere's guests tell the watchers when
+// they sent a write: the versions of other shows are other counts.
 func (o *onsaleRun) admit(slot int, offset time.Duration) *guest {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	id := len(o.writers)
+	show := nextShow(o.stats.Shows)
+	o.stats.Shows[show].Guests++
 	w := &writer{
 		id: id, c: caller{hc: newClient(1, o.cfg.Timeout, sourceDialer(slot)), base: o.bases[id%len(o.bases)], token: newGuestToken()},
-		show: o.show, rng: rand.New(rand.NewPCG(o.seed, uint64(id))), t: newTallies(o.cnt), sent: o.sent,
+		show: o.shows[show], rng: rand.New(rand.NewPCG(o.seed, uint64(id))), t: newTallies(o.cnt),
+	}
+	if show == 0 {
+		w.sent = o.sent
 	}
 	o.writers = append(o.writers, w)
 	o.arrived = append(o.arrived, offset)
@@ -144,20 +158,22 @@ func (o *onsaleRun) rateReached() float64 {
 	return float64(n) / (o.cfg.Duration - from).Seconds()
 }
 
-// runOnsale is the onsale scenario, from the show to the invariant check.
+// runOnsale is the onsale scenario, from the shows to the invariant check.
 func runOnsale(ctx, setup context.Context, cfg Config, rep *Report, bases []string, rssPID int, boss *caller,
 	getenv func(string) string, stderr io.Writer) (*Report, error) {
-	show, err := pickShow(setup, boss, cfg.Show)
+	shows, err := pickShows(setup, boss, cfg.Show, cfg.Shows)
 	if err != nil {
 		return nil, fmt.Errorf("cannot drive %s: %w", boss.base, err)
 	}
-	rep.Show, rep.Seats = show.ID, len(show.Seats)
+	premiere := shows[0]
+	rep.Show, rep.Seats = premiere.ID, len(premiere.Seats)
 	rep.Notes = append(rep.Notes, "onsale has no baseline: its figures are latencies at an arrival rate, not ratios to an empty handler")
 	sent, cnt := newSendTimes(), &counts{}
 	var watchers *watchCrew
 	if cfg.Watchers > 0 {
 		// Watcher i dials from address i; the guests take the ones after.
-		watchers, err = connectWatchers(ctx, setup, hosts(bases), showPath(show.ID)+"/events", cfg.Watchers, cfg.Watchers, sent)
+		// They all watch the premiere, as most people would on its day.
+		watchers, err = connectWatchers(ctx, setup, hosts(bases), showPath(premiere.ID)+"/events", cfg.Watchers, cfg.Watchers, sent)
 		if err != nil {
 			return nil, err
 		}
@@ -167,7 +183,7 @@ func runOnsale(ctx, setup context.Context, cfg Config, rep *Report, bases []stri
 		return nil, err
 	}
 	rss := startRSS(rssPID)
-	o := newOnsaleRun(cfg, bases, show.ID, sent, cnt)
+	o := newOnsaleRun(cfg, bases, shows, sent, cnt)
 	p := startProgress(progressBar(cfg, stderr), cfg.Scenario, cfg.Duration, cnt)
 	stopProfile, err := startCPUProfile(cfg.CPUProfile)
 	if err != nil {
@@ -182,13 +198,17 @@ func runOnsale(ctx, setup context.Context, cfg Config, rep *Report, bases []stri
 		return nil, err
 	}
 	if watchers != nil {
-		watchers.drain(lastAcked(o.writers), 10*time.Second)
+		watched := slices.DeleteFunc(slices.Clone(o.writers), func(w *writer) bool { return w.show != premiere.ID })
+		watchers.drain(lastAcked(watched), 10*time.Second)
 	}
-	var after showMap
-	if err := boss.getJSON(setup, showPath(show.ID), &after); err != nil {
-		return nil, fmt.Errorf("reading the show after the run: %w", err)
+	for i, s := range shows {
+		var after showMap
+		if err := boss.getJSON(setup, showPath(s.ID), &after); err != nil {
+			return nil, fmt.Errorf("reading show %s after the run: %w", s.ID, err)
+		}
+		o.stats.Shows[i].Sold = seatsSold(s, after)
+		o.stats.SeatsSold += o.stats.Shows[i].Sold
 	}
-	o.stats.SeatsSold = seatsSold(show, after)
 	rep.Onsale, rep.Guests = &o.stats, o.stats.Arrived
 	recordMemory(rep, rss, rssPID)
 
@@ -205,7 +225,7 @@ func runOnsale(ctx, setup context.Context, cfg Config, rep *Report, bases []stri
 	slices.SortStableFunc(rep.Rows, func(a, b Row) int {
 		return cmp.Compare(slices.Index(order, a.Name), slices.Index(order, b.Name))
 	})
-	return rep, judge(setup, cfg, rep, boss, show, o.writers, failed)
+	return rep, judge(setup, cfg, rep, boss, shows, o.writers, failed)
 }
 
 // seatsSold is how many seats free in before are held in after.

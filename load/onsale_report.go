@@ -36,16 +36,25 @@ type Onsale struct {
 	// run); PerMinute is the same a minute.
 	PerSecond float64 `json:"arrival_rate_reached"`
 	PerMinute float64 `json:"arrivals_per_minute_reached"`
-	SeatsSold int     `json:"seats_sold"` // seats free before the run and held after it
+	SeatsSold int     `json:"seats_sold"` // seats free before the run and held after it, in all shows
+
+	// Shows are the shows driven (--shows), the premiere first: the one the
+	// watchers watch. Seats is their seats in all.
+	Shows []OnsaleShow `json:"shows"`
+	Seats int          `json:"seats"`
 }
 
 // writeOnsale is onsale's head and table: latencies and counts per step,
 // with no baseline to compare with, then how the guests fared.
 func (rep *Report) writeOnsale(b *strings.Builder) {
 	o := rep.Onsale
-	fmt.Fprintf(b, "scenario onsale on %s, show %s (%d seats): guests arriving at up to %g a second (ramp %gs, pauses up to %gs), "+
+	where := fmt.Sprintf("show %s (%d seats)", rep.Show, rep.Seats)
+	if len(o.Shows) > 1 {
+		where = fmt.Sprintf("%d shows (%d seats in all; the premiere %s watched)", len(o.Shows), o.Seats, rep.Show)
+	}
+	fmt.Fprintf(b, "scenario onsale on %s, %s: guests arriving at up to %g a second (ramp %gs, pauses up to %gs), "+
 		"at most %d at once, %d watchers, %gs; %s; open files limit %d\n",
-		rep.Server, rep.Show, rep.Seats, o.Arrivals, o.RampSec, o.ThinkSec, o.MaxAlive, rep.Watchers, rep.Duration, rep.Machine, rep.OpenFile)
+		rep.Server, where, o.Arrivals, o.RampSec, o.ThinkSec, o.MaxAlive, rep.Watchers, rep.Duration, rep.Machine, rep.OpenFile)
 	fmt.Fprintf(b, "limits: %s; each guest and watcher from a source address of its own, 127.0.0.2 onwards\n\n", rep.Limits)
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	width := len("event delivery")
@@ -65,5 +74,28 @@ func (rep *Report) writeOnsale(b *strings.Builder) {
 	}
 	fmt.Fprintf(b, "\n  %d booked, %d sold out, %d gave up, %d failed; %d released seats afterwards, %d of them booked again\n",
 		o.Booked, o.SoldOut, o.GaveUp, o.Failed, o.Released, o.Rebooked)
-	fmt.Fprintf(b, "arrival rate reached: %.1f guests a second, %.0f a minute; seats sold: %d\n", o.PerSecond, o.PerMinute, o.SeatsSold)
+	fmt.Fprintf(b, "arrival rate reached: %.1f guests a second, %.0f a minute; seats sold: %d", o.PerSecond, o.PerMinute, o.SeatsSold)
+	if len(o.Shows) < 2 {
+		b.WriteString("\n")
+		return
+	}
+	fmt.Fprintf(b, " of %d free in %d shows\n", o.free(), len(o.Shows))
+	tw = tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	width = 0
+	for _, s := range o.Shows {
+		width = max(width, len(s.ID))
+	}
+	for _, s := range o.Shows {
+		fmt.Fprintf(tw, "  %-*s\t%d guests\t%d of %d free seats sold\t(%d seats)\t\n", width, s.ID, s.Guests, s.Sold, s.Free, s.Seats)
+	}
+	tw.Flush()
+}
+
+// free is the seats free in all shows when the run began.
+func (o *Onsale) free() int {
+	n := 0
+	for _, s := range o.Shows {
+		n += s.Free
+	}
+	return n
 }

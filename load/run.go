@@ -117,7 +117,7 @@ func run(ctx context.Context, cfg Config, getenv func(string) string, stderr io.
 	}
 	recordMemory(rep, rss, rssPID)
 	failed := tr.addRows(rep, baseRow, elapsed.Seconds())
-	return rep, judge(setup, cfg, rep, boss, show, tr.writers, failed)
+	return rep, judge(setup, cfg, rep, boss, []showMap{show}, tr.writers, failed)
 }
 
 // newReport starts the report with what the configuration and the machine
