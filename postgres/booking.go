@@ -27,8 +27,10 @@ func (s *Store) Release(ctx context.Context, show boxoffice.ShowID, seats []boxo
 // Bookings and releases run in batches (group commit, internal/groupcommit):
 // one goroutine per Store, the writer, takes every operation waiting, up to
 // maxBatch, and runs them in one READ COMMITTED transaction, so a batch costs one commit and
-// one WAL flush however many guests it serves. Why that is correct, across
-// any number of instances:
+// one WAL flush however many guests it serves. The transaction is one call
+// of the function boxoffice_batch (bookingsql.go, migration 0006): one
+// statement, one round trip. Why a batch is correct, across any number of
+// instances:
 //
 //   - The batch first locks the row of every show it writes to (FOR NO KEY
 //     UPDATE, in id order, so two instances' batches cannot deadlock). Every
@@ -44,16 +46,19 @@ func (s *Store) Release(ctx context.Context, show boxoffice.ShowID, seats []boxo
 //     NOTHING (the primary key (show, seat) stays the referee) or deletes the
 //     guest's own rows. A guest whose ticket the door admitted (under the
 //     same lock) is refused whole; a booking that stands stores the
-//     guest's ticket if it has none (bookingsql.go). The batch's
-//     statements go to the server in one pipeline, one round trip, and
-//     run in order, each seeing the ones before.
+//     guest's ticket if it has none (bookingsql.go). The operations run in
+//     order, each seeing the ones before (the function is VOLATILE: each
+//     of its statements takes a fresh snapshot, as separate statements
+//     did).
 //   - Each operation that changed seats gets the next version of its show
 //     and its own change-log rows, all written with the new versions and a
-//     NOTIFY per show in the batch's last statement. PostgreSQL delivers a
-//     NOTIFY only if its transaction commits.
+//     NOTIFY per show at the batch's end. PostgreSQL delivers a NOTIFY
+//     only if its transaction commits.
 //   - Nobody is answered before the commit: an acknowledged booking is
-//     durable (with synchronous_commit on, PostgreSQL's default). If the
-//     commit fails, every operation of the batch gets the error.
+//     durable (with synchronous_commit on, PostgreSQL's default). The
+//     function's rows reach the writer before the commit, its outcome
+//     after them, and the writer waits for it (callBatch). If the commit
+//     fails, every operation of the batch gets the error.
 
 // maxBatch bounds the operations in one transaction, so that the first of a
 // batch never waits long behind the others.
@@ -154,106 +159,62 @@ func (s *Store) runBatch(ops []*op) []result {
 	// a caller who goes now must not break the transaction the others share.
 	ctx, cancel := s.bound(context.Background())
 	defer cancel()
-	b := &batch{ops: ops, res: make([]result, len(ops)), at: s.stamp(), keep: s.opts.KeepVersions}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return b.run(ctx, tx) })
+	res, err := s.callBatch(ctx, ops)
 	if err != nil {
 		err = dbError(ctx, ops[0].name(), err)
-		for i := range b.res {
-			b.res[i] = result{err: err}
+		for i := range res {
+			res[i] = result{err: err}
 		}
-		return b.res
+		return res
 	}
-	for _, r := range b.res {
+	for _, r := range res {
 		if c := r.change; len(c.Seats) > 0 && s.opts.OnCommit != nil {
 			s.opts.OnCommit(c.Show, c.Version)
 		}
 	}
-	return b.res
+	return res
 }
 
-// batch is one transaction of the writer.
-type batch struct {
-	ops []*op
-	res []result
-	at  time.Time // every change of the batch is stamped with its start
-
-	versions map[boxoffice.ShowID]int64 // as the batch has left them
-	floors   map[boxoffice.ShowID]int64 // the change log's floors, as read
-	keep     int                        // Options.KeepVersions
-	log      changeRows
-}
-
-// changeRows are change-log rows, column by column, for one unnest.
-type changeRows struct {
-	show    []boxoffice.ShowID
-	version []int64
-	seq     []int32
-	seat    []string
-	holder  []*string
-	by      []boxoffice.Guest
-}
-
-func (b *batch) run(ctx context.Context, tx pgx.Tx) error {
-	// One round trip for the whole batch: the show locks, then every op's
-	// statement, which the server runs one after the other, each seeing the
-	// ones before.
-	var ids []boxoffice.ShowID
-	for _, o := range b.ops {
-		if !slices.Contains(ids, o.show.ID) {
-			ids = append(ids, o.show.ID)
-		}
-	}
-	pipeline := &pgx.Batch{}
-	pipeline.Queue(`SELECT id, version, log_floor FROM shows WHERE id = ANY ($1) ORDER BY id FOR NO KEY UPDATE`, ids)
-	for _, o := range b.ops {
-		if o.book {
-			pipeline.Queue(bookSQL, o.show.ID, o.seats, o.guest, b.at, o.maxHeld, o.revision, string(o.ticket))
-		} else {
-			pipeline.Queue(releaseSQL, o.show.ID, o.seats, o.guest, o.revision)
-		}
-	}
-	results := tx.SendBatch(ctx, pipeline)
-	defer results.Close()
-
-	b.versions, b.floors = map[boxoffice.ShowID]int64{}, map[boxoffice.ShowID]int64{}
+// callBatch runs the ops in one call of boxoffice_batch (bookingsql.go),
+// one statement and so one implicit transaction, and returns each op's
+// answer once PostgreSQL has committed it: the rows arrive before the
+// commit, its outcome (ReadyForQuery, or an error) after them, and the
+// rows' Close waits for it.
+func (s *Store) callBatch(ctx context.Context, ops []*op) ([]result, error) {
+	res := make([]result, len(ops))
+	at := s.stamp()
+	args := batchArgs(ops, at, s.opts.KeepVersions)
+	rows, _ := s.pool.Query(ctx, batchSQL, args...)
+	outs := make([]outcome, len(ops))
 	var (
-		id             boxoffice.ShowID
-		version, floor int64
+		i          int
+		kind, seat string
+		version    int64
 	)
-	rows, _ := results.Query()
-	if _, err := pgx.ForEachRow(rows, []any{&id, &version, &floor}, func() error {
-		b.versions[id], b.floors[id] = version, floor
-		return nil
-	}); err != nil {
-		return err
-	}
-	for i, o := range b.ops {
-		var (
-			out        outcome
-			kind, seat string
-		)
-		rows, _ := results.Query()
-		if _, err := pgx.ForEachRow(rows, []any{&kind, &seat}, func() error {
-			return out.add(kind, seat)
-		}); err != nil {
-			return err
+	if _, err := pgx.ForEachRow(rows, []any{&i, &kind, &seat, &version}, func() error {
+		if i < 1 || i > len(ops) {
+			return fmt.Errorf("boxoffice_batch answered op %d of %d", i, len(ops))
 		}
-		b.res[i].change, b.res[i].err = b.record(o, out)
+		return outs[i-1].add(kind, seat, version)
+	}); err != nil {
+		return res, err
 	}
-	if err := results.Close(); err != nil {
-		return err
+	for i, o := range ops {
+		res[i].change, res[i].err = outs[i].answer(o, at)
 	}
-	return b.commit(ctx, tx)
+	return res, nil
 }
 
-// outcome is what an op's statement reported, row by row.
+// outcome is what boxoffice_batch reported of an op, row by row.
 type outcome struct {
 	changed, refused, limit []string
 	held                    int
 	stale, admitted         bool
+	version                 int64 // the show's, after the op
+	versioned               bool  // whether a row reported version
 }
 
-func (out *outcome) add(kind, seat string) error {
+func (out *outcome) add(kind, seat string, version int64) error {
 	switch kind {
 	case "stale":
 		out.stale = true
@@ -271,88 +232,44 @@ func (out *outcome) add(kind, seat string) error {
 			return fmt.Errorf("held seats %q: %w", seat, err)
 		}
 		out.held = n
+	case "version":
+		out.version, out.versioned = version, true
+	default:
+		return fmt.Errorf("boxoffice_batch answered %q", kind)
 	}
 	return nil
 }
 
-// record turns an op's outcome into its answer: the refusal naming every
-// seat in the way, or its change at the show's next version, whose log rows
-// the batch keeps for commit.
-func (b *batch) record(o *op, out outcome) (boxoffice.Change, error) {
-	id, changed, refused := o.show.ID, out.changed, out.refused
+// answer turns an op's outcome into its answer: the refusal naming every
+// seat in the way, or its change at the version the batch gave it, with
+// its seats in the order asked for, as its change-log rows have them.
+func (out *outcome) answer(o *op, at time.Time) (boxoffice.Change, error) {
+	id := o.show.ID
 	switch {
 	case out.stale:
 		return boxoffice.Change{}, errStale
 	case out.admitted:
 		return boxoffice.Change{}, boxoffice.AdmittedError(o.show)
-	case len(refused) > 0 && o.book:
-		return boxoffice.Change{}, boxoffice.TakenError(seatIDs(inOrder(o.seats, refused)))
-	case len(refused) > 0:
-		return boxoffice.Change{}, boxoffice.NotYoursError(seatIDs(inOrder(o.seats, refused)))
+	case len(out.refused) > 0 && o.book:
+		return boxoffice.Change{}, boxoffice.TakenError(seatIDs(inOrder(o.seats, out.refused)))
+	case len(out.refused) > 0:
+		return boxoffice.Change{}, boxoffice.NotYoursError(seatIDs(inOrder(o.seats, out.refused)))
 	case len(out.limit) > 0:
 		return boxoffice.Change{}, boxoffice.SeatLimitError(seatIDs(inOrder(o.seats, out.limit)), o.maxHeld, out.held)
-	case len(changed) == 0:
-		return boxoffice.Change{Show: id, Version: b.versions[id]}, nil
+	case !out.versioned:
+		return boxoffice.Change{}, fmt.Errorf("boxoffice_batch reported no version of %s", id)
+	case len(out.changed) == 0:
+		return boxoffice.Change{Show: id, Version: out.version}, nil
 	}
-	b.versions[id]++
-	c := boxoffice.Change{Show: id, Version: b.versions[id], At: b.at}
-	var holder *string
-	if o.book {
-		holder = (*string)(&o.guest)
-	}
-	for _, seat := range inOrder(o.seats, changed) { // in the order asked for
+	c := boxoffice.Change{Show: id, Version: out.version, At: at}
+	for _, seat := range inOrder(o.seats, out.changed) {
 		sc := boxoffice.SeatChange{Seat: boxoffice.SeatID(seat), By: o.guest}
 		if o.book {
 			sc.Holder = o.guest
 		}
-		l := &b.log
-		l.show, l.version, l.seq = append(l.show, id), append(l.version, c.Version), append(l.seq, int32(len(c.Seats)))
-		l.seat, l.holder, l.by = append(l.seat, seat), append(l.holder, holder), append(l.by, o.guest)
 		c.Seats = append(c.Seats, sc)
 	}
 	return c, nil
-}
-
-// commit writes the batch's new versions and change-log rows, and notifies
-// the other instances of each show's last version.
-func (b *batch) commit(ctx context.Context, tx pgx.Tx) error {
-	if len(b.log.seat) == 0 {
-		return nil
-	}
-	var (
-		shows    []boxoffice.ShowID
-		versions []int64
-	)
-	for show, v := range b.versions {
-		if slices.Contains(b.log.show, show) {
-			shows, versions = append(shows, show), append(versions, v)
-		}
-	}
-	l := b.log
-	compact := b.compactions(shows, versions)
-	_, err := tx.Exec(ctx, `
-		WITH logged AS (
-			INSERT INTO changes (show_id, version, seq, seat_id, holder, by_guest, at)
-			SELECT show_id, version, seq, seat_id, holder, by_guest, $7
-			FROM unnest($1::text[], $2::bigint[], $3::int[], $4::text[], $5::text[], $6::text[])
-				AS c (show_id, version, seq, seat_id, holder, by_guest)
-		), bumped AS (
-			UPDATE shows s SET version = n.version
-			FROM unnest($8::text[], $9::bigint[]) AS n (id, version)
-			WHERE s.id = n.id
-			RETURNING s.id, s.version
-		)
-		SELECT pg_notify('`+channel+`', id || ' ' || version) FROM bumped`,
-		l.show, l.version, l.seq, l.seat, l.holder, l.by, b.at, shows, versions)
-	if err != nil {
-		return err
-	}
-	for show, floor := range compact {
-		if _, err := tx.Exec(ctx, compactSQL, show, floor, b.floors[show]); err != nil {
-			return fmt.Errorf("compacting the change log of %s: %w", show, err)
-		}
-	}
-	return nil
 }
 
 // inOrder returns the ids in keep, in the order of ids.

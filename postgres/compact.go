@@ -1,28 +1,15 @@
 package postgres
 
-import "boxoffice"
-
-// compactions returns the floors to compact the shows' change logs to, of
-// the shows boxoffice.CompactLogTo names, in the batch's transaction, under
-// the shows' locks: the versions up to the new floor leave changes, and
-// each seat's latest change among them replaces the seat's in
-// compacted_changes.
-func (b *batch) compactions(shows []boxoffice.ShowID, versions []int64) map[boxoffice.ShowID]int64 {
-	var out map[boxoffice.ShowID]int64
-	for i, show := range shows {
-		if floor, ok := boxoffice.CompactLogTo(versions[i], b.floors[show], b.keep); ok {
-			if out == nil {
-				out = map[boxoffice.ShowID]int64{}
-			}
-			out[show] = floor
-		}
-	}
-	return out
-}
+// A batch of bookings compacts the change logs of its shows inside
+// boxoffice_batch (migration 0006), by the rule of boxoffice.CompactLogTo
+// (boxoffice_compact_to; TestCompactTo holds the two together) and with
+// the statement below written out in PL/pgSQL. An admission's release
+// (door.go) runs compactSQL itself.
 
 // compactSQL moves the show's change rows above the old floor $3 and up to
 // the new floor $2 out of changes, keeps the latest of each seat among them
-// in compacted_changes, and records the new floor.
+// in compacted_changes, and records the new floor. It runs in the
+// transaction that wrote the show's latest changes, under the show's lock.
 const compactSQL = `
 	WITH moved AS (
 		DELETE FROM changes WHERE show_id = $1 AND version > $3 AND version <= $2
