@@ -61,9 +61,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	log, closeLog := NewLogger(cfg, stderr)
-	// On every way out, a shutdown's last lines included.
-	defer closeLog()
+	log := NewLogger(cfg, stderr)
 	if command == "migrate" {
 		return migrate(ctx, cfg, log)
 	}
@@ -82,13 +80,13 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return srv.Shutdown()
 }
 
-// NewLogger returns the logger cfg asks for, writing to w: INFO and DEBUG
-// lines in batches, at most some 50 ms late, and WARN and ERROR lines at
-// once, after the lines logged before them (logoutput.go). close writes out
-// what still waits; lines logged after it go out at once.
-func NewLogger(cfg Config, w io.Writer) (log *slog.Logger, close func() error) {
-	batches := newBatchWriter(w, batchBytes, batchDelay)
-	return batchedLogger(cfg, batches), batches.Close
+// NewLogger returns the logger cfg asks for, writing to w.
+func NewLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // Server is a running boxoffice server.
