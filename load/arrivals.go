@@ -38,22 +38,16 @@ func (s rampSchedule) at(k int) (time.Duration, bool) {
 // on the schedule from start, until it ends or ctx does. admit must not
 // block: a guest it cannot take is its to count.
 func (s rampSchedule) arrive(ctx context.Context, start time.Time, admit func(k int, intended time.Time)) {
-	timer := time.NewTimer(0)
+	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	<-timer.C
 	for k := 0; ; k++ {
 		d, ok := s.at(k)
 		if !ok {
 			return
 		}
 		t := start.Add(d)
-		if wait := time.Until(t); wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-timer.C:
-			case <-ctx.Done():
-				return
-			}
+		if !waitUntil(ctx, timer, t) {
+			return
 		}
 		admit(k, t)
 	}

@@ -68,18 +68,30 @@ func schedule(ctx context.Context, tickets chan<- time.Time, start, deadline tim
 		if !t.Before(deadline) {
 			return
 		}
-		if wait := time.Until(t); wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-timer.C:
-			case <-ctx.Done():
-				return
-			}
+		if !waitUntil(ctx, timer, t) {
+			return
 		}
 		select {
 		case tickets <- t:
 		case <-ctx.Done():
 			return
 		}
+	}
+}
+
+// waitUntil waits on timer until t, and says false if ctx ended first.
+// Since Go 1.23 a Reset timer delivers no stale tick, so timer may be
+// reused however it last ended.
+func waitUntil(ctx context.Context, timer *time.Timer, t time.Time) bool {
+	wait := time.Until(t)
+	if wait <= 0 {
+		return ctx.Err() == nil
+	}
+	timer.Reset(wait)
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }

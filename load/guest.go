@@ -141,13 +141,8 @@ func holdsAll(m showMap, run []string) bool {
 func (g *guest) readMap(ctx context.Context, intended time.Time) (showMap, bool) {
 	var m showMap
 	status, err := g.w.c.do(ctx, http.MethodGet, showPath(g.w.show), nil)
-	o := outcomeOK
-	switch {
-	case err == nil && status == http.StatusTooManyRequests:
-		o = outcomeLimited
-	case err == nil && status == http.StatusServiceUnavailable:
-		o = outcomeUnavailable
-	case err != nil || status != http.StatusOK || json.Unmarshal(g.w.c.buf.Bytes(), &m) != nil:
+	o := readOutcome(status, err)
+	if o == outcomeOK && json.Unmarshal(g.w.c.buf.Bytes(), &m) != nil {
 		o = outcomeError
 	}
 	g.w.t.record(opMap, intended, o)

@@ -206,16 +206,21 @@ func (r *reader) tallies() map[string]*tally { return r.t.m }
 
 func (r *reader) step(ctx context.Context, intended time.Time) {
 	status, err := r.c.do(ctx, http.MethodGet, r.path, nil)
-	o := outcomeOK
+	r.t.record(r.op, intended, readOutcome(status, err))
+}
+
+// readOutcome is what a read's answer counts as: ok only for a 200, a
+// refusal by a limit apart, anything else an error.
+func readOutcome(status int, err error) outcome {
 	switch {
 	case err == nil && status == http.StatusTooManyRequests:
-		o = outcomeLimited
+		return outcomeLimited
 	case err == nil && status == http.StatusServiceUnavailable:
-		o = outcomeUnavailable
+		return outcomeUnavailable
 	case err != nil || status != http.StatusOK:
-		o = outcomeError
+		return outcomeError
 	}
-	r.t.record(r.op, intended, o)
+	return outcomeOK
 }
 
 func pagePath(show string) string { return "/shows/" + url.PathEscape(show) }
