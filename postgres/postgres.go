@@ -249,6 +249,8 @@ const channel = "boxoffice_changes"
 
 // programmeChannel is the NOTIFY channel of programme changes, with the
 // payload "<show id> <revision>" for each show whose revision moved: what
-// lets a listening store trust its cached shows (see Show). An instance of
-// an older release neither sends nor hears it.
+// lets a listening store trust its cached shows (see Show). A trigger on
+// the revision sends it (migration 0007), so that the programme changes of
+// an instance of an older release, which neither sends nor hears it, reach
+// it too.
 const programmeChannel = "boxoffice_programme"

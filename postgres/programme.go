@@ -174,9 +174,9 @@ func bump(ctx context.Context, tx pgx.Tx, ids []boxoffice.ShowID, at time.Time) 
 		), logged AS (
 			INSERT INTO programme_changes (show_id, version, at) SELECT id, version, $2 FROM bumped
 		)
-		-- The programme's notification first: by the time this instance's
-		-- watchers hear of the change, its cached show is gone.
-		SELECT pg_notify('`+programmeChannel+`', id || ' ' || version), pg_notify('`+channel+`', id || ' ' || version) FROM bumped`, ids, at)
+		-- The revision's move NOTIFYs programmeChannel first, by trigger
+		-- (migration 0007), as any release's bump does.
+		SELECT pg_notify('`+channel+`', id || ' ' || version) FROM bumped`, ids, at)
 	return err
 }
 

@@ -109,3 +109,59 @@ func (q restartingQuerier) QueryRow(ctx context.Context, sql string, args ...any
 	q.s.hearing(true)
 	return row
 }
+
+// During a rolling upgrade an instance of the previous release changes the
+// programme as it always did: its statement bumps the show's revision and
+// NOTIFYs boxoffice_changes alone. A listening instance of this release
+// still shows the change by the time its watchers hear of it.
+func TestListeningShowSeesOlderReleasesChanges(t *testing.T) {
+	url := pgtest.Database(t)
+	a, b := openTest(t, url, Options{}), openTest(t, url, Options{})
+	show := seedDemo(t, a)
+	sub, _ := watchListening(t, b, show.ID, 64)
+	if _, err := b.Show(t.Context(), show.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := b.heardShow(show.ID); !ok {
+		t.Fatal("a listening store reads the show again for every Show")
+	}
+
+	// The previous release's sales change and bump (a4ce565's programme.go).
+	tx, err := a.pool.Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.WithoutCancel(t.Context()))
+	if _, err := tx.Exec(t.Context(), `UPDATE shows SET sales = 'closed' WHERE id = $1`, show.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(t.Context(), `
+		WITH bumped AS (
+			UPDATE shows SET version = version + 1, revision = version + 1 WHERE id = ANY ($1)
+			RETURNING id, version
+		), logged AS (
+			INSERT INTO programme_changes (show_id, version, at) SELECT id, version, $2 FROM bumped
+		)
+		SELECT pg_notify('`+channel+`', id || ' ' || version) FROM bumped`,
+		[]boxoffice.ShowID{show.ID}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case e, ok := <-sub.C():
+		if !ok {
+			t.Fatalf("subscription closed: %v", sub.Err())
+		}
+		if !e.Programme {
+			t.Fatalf("watchers heard %+v, want the programme change", e.Change)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the programme change did not reach b's watchers within 30s")
+	}
+	got, err := b.Show(t.Context(), show.ID)
+	if err != nil || got.SalesState() != boxoffice.SalesClosed {
+		t.Fatalf("b.Show after its watchers heard of an older release's change = %s, %v; want closed", got.SalesState(), err)
+	}
+}
