@@ -10,7 +10,7 @@ import (
 // last one left, not twice. boxoffice's live heap is small (some 10 MB
 // serving a busy show) and every request allocates, so the collector's
 // default spends CPU that bookings need: measured from outside, book and
-// release of one show cost the server 10-13 % less CPU per request, for
+// release of one show cost the server some 8 % less CPU per request, for
 // some 11 MB more peak memory (BENCHMARKS.md, issue 16). GOGC and
 // GOMEMLIMIT, the Go runtime's own variables, still decide when set; under
 // a container's memory limit, set GOMEMLIMIT to some 80 % of it.
