@@ -232,11 +232,9 @@ func (s *Store) CancelShow(ctx context.Context, id boxoffice.ShowID, force bool)
 		if _, err := tx.Exec(ctx, `UPDATE shows SET sales = 'cancelled' WHERE id = $1`, id); err != nil {
 			return err
 		}
-		if released > 0 {
-			if _, err := tx.Exec(ctx, `SELECT pg_notify('`+channel+`', id || ' ' || version) FROM shows WHERE id = $1`, id); err != nil {
-				return err
-			}
-		}
+		// No NOTIFY of the release's own version: the bump's, of the next,
+		// comes after the programme's (so a listening instance has dropped
+		// its cached show by then), and a hub hearing it reads both.
 		return bump(ctx, tx, []boxoffice.ShowID{id}, now)
 	})
 	if err != nil {
