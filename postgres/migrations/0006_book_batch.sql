@@ -20,6 +20,31 @@ LANGUAGE sql IMMUTABLE STRICT AS $$
     SELECT version - keep WHERE version - keep - floor >= greatest(1, keep / 20)
 $$;
 
+-- boxoffice_compact moves the show's change rows above the old floor
+-- p_floor and up to the new floor p_to out of changes, keeps the latest of
+-- each seat among them in compacted_changes, and records the new floor.
+-- It runs in the transaction that wrote the show's latest changes, under
+-- the show's lock: boxoffice_batch's, or an admission's release (door.go,
+-- through compactSQL).
+CREATE FUNCTION boxoffice_compact(p_show text, p_to bigint, p_floor bigint) RETURNS void
+LANGUAGE sql AS $$
+    WITH moved AS (
+        DELETE FROM changes c WHERE c.show_id = p_show AND c.version > p_floor AND c.version <= p_to
+        RETURNING c.seat_id, c.version, c.holder, c.by_guest, c.at
+    ), latest AS (
+        SELECT DISTINCT ON (m.seat_id) m.seat_id, m.version, m.holder, m.by_guest, m.at
+        FROM moved m ORDER BY m.seat_id, m.version DESC
+    ), programme AS (
+        DELETE FROM programme_changes p WHERE p.show_id = p_show AND p.version > p_floor AND p.version <= p_to
+    ), kept AS (
+        INSERT INTO compacted_changes (show_id, seat_id, version, holder, by_guest, at)
+        SELECT p_show, latest.seat_id, latest.version, latest.holder, latest.by_guest, latest.at FROM latest
+        ON CONFLICT (show_id, seat_id) DO UPDATE SET version = excluded.version,
+            holder = excluded.holder, by_guest = excluded.by_guest, at = excluded.at
+    )
+    UPDATE shows s SET log_floor = p_to WHERE s.id = p_show;
+$$;
+
 -- boxoffice_batch runs the ops in order. Op i is a booking if p_book[i],
 -- else a release, of the show p_shows[i] as the caller read it at revision
 -- p_revisions[i], by p_guests[i]; a booking caps the guest's seats at
@@ -223,27 +248,10 @@ BEGIN
         -- Delivered only if the transaction commits. Channel and payload
         -- as channel in postgres.go says.
         PERFORM pg_notify('boxoffice_changes', l_ids[k] || ' ' || l_versions[k]);
-        -- compactSQL (compact.go), in the same transaction, under the lock.
         l_to := boxoffice_compact_to(l_versions[k], l_floors[k], p_keep);
         CONTINUE WHEN l_to IS NULL;
-        WITH moved AS (
-            DELETE FROM changes c
-            WHERE c.show_id = l_ids[k] AND c.version > l_floors[k] AND c.version <= l_to
-            RETURNING c.seat_id, c.version, c.holder, c.by_guest, c.at
-        ), latest AS (
-            SELECT DISTINCT ON (m.seat_id) m.seat_id, m.version, m.holder, m.by_guest, m.at
-            FROM moved m ORDER BY m.seat_id, m.version DESC
-        ), programme AS (
-            DELETE FROM programme_changes p
-            WHERE p.show_id = l_ids[k] AND p.version > l_floors[k] AND p.version <= l_to
-        ), kept AS (
-            INSERT INTO compacted_changes (show_id, seat_id, version, holder, by_guest, at)
-            SELECT l_ids[k], latest.seat_id, latest.version, latest.holder, latest.by_guest, latest.at
-            FROM latest
-            ON CONFLICT (show_id, seat_id) DO UPDATE SET version = excluded.version,
-                holder = excluded.holder, by_guest = excluded.by_guest, at = excluded.at
-        )
-        UPDATE shows s SET log_floor = l_to WHERE s.id = l_ids[k];
+        -- In the same transaction, under the lock.
+        PERFORM boxoffice_compact(l_ids[k], l_to, l_floors[k]);
     END LOOP;
 END
 $$;
